@@ -1,0 +1,107 @@
+"""The metadata schema: one SQLAlchemy metadata for every stage.
+
+Hashed or signed values (event payloads, times) are stored as text exactly as they were hashed,
+so a round trip through any database returns the same bytes.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING)
+
+events = Table(
+    "events",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("time", String(40), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(100), nullable=False),
+    Column("subject", String(500), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+Index("ix_events_subject", events.c.subject)
+
+# One row: the newest link of the chain. Appenders lock it, which serializes appends, and it
+# lets `verify` notice a deleted tail.
+chain_head = Table(
+    "chain_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+projects = Table(
+    "projects",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("spec", Text, nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("updated_at", String(40), nullable=False),
+)
+
+datasets = Table(
+    "datasets",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("project_id", Integer, ForeignKey("projects.id"), nullable=True),
+    Column("created_at", String(40), nullable=False),
+    Column("created_by", String(200), nullable=False),
+)
+
+dataset_versions = Table(
+    "dataset_versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("dataset_id", Integer, ForeignKey("datasets.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("n_rows", BigInteger, nullable=False),
+    Column("n_columns", Integer, nullable=False),
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("contract", Text, nullable=False),
+    Column("parent_id", Integer, ForeignKey("dataset_versions.id"), nullable=True),
+    Column("created_at", String(40), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    UniqueConstraint("dataset_id", "version", name="uq_dataset_versions_number"),
+    UniqueConstraint("dataset_id", "content_hash", name="uq_dataset_versions_content"),
+)
+
+audits = Table(
+    "audits",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("dataset_version_id", Integer, ForeignKey("dataset_versions.id"), nullable=False),
+    Column("worst", String(16), nullable=False),
+    Column("counts", Text, nullable=False),
+    Column("report", Text, nullable=False),
+    Column("html_blob", String(64), nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("created_by", String(200), nullable=False),
+)
+Index("ix_audits_version", audits.c.dataset_version_id)

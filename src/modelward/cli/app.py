@@ -1,0 +1,72 @@
+"""The `modelward` command: global flags, sub-command groups, and the one error edge."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from modelward.cli import data, events, project
+from modelward.cli.context import JSON_OPTION, output, state
+from modelward.cli.output import Output
+from modelward.errors import ModelwardError
+from modelward.workspace import init_workspace
+
+app = typer.Typer(
+    name="modelward",
+    help="Train, govern, deploy and monitor business prediction models.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(project.app, name="project")
+app.add_typer(data.app, name="data")
+app.add_typer(events.app, name="audit")
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    home: Path | None = typer.Option(
+        None, "--home", help="Workspace folder [env MODELWARD_HOME; default ./.modelward]."
+    ),
+    store_url: str | None = typer.Option(
+        None, "--store-url", help="Metadata store URL [env MODELWARD_STORE_URL]."
+    ),
+    blob_url: str | None = typer.Option(
+        None, "--blob-url", help="Blob store folder or s3:// URL [env MODELWARD_BLOB_URL]."
+    ),
+    actor: str | None = typer.Option(
+        None, "--actor", help="Who is acting, recorded on events [env MODELWARD_ACTOR]."
+    ),
+) -> None:
+    state(ctx).overrides.update(home=home, store_url=store_url, blob_url=blob_url, actor=actor)
+
+
+@app.command("init")
+def init(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
+    """Create a workspace (folder, metadata store, blob store) and remember its backends."""
+    with init_workspace(**state(ctx).overrides) as ws:
+        settings = ws.settings
+        data_ = {
+            "home": str(settings.home),
+            "store_url": settings.store_url,
+            "blob_url": settings.blob_url,
+        }
+    output(as_json).result(data_, lambda: f"Workspace ready at {settings.home}")
+
+
+def main() -> None:
+    """Entry point: translate errors once, here, into a message and an exit code."""
+    try:
+        app(prog_name="modelward")
+    except ModelwardError as exc:
+        Output().error(exc.message)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        Output().error("interrupted")
+        sys.exit(130)
+    except Exception as exc:
+        Output().error(f"internal error ({type(exc).__name__}: {exc}); please report it")
+        sys.exit(1)

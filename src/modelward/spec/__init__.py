@@ -1,0 +1,15 @@
+"""The project spec: task, target, metric, gates, value model, prices, people."""
+
+from modelward.spec.load import load_spec_file, parse_spec
+from modelward.spec.model import Gate, Prices, ProjectSpec, Staleness, Task, ValueModel
+
+__all__ = [
+    "Gate",
+    "Prices",
+    "ProjectSpec",
+    "Staleness",
+    "Task",
+    "ValueModel",
+    "load_spec_file",
+    "parse_spec",
+]

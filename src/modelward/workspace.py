@@ -1,0 +1,96 @@
+"""A Workspace binds settings to their store and blob store; every core function takes one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import Connection
+
+from modelward.backends.blobs import BlobStore, open_backend
+from modelward.backends.store import Store, open_store
+from modelward.events import ChainReport, Event, append_event, list_events, verify_chain
+from modelward.settings import Settings, resolve, write_config
+
+
+class Workspace:
+    """An open workspace. Use as a context manager, or call `close()`.
+
+    Thread-safe for reads and writes: each `transaction()` takes its own connection.
+    """
+
+    def __init__(self, settings: Settings, store: Store, blobs: BlobStore) -> None:
+        self.settings = settings
+        self.store = store
+        self.blobs = blobs
+
+    @property
+    def actor(self) -> str:
+        return self.settings.actor
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One transaction of the metadata store: commits on success, rolls back on error."""
+        with self.store.transaction() as conn:
+            yield conn
+
+    def record(
+        self, conn: Connection, action: str, subject: str, payload: dict[str, Any] | None = None
+    ) -> Event:
+        """Append the event of a mutation, in the mutation's own transaction."""
+        return append_event(
+            conn, actor=self.actor, action=action, subject=subject, payload=payload or {}
+        )
+
+    def read_events(
+        self, *, subject: str | None = None, action: str | None = None, limit: int = 50
+    ) -> list[Event]:
+        """The newest `limit` events, newest first, optionally of one subject or action."""
+        with self.transaction() as conn:
+            return list_events(conn, subject=subject, action=action, limit=limit, newest_first=True)
+
+    def verify_events(self) -> ChainReport:
+        """Walk the whole chain; the report names the first broken link, if any."""
+        with self.transaction() as conn:
+            return verify_chain(conn)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def open_workspace(**overrides: object | None) -> Workspace:
+    """Open (creating on first use) the workspace that settings point at.
+
+    Keyword arguments override settings: `home`, `store_url`, `blob_url`, `actor`, ...
+    """
+    settings = resolve(overrides)
+    settings.home.mkdir(parents=True, exist_ok=True)
+    settings.tmp_dir.mkdir(exist_ok=True)
+    store = open_store(settings.store_url)
+    blobs = BlobStore(open_backend(settings.blob_url, settings.storage_options()), settings.tmp_dir)
+    return Workspace(settings, store, blobs)
+
+
+def init_workspace(**overrides: object | None) -> Workspace:
+    """Create the workspace, persist the chosen backends in its config, record the event."""
+    ws = open_workspace(**overrides)
+    chosen = {k: str(v) for k, v in overrides.items() if v is not None and k != "home"}
+    if chosen:
+        write_config(ws.settings, chosen)
+    with ws.transaction() as conn:
+        if not list_events(conn, action="workspace.initialized", limit=1):
+            ws.record(conn, "workspace.initialized", "workspace", {"settings": sorted(chosen)})
+    return ws
