@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import update
 
 from modelward.backends.store import Store, open_store
-from modelward.backends.store.migrate import current_revision, head_revision
+from modelward.backends.store.migrate import HEAD, current_revision, head_revision
 from modelward.backends.store.tables import chain_head, events
 from modelward.errors import BackendError, InputError
 from modelward.events import append_event, list_events, verify_chain
@@ -125,3 +125,7 @@ def test_unknown_scheme_lists_known_ones() -> None:
 def test_unreachable_postgres_is_a_backend_error() -> None:
     with pytest.raises(BackendError, match="cannot open metadata store"):
         open_store("postgresql+psycopg://nobody@127.0.0.1:1/nothing?connect_timeout=2")
+
+
+def test_head_constant_names_the_newest_migration() -> None:
+    assert head_revision() == HEAD

@@ -44,20 +44,31 @@ def add(
     required.update({f"--sensitive {c}": c for c in _split(sensitive) or ()})
     with workspace(ctx) as ws, out.progress("Adding data") as step:
         result = add_dataset(
-            ws, source, name=name, project=project, sql=sql, db=db, encoding=encoding,
-            required_columns=required, on_step=step,
+            ws,
+            source,
+            name=name,
+            project=project,
+            sql=sql,
+            db=db,
+            encoding=encoding,
+            required_columns=required,
+            on_step=step,
         )
         stored: StoredAudit | None = None
         if audit:
             step("auditing")
-            stored = audit_dataset(ws, result.version.ref, target=target, sensitive=_split(sensitive))
+            stored = audit_dataset(
+                ws, result.version.ref, target=target, sensitive=_split(sensitive)
+            )
     data = {"created": result.created, **result.version.to_json()}
     if stored is not None:
         data["audit"] = stored.to_json()
     verb = "Added" if result.created else "Unchanged (same content)"
 
     def render() -> Group:
-        parts = [f"{verb}: [bold]{result.version.ref}[/]  sha256 {result.version.content_hash[:12]}"]
+        parts = [
+            f"{verb}: [bold]{result.version.ref}[/]  sha256 {result.version.content_hash[:12]}"
+        ]
         return Group(*parts, *([audit_view(stored, brief=True)] if stored else []))
 
     out.result(data, render)
@@ -78,8 +89,14 @@ def list_(
         view = Table("ref", "rows", "cols", "sha256", "parent", "project", "created", "by")
         for v in found:
             view.add_row(
-                v.ref, f"{v.n_rows:,}", str(v.n_columns), v.content_hash[:12], v.parent or "",
-                v.project or "", v.created_at[:19], v.created_by,
+                v.ref,
+                f"{v.n_rows:,}",
+                str(v.n_columns),
+                v.content_hash[:12],
+                v.parent or "",
+                v.project or "",
+                v.created_at[:19],
+                v.created_by,
             )
         return view
 

@@ -26,8 +26,10 @@ CHILD = textwrap.dedent(
 
 def _run_workers(home: Path, store_url: str | None = None) -> None:
     env_args = [] if store_url is None else [store_url]
-    code = CHILD if store_url is None else CHILD.replace(
-        "home=sys.argv[1]", "home=sys.argv[1], store_url=sys.argv[4]"
+    code = (
+        CHILD
+        if store_url is None
+        else CHILD.replace("home=sys.argv[1]", "home=sys.argv[1], store_url=sys.argv[4]")
     )
     procs = [
         subprocess.Popen([sys.executable, "-c", code, str(home), str(w), str(EACH), *env_args])

@@ -1,0 +1,5 @@
+"""`python -m modelward` is the `modelward` command."""
+
+from modelward.cli import main
+
+main()

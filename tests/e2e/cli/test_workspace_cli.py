@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.e2e.conftest import Cli
+
+SPEC = Path(__file__).parents[3] / "examples" / "wa_churn" / "modelward.yaml"
+
+
+def test_init_then_verify(cli: Cli, home: Path) -> None:
+    result = cli("init", "--json")
+    assert result.code == 0
+    assert result.json()["home"] == str(home)
+    verified = cli("audit", "verify")
+    assert verified.code == 0
+    assert verified.out.startswith("OK: 1 events")
+
+
+def test_project_create_list_show(cli: Cli) -> None:
+    assert cli("project", "create", SPEC).code == 0
+    assert cli("project", "create", SPEC).code == 0  # same spec again: unchanged
+    listed = cli("project", "list", "--json").json()
+    assert [p["name"] for p in listed] == ["churn"]
+    shown = cli("project", "show", "churn")
+    assert "target: churn" in shown.out
+    log = cli("audit", "log", "--json").json()
+    assert [e["action"] for e in log] == ["project.created"]
+
+
+def test_invalid_spec_exits_2_with_one_line_per_field(cli: Cli, tmp_path: Path) -> None:
+    bad = tmp_path / "modelward.yaml"
+    bad.write_text("name: churn\ntask: binary\ntarget: churn\nmetric: rmse\ngates: [{metric: x}]\n")
+    result = cli("project", "create", bad)
+    assert result.code == 2
+    assert "gates.0" in result.err
+    assert "Traceback" not in result.err
+    assert cli("project", "list", "--json").json() == []
+
+
+def test_unknown_project_is_exit_2(cli: Cli) -> None:
+    result = cli("project", "show", "nope")
+    assert result.code == 2
+    assert "project 'nope' not found" in result.err
+
+
+def test_usage_error_is_exit_2(cli: Cli) -> None:
+    assert cli("data", "frobnicate").code == 2
+
+
+def test_tampered_log_fails_verify(cli: Cli, home: Path) -> None:
+    import sqlite3
+
+    cli("project", "create", SPEC)
+    with sqlite3.connect(home / "modelward.db") as db:
+        db.execute("UPDATE events SET actor = 'mallory' WHERE seq = 1")
+    result = cli("audit", "verify", "--json")
+    assert result.code == 1
+    assert result.json()["broken_seq"] == 1
+
+
+def test_console_script_runs(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "modelward", "--home", str(tmp_path), "audit", "verify"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "OK" in done.stdout
