@@ -145,7 +145,9 @@ def run_and_store(ws: Workspace, version: DatasetVersion, options: AuditOptions)
         )
         payload = {"worst": report.worst.value, "counts": report.counts(), "html": html_blob}
         ws.record(conn, "dataset.audited", f"dataset/{version.ref}", payload)
-        audit_id = int(result.inserted_primary_key[0])
+        key = result.inserted_primary_key
+        assert key is not None
+        audit_id = int(key[0])
     return StoredAudit(audit_id, version.ref, options, report, html_blob, created_at, ws.actor)
 
 

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import typer
 
-from modelward.cli import data, events, project
 from modelward.cli.context import JSON_OPTION, output, state
+from modelward.cli.data import app as data_app
+from modelward.cli.events import app as events_app
 from modelward.cli.output import Output
+from modelward.cli.project import app as project_app
 from modelward.errors import ModelwardError
 from modelward.workspace import init_workspace
 
@@ -20,9 +22,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-app.add_typer(project.app, name="project")
-app.add_typer(data.app, name="data")
-app.add_typer(events.app, name="audit")
+app.add_typer(project_app, name="project")
+app.add_typer(data_app, name="data")
+app.add_typer(events_app, name="audit")
 
 
 @app.callback()

@@ -44,7 +44,10 @@ def _filesystem(uri: str, storage_options: dict[str, Any]) -> tuple[Any, str]:
     try:
         import fsspec
 
-        return fsspec.core.url_to_fs(uri, **storage_options)  # type: ignore[no-any-return]
+        # A fresh instance each time: fsspec caches file systems with the credentials they
+        # found first, which would hide a changed (or removed) credential.
+        options = {**storage_options, "skip_instance_cache": True}
+        return fsspec.core.url_to_fs(uri, **options)  # type: ignore[no-any-return]
     except ImportError as exc:
         scheme = uri.split("://", 1)[0]
         raise InputError(

@@ -39,7 +39,7 @@ def test_unknown_setting_in_config_is_named(tmp_path: Path) -> None:
 
 def test_broken_config_file_names_the_file(tmp_path: Path) -> None:
     (tmp_path / "config.yaml").write_text("a: [\n")
-    with pytest.raises(InputError, match="config.yaml: not valid YAML"):
+    with pytest.raises(InputError, match=r"config\.yaml: not valid YAML"):
         resolve({"home": tmp_path}, environ={})
 
 

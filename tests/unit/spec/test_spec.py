@@ -67,7 +67,7 @@ def test_inconsistent_specs_are_refused(data: dict[str, object], message: str) -
 def test_invalid_yaml_names_line(tmp_path: Path) -> None:
     path = tmp_path / "modelward.yaml"
     path.write_text("name: p\ntask: [binary\n")
-    with pytest.raises(InputError, match="not valid YAML.*line"):
+    with pytest.raises(InputError, match=r"not valid YAML.*line"):
         load_spec_file(path)
 
 

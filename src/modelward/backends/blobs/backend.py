@@ -92,6 +92,6 @@ def open_backend(url: str, storage_options: dict[str, Any] | None = None) -> Blo
             import s3fs
         except ImportError as exc:
             raise InputError("blob_url: s3:// needs s3fs; install modelward[s3]") from exc
-        fs = s3fs.S3FileSystem(**(storage_options or {}))
+        fs = s3fs.S3FileSystem(skip_instance_cache=True, **(storage_options or {}))
         return FsspecBackend(fs, url.removeprefix("s3://"))
     raise InputError.field("blob_url", url, f"a URL with scheme {' | '.join(KNOWN_SCHEMES)}")
