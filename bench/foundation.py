@@ -68,8 +68,10 @@ def bench_data_add(rows: int) -> None:
         raise SystemExit(f"data add failed: {done.stderr.strip()}")
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     size_mb = path.stat().st_size / 1e6
-    print(f"data add + audit, {rows:,} x 30 ({size_mb:.0f} MB CSV): {wall:.1f} s wall "
-          f"(target <= 15 s), {peak_mb:.0f} MB peak RSS (target <= 2048 MB)")
+    print(
+        f"data add + audit, {rows:,} x 30 ({size_mb:.0f} MB CSV): {wall:.1f} s wall "
+        f"(target <= 15 s), {peak_mb:.0f} MB peak RSS (target <= 2048 MB)"
+    )
 
 
 def bench_events(count: int = 10_000) -> None:
@@ -83,8 +85,10 @@ def bench_events(count: int = 10_000) -> None:
         report = ws.verify_events()
         verify_s = time.perf_counter() - check_started
     assert report.ok
-    print(f"events appended on SQLite, one transaction each: {count / elapsed:,.0f}/s "
-          f"(target >= 2,000/s); verify of {count:,}: {verify_s:.2f} s")
+    print(
+        f"events appended on SQLite, one transaction each: {count / elapsed:,.0f}/s "
+        f"(target >= 2,000/s); verify of {count:,}: {verify_s:.2f} s"
+    )
 
 
 def main() -> None:

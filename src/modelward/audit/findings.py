@@ -6,7 +6,6 @@ import enum
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any, TypeAlias
 
 from modelward.errors import InputError
@@ -48,7 +47,7 @@ class Finding:
     """One observation of one check, about the whole table or one column.
 
     ``message`` is a full sentence naming the column and the figures; ``details`` holds the same
-    figures as JSON values for tools (gates, the web UI). The mapping is read-only.
+    figures as JSON values for tools (gates, the web UI); treat them as read-only.
     """
 
     check: str
@@ -58,8 +57,9 @@ class Finding:
     details: Mapping[str, JSON] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        # A frozen record must not be changed through the mapping it was given either.
-        object.__setattr__(self, "details", MappingProxyType(dict(self.details)))
+        # A copy, so that the caller's dict cannot change a frozen record; a plain dict (not a
+        # read-only proxy) so that findings pickle, e.g. back from a worker process.
+        object.__setattr__(self, "details", dict(self.details))
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -30,7 +30,7 @@ def test_html_has_summary_and_groups() -> None:
     assert page.index('badge error">error</span> 1 finding') < page.index(
         'badge warning">warning</span> 1 finding'
     )
-    assert "column `id` looks like a row id" in page
+    assert "looks like a row id" in page
     assert "@media print" in page
 
 
@@ -51,3 +51,9 @@ def test_html_escapes_data() -> None:
 def test_html_of_a_report_without_findings() -> None:
     page = render_html(AuditReport((), 0, 0, (), 0.0), title="empty")
     assert "No findings." in page
+
+
+def test_backticked_names_show_as_code_and_stay_escaped() -> None:
+    page = render_html(_report(), title="t")
+    assert "column <code>id</code> looks like a row id" in page
+    assert "<code>&lt;script&gt;alert(1)&lt;/script&gt;</code>" in page

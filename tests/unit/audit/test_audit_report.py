@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import polars as pl
 import pytest
@@ -70,3 +72,28 @@ def test_a_crashing_check_becomes_an_error_finding(broken: str, make_ctx: MakeCo
     assert failure.severity is Severity.ERROR
     assert failure.message == "check `test_broken` failed: ZeroDivisionError: division by zero"
     assert any(f.check == "missing_values" for f in report.findings)
+
+
+def test_empty_tables_and_odd_types_break_no_check(make_ctx: MakeContext) -> None:
+    odd = pl.DataFrame(
+        {
+            "tags": [[1, 2], [3], None, [1]] * 10,
+            "meta": [{"a": 1}, {"a": 2}, None, {"a": 1}] * 10,
+            "plan": pl.Series(["a", "b", "A", None] * 10, dtype=pl.Categorical),
+            "tier": pl.Series(["x", "y", "x", "y"] * 10, dtype=pl.Enum(["x", "y"])),
+            "price": [Decimal("1.5"), Decimal("2.5"), None, Decimal("9.5")] * 10,
+            "ts": [datetime(2024, 1, d, tzinfo=UTC) for d in (1, 2, 3, 4)] * 10,
+            "wait": [timedelta(days=d) for d in (1, 2, 3, 4)] * 10,
+            "nothing": pl.Series([None] * 40, dtype=pl.Null),
+            "blob": [b"a", b"b", None, b"a"] * 10,
+            "y": [True, False, None, True] * 10,
+        }
+    )
+    empty = pl.DataFrame({"a": pl.Series([], dtype=pl.Int64), "y": pl.Series([], dtype=pl.String)})
+    options = {"target": "y", "sensitive": ("tier",), "time_column": "ts", "max_age_days": 30}
+    for frame in (odd, empty.with_columns(pl.lit(None).alias("tier"), pl.lit(None).alias("ts"))):
+        report = run_audit(make_ctx(frame, parent=frame, **options))
+        failures = [f.message for f in report.findings if "failed:" in f.message]
+        assert failures == []
+    report = run_audit(make_ctx(empty))
+    assert any(f.message == "the table has no rows" for f in report.findings)

@@ -51,10 +51,16 @@ def test_single_class_target_is_an_error(run_check: RunCheck) -> None:
     assert "has a single class (`No`)" in finding.message
 
 
+def test_positive_label_of_a_boolean_target(run_check: RunCheck) -> None:
+    frame = pl.DataFrame({"y": [True, False] * 5})
+    findings = run_check("class_imbalance", frame, target="y", positive_label="True")
+    assert all(f.severity is Severity.INFO for f in findings)
+
+
 def test_unknown_positive_label_is_an_error(run_check: RunCheck) -> None:
-    findings = run_check("class_imbalance", _churn(5, 5), target="churn", positive_label="yes")
+    findings = run_check("class_imbalance", _churn(5, 5), target="churn", positive_label="Maybe")
     assert any(
-        f.severity is Severity.ERROR and "positive label 'yes' does not occur" in f.message
+        f.severity is Severity.ERROR and "positive label 'Maybe' does not occur" in f.message
         for f in findings
     )
 

@@ -93,9 +93,8 @@ def high_cardinality(ctx: AuditContext) -> list[Finding]:
             continue
         msg = (
             f"column `{name}` has {w.count(p.n_distinct)} distinct values in "
-            f"{w.count(p.n_present)} "
-            f"rows ({w.share(p.n_distinct, p.n_present)}): too many categories to learn from; "
-            "group the rare ones or encode them"
+            f"{w.count(p.n_present)} rows ({w.share(p.n_distinct, p.n_present)}): too many "
+            "categories to learn from; group the rare ones or encode them"
         )
         details = {"distinct": p.n_distinct, "rows": p.n_present}
         out.append(Finding("high_cardinality", Severity.WARNING, msg, name, details))

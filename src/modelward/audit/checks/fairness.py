@@ -135,7 +135,11 @@ def _groups(attr: str, sizes: list[tuple[str, int]]) -> list[Finding]:
 def sensitive_proxies(ctx: AuditContext) -> list[Finding]:
     """Features that predict a sensitive attribute on their own (ROC-AUC of 0.8 or more)."""
     skip = {*ctx.sensitive, *ctx.id_columns, ctx.target}
-    features = [c for c in ctx.features if c not in skip and ctx.profiles[c].n_distinct >= 2]
+    features = [
+        c
+        for c in ctx.features
+        if c not in skip and ctx.profiles[c].n_distinct >= 2 and sep.encodable(ctx.frame.schema[c])
+    ]
     out: list[Finding] = []
     for attr in ctx.sensitive:
         labels = groups(ctx.sample[attr])
@@ -149,11 +153,9 @@ def sensitive_proxies(ctx: AuditContext) -> list[Finding]:
             score, group = max(scored)
             if score >= PROXY_SCORE:
                 msg = (
-                    f"column `{name}` is a proxy for sensitive attribute `{attr}`: on its own it "
-                    "tells "
-                    f"group `{group}` apart with ROC-AUC {w.score(score)}; a model can "
-                    "discriminate "
-                    f"through it even without `{attr}`"
+                    f"column `{name}` is a proxy for sensitive attribute `{attr}`: on its "
+                    f"own it tells group `{group}` apart with ROC-AUC {w.score(score)}; a "
+                    f"model can discriminate through it even without `{attr}`"
                 )
                 details: dict[str, JSON] = {"attribute": attr, "group": group, "roc_auc": score}
                 out.append(Finding("sensitive_proxies", Severity.WARNING, msg, name, details))

@@ -1,5 +1,8 @@
-"""Type and format consistency of text columns: numbers or dates written as text, stray spaces,
-and one category spelled in several cases."""
+"""Type and format consistency of text columns.
+
+Numbers or dates written as text with stray values among them, mixed date formats, stray spaces,
+and one category spelled in several cases.
+"""
 
 from __future__ import annotations
 
@@ -95,8 +98,8 @@ def _stray(ctx: AuditContext, name: str, what: str, bad: Callable[[pl.Expr], pl.
     n, shown = count_matching(ctx, name, lambda v: bad(v) & ~is_marker(v))
     msg = (
         f"column `{name}` holds mostly {what} but {w.count(n)} values "
-        f"({w.share(n, ctx.frame.height)}) "
-        f"are not, e.g. {w.values(shown)}; fix or remove them, then store the column as {what}"
+        f"({w.share(n, ctx.frame.height)}) are not, e.g. {w.values(shown)}; "
+        f"fix or remove them, then store the column as {what}"
     )
     details: dict[str, JSON] = {"kind": what, "offending": n, "examples": shown}
     return Finding(CHECK, Severity.WARNING, msg, name, details)
@@ -120,9 +123,8 @@ def _spaces(ctx: AuditContext, names: list[str]) -> list[Finding]:
         if not n:
             continue
         msg = (
-            f"column `{name}`: {w.count(n)} values ({w.share(n, ctx.frame.height)}) have leading "
-            "or "
-            f"trailing spaces, e.g. {w.values(seen)}; strip them"
+            f"column `{name}`: {w.count(n)} values ({w.share(n, ctx.frame.height)}) have "
+            f"leading or trailing spaces, e.g. {w.values(seen)}; strip them"
         )
         out.append(Finding(CHECK, Severity.WARNING, msg, name, {"padded": n, "examples": seen}))
     return out

@@ -130,37 +130,16 @@ KINDS: tuple[PiiKind, ...] = (
     ),
 )
 
-_NAME_WORDS = {
-    "email",
-    "mail",
-    "phone",
-    "mobile",
-    "telephone",
-    "ssn",
-    "passport",
-    "iban",
-    "nino",
-    "dob",
-    "birthdate",
-}
-_PERSON_NAMES = {
-    "name",
-    "first_name",
-    "last_name",
-    "full_name",
-    "fullname",
-    "firstname",
-    "lastname",
-    "surname",
-}
-_PERSON_NAMES |= {
-    "given_name",
-    "family_name",
-    "customer_name",
-    "client_name",
-    "address",
-    "street_address",
-}
+# Words that mark personal data wherever they appear in a column's name ...
+_NAME_WORDS = frozenset(
+    ["email", "mail", "phone", "mobile", "telephone", "ssn", "passport", "iban", "nino", "dob"]
+)
+# ... and whole names that do.
+_PERSON_NAMES = (
+    {"name", "first_name", "last_name", "full_name", "fullname", "firstname", "lastname"}
+    | {"surname", "given_name", "family_name", "customer_name", "client_name", "birthdate"}
+    | {"address", "street_address", "date_of_birth"}
+)
 
 
 def _tokens(column: str) -> list[str]:
@@ -193,9 +172,8 @@ def pii(ctx: AuditContext) -> list[Finding]:
         word = personal_name(name, text=is_text)
         if word is not None and not found:
             msg = (
-                f"column `{name}` is named like personal data ({word}): keep it only if it is "
-                "needed "
-                "and lawful, and never as a model feature"
+                f"column `{name}` is named like personal data ({word}): keep it only if it "
+                "is needed and lawful, and never as a model feature"
             )
             out.append(Finding(CHECK, Severity.WARNING, msg, name, {"name_word": word}))
     return out
@@ -227,8 +205,8 @@ def _finding(ctx: AuditContext, name: str, kind: PiiKind, matched: pl.Series, n:
     where = " in a sample of rows" if ctx.sampled else ""
     msg = (
         f"column `{name}` holds personal data: {w.count(len(matched))} values "
-        f"({w.share(len(matched), n)}"
-        f"{where}) look like {kind.article} {kind.name}, e.g. {example}; remove or pseudonymise it"
+        f"({w.share(len(matched), n)}{where}) look like {kind.article} {kind.name}, "
+        f"e.g. {example}; remove or pseudonymise it"
     )
     details: dict[str, JSON] = {
         "kind": kind.name,

@@ -14,22 +14,8 @@ from modelward.audit.profile import ColumnProfile, Kind
 from modelward.audit.registry import check
 
 # Text that people and tools write where a value is missing; compared after stripping spaces.
-MISSING_MARKERS = (
-    "",
-    "NA",
-    "N/A",
-    "n/a",
-    "na",
-    "NaN",
-    "nan",
-    "null",
-    "NULL",
-    "None",
-    "none",
-    "?",
-    "-",
-    "--",
-)
+MISSING_MARKERS: tuple[str, ...] = ("", "NA", "N/A", "n/a", "na", "NaN", "nan", "null", "NULL")
+MISSING_MARKERS += ("None", "none", "?", "-", "--")
 
 
 def text(name: str) -> pl.Expr:
@@ -47,6 +33,8 @@ def is_marker(value: pl.Expr) -> pl.Expr:
 @check("missing_values")
 def missing_values(ctx: AuditContext) -> list[Finding]:
     """Missing values per column, and text values that stand for a missing one ("NA", "?", "")."""
+    if ctx.frame.height == 0:
+        return [Finding("missing_values", Severity.ERROR, "the table has no rows")]
     out = [f for p in ctx.profiles.values() if (f := _missing(p, ctx.target)) is not None]
     out += _markers(ctx)
     if not out:
@@ -84,9 +72,8 @@ def _markers(ctx: AuditContext) -> list[Finding]:
         if not n:
             continue
         msg = (
-            f"column `{p.name}`: {w.count(n)} values ({w.share(n, p.n_rows)}) are text standing "
-            "for a "
-            f"missing value ({w.values(seen)}); read them as missing"
+            f"column `{p.name}`: {w.count(n)} values ({w.share(n, p.n_rows)}) are text "
+            f"standing for a missing value ({w.values(seen)}); read them as missing"
         )
         details: dict[str, JSON] = {"markers": n, "rows": p.n_rows, "examples": seen}
         out.append(Finding("missing_values", Severity.WARNING, msg, p.name, details))
@@ -135,8 +122,7 @@ def duplicates(ctx: AuditContext) -> list[Finding]:
         ignoring = f" (ignoring id-like {', '.join(f'`{c}`' for c in ids)})" if ids else ""
         msg = (
             f"{w.count(extra)} rows ({w.share(extra, n)}) are exact copies of an earlier "
-            f"row{ignoring}; "
-            "drop them or check how the data was joined"
+            f"row{ignoring}; drop them or check how the data was joined"
         )
         out.append(
             Finding("duplicates", Severity.WARNING, msg, None, {"duplicates": extra, "rows": n})

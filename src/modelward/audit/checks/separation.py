@@ -35,10 +35,18 @@ class Encoded:
     values: FloatArray | None
 
 
+def encodable(dtype: pl.DataType) -> bool:
+    """Whether a column of this type can be scored: not lists, structs or binary blobs."""
+    return Kind.of(dtype) is not Kind.OTHER
+
+
 def encode(series: pl.Series) -> Encoded:
-    """Codes for one column: ordered and coarse for numbers, coarse only for categories."""
+    """Codes for one column: ordered and coarse for numbers and times, coarse for categories."""
     kind = Kind.of(series.dtype)
     n = len(series)
+    if kind is Kind.TEMPORAL:
+        series = series.to_physical()
+        kind = Kind.INTEGER
     if kind.numeric or kind is Kind.BOOLEAN:
         numbers = series.cast(pl.Float64)
         ordered = _quantile_codes(numbers, FINE_BINS)

@@ -12,6 +12,7 @@ from modelward.audit import wording as w
 from modelward.audit.checks import separation as sep
 from modelward.audit.context import AuditContext, TargetKind
 from modelward.audit.findings import JSON, Finding, Severity
+from modelward.audit.profile import Kind
 from modelward.audit.registry import check
 
 LEAK_SCORE = 0.98
@@ -27,6 +28,14 @@ def class_counts(series: pl.Series, counts: pl.DataFrame | None = None) -> list[
     if counts is None:
         counts = series.drop_nulls().value_counts(name="n").rename({series.name: "value"})
     return sorted_counts(counts)
+
+
+def positive_class(label: str, classes: list[str]) -> str | None:
+    """The class ``label`` names: exactly, else ignoring case (a spec's `True` is `true` here)."""
+    if label in classes:
+        return label
+    folded = [c for c in classes if c.lower() == label.lower()]
+    return folded[0] if len(folded) == 1 else None
 
 
 def sorted_counts(counts: pl.DataFrame) -> list[tuple[str, int]]:
@@ -46,8 +55,11 @@ def class_imbalance(ctx: AuditContext) -> list[Finding]:
     name = ctx.target
     classes = class_counts(ctx.frame[name], ctx.value_counts.get(name))
     total = sum(n for _, n in classes)
+    if not classes:
+        msg = f"target `{name}` has no values: there is nothing to learn"
+        return [_finding(Severity.ERROR, msg, name, {})]
     if len(classes) < 2:
-        only = f" (`{classes[0][0]}`)" if classes else ""
+        only = f" (`{classes[0][0]}`)"
         return [
             _finding(
                 Severity.ERROR,
@@ -71,7 +83,7 @@ def class_imbalance(ctx: AuditContext) -> list[Finding]:
         )
     ]
     label, n_min = classes[-1]
-    if ctx.positive_label is not None and ctx.positive_label not in shares:
+    if ctx.positive_label is not None and positive_class(ctx.positive_label, list(shares)) is None:
         known = w.values(list(shares), limit=SHOWN_CLASSES)
         msg = (
             f"positive label {w.value(ctx.positive_label)} does not occur in target `{name}` "
@@ -136,13 +148,12 @@ def target_leakage(ctx: AuditContext) -> list[Finding]:
     target = ctx.sample[ctx.target]
     if target.null_count() == len(target):
         return []
-    as_text = target.cast(pl.String)
     labels = _labels(ctx, target)
     out: list[Finding] = []
     for name in ctx.features:
-        if ctx.profiles[name].n_distinct < 2:
+        if ctx.profiles[name].n_distinct < 2 or not sep.encodable(ctx.frame.schema[name]):
             continue
-        if ctx.sample[name].cast(pl.String).eq_missing(as_text).all():
+        if _same_values(ctx.sample[name], target):
             msg = f"column `{name}` is a copy of the target `{ctx.target}`: drop it"
             out.append(Finding("target_leakage", Severity.ERROR, msg, name, {"identical": True}))
             continue
@@ -157,6 +168,16 @@ def target_leakage(ctx: AuditContext) -> list[Finding]:
     return out
 
 
+def _same_values(column: pl.Series, target: pl.Series) -> bool:
+    """Equal in every row, nulls included; 1/0 against "1"/"0" counts as equal too."""
+    if column.dtype == target.dtype:
+        return bool(column.eq_missing(target).all())
+    comparable = {Kind.STRING, Kind.INTEGER, Kind.FLOAT, Kind.BOOLEAN}
+    if {Kind.of(column.dtype), Kind.of(target.dtype)} <= comparable:
+        return bool(column.cast(pl.String).eq_missing(target.cast(pl.String)).all())
+    return False
+
+
 def _labels(ctx: AuditContext, target: pl.Series) -> _Labels:
     rows = target.is_not_null().to_numpy()
     if ctx.target_kind is TargetKind.REGRESSION:
@@ -165,7 +186,8 @@ def _labels(ctx: AuditContext, target: pl.Series) -> _Labels:
     text = target.cast(pl.String)
     classes = [c for c, _ in class_counts(text)]
     if ctx.target_kind is TargetKind.BINARY:
-        positive = ctx.positive_label if ctx.positive_label in classes else classes[-1]
+        label = None if ctx.positive_label is None else positive_class(ctx.positive_label, classes)
+        positive = classes[-1] if label is None else label
         return _Labels("ROC-AUC", rows, [(text == positive).fill_null(False).to_numpy()])
     # One-vs-rest over the most common classes: enough to see leakage, bounded in cost.
     indicators = [(text == c).fill_null(False).to_numpy() for c in classes[:MAX_SCORED_CLASSES]]
