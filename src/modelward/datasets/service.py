@@ -7,11 +7,12 @@ import json
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Row, insert, select
+from sqlalchemy import Connection, Row, Select, insert, select
 from sqlalchemy.exc import IntegrityError as DbIntegrityError
 
 from modelward.backends.store.tables import dataset_versions, datasets, projects
@@ -57,16 +58,18 @@ def add_dataset(
     _check_columns(frame, required)
     step("encoding")
     with _canonical_file(ws, frame) as (tmp, digest):
-        contract = infer_contract(frame)
         existing = find_by_content(ws, name, digest)
         if existing is not None:
             return AddResult(existing, created=False, notes=("same content as " + existing.ref,))
         step("storing")
+        # The blob goes first: a crash after it leaves an unreferenced blob, never a version
+        # whose bytes are missing.
         ws.blobs.put_file(tmp, digest=digest)
-        size = tmp.stat().st_size
+        draft = _Draft(
+            name, project, source, infer_contract(frame), digest, tmp.stat().st_size, frame.shape
+        )
     step("recording")
-    version = _record_version(ws, name, project, source, contract, digest, size, frame.shape)
-    return AddResult(version, created=True)
+    return AddResult(_record_version(ws, draft), created=True)
 
 
 def get_version(ws: Workspace, ref: str) -> DatasetVersion:
@@ -83,7 +86,7 @@ def get_version(ws: Workspace, ref: str) -> DatasetVersion:
         row = conn.execute(query).first()
         if row is None:
             raise NotFound(_not_found(conn, parsed.name, ref))
-        return _version(conn, row)
+        return _version(row)
 
 
 def list_versions(
@@ -96,7 +99,7 @@ def list_versions(
         query = query.where(projects.c.name == project)
     query = query.order_by(datasets.c.name, dataset_versions.c.version)
     with ws.transaction() as conn:
-        return [_version(conn, row) for row in conn.execute(query)]
+        return [_version(row) for row in conn.execute(query)]
 
 
 def find_by_content(ws: Workspace, name: str, digest: str) -> DatasetVersion | None:
@@ -106,7 +109,7 @@ def find_by_content(ws: Workspace, name: str, digest: str) -> DatasetVersion | N
                 datasets.c.name == name, dataset_versions.c.content_hash == digest
             )
         ).first()
-        return None if row is None else _version(conn, row)
+        return None if row is None else _version(row)
 
 
 def load_frame(ws: Workspace, version: DatasetVersion) -> pl.DataFrame:
@@ -152,44 +155,36 @@ def _canonical_file(ws: Workspace, frame: pl.DataFrame) -> Iterator[tuple[Path, 
         tmp.unlink(missing_ok=True)
 
 
-def _record_version(
-    ws: Workspace,
-    name: str,
-    project: str | None,
-    source: Source,
-    contract: Contract,
-    digest: str,
-    size: int,
-    shape: tuple[int, int],
-) -> DatasetVersion:
+@dataclass(frozen=True)
+class _Draft:
+    """A version about to be recorded: everything but its number and parent."""
+
+    name: str
+    project: str | None
+    source: Source
+    contract: Contract
+    digest: str
+    size: int
+    shape: tuple[int, int]
+
+
+def _record_version(ws: Workspace, draft: _Draft) -> DatasetVersion:
     # Two writers may race for the next version number; the unique constraints decide and the
     # loser retries (SQLite serializes writers anyway, PostgreSQL may not).
     for attempt in range(RETRIES):
         try:
             with ws.transaction() as conn:
-                return _insert_version(
-                    ws, conn, name, project, source, contract, digest, size, shape
-                )
+                return _insert_version(ws, conn, draft)
         except DbIntegrityError as exc:
             if attempt == RETRIES - 1:
-                raise Conflict(
-                    f"dataset {name!r} is being changed concurrently; try again"
-                ) from exc
+                message = f"dataset {draft.name!r} is being changed concurrently; try again"
+                raise Conflict(message) from exc
     raise AssertionError("unreachable")
 
 
-def _insert_version(
-    ws: Workspace,
-    conn: Connection,
-    name: str,
-    project: str | None,
-    source: Source,
-    contract: Contract,
-    digest: str,
-    size: int,
-    shape: tuple[int, int],
-) -> DatasetVersion:
-    dataset_id = _dataset_id(ws, conn, name, project)
+def _insert_version(ws: Workspace, conn: Connection, draft: _Draft) -> DatasetVersion:
+    name, digest, shape = draft.name, draft.digest, draft.shape
+    dataset_id = _dataset_id(ws, conn, name, draft.project)
     latest = conn.execute(
         select(dataset_versions.c.id, dataset_versions.c.version, dataset_versions.c.content_hash)
         .where(dataset_versions.c.dataset_id == dataset_id)
@@ -202,7 +197,7 @@ def _insert_version(
         )
     ).first()
     if same is not None:
-        return _version(conn, same)
+        return _version(same)
     number = 1 if latest is None else latest.version + 1
     conn.execute(
         insert(dataset_versions).values(
@@ -211,9 +206,9 @@ def _insert_version(
             content_hash=digest,
             n_rows=shape[0],
             n_columns=shape[1],
-            size_bytes=size,
-            source=json.dumps(source.describe(), sort_keys=True),
-            contract=json.dumps(contract.to_json(), sort_keys=True),
+            size_bytes=draft.size,
+            source=json.dumps(draft.source.describe(), sort_keys=True),
+            contract=json.dumps(draft.contract.to_json(), sort_keys=True),
             parent_id=None if latest is None else latest.id,
             created_at=utc_now(),
             created_by=ws.actor,
@@ -223,7 +218,7 @@ def _insert_version(
         "content_hash": digest,
         "rows": shape[0],
         "columns": shape[1],
-        "source": source.describe(),
+        "source": draft.source.describe(),
         "parent": None if latest is None else f"{name}@{latest.version}",
     }
     ws.record(conn, "dataset.version.created", f"dataset/{name}@{number}", payload)
@@ -232,7 +227,7 @@ def _insert_version(
             dataset_versions.c.dataset_id == dataset_id, dataset_versions.c.version == number
         )
     ).one()
-    return _version(conn, row)
+    return _version(row)
 
 
 def _dataset_id(ws: Workspace, conn: Connection, name: str, project: str | None) -> int:
@@ -253,7 +248,7 @@ def _dataset_id(ws: Workspace, conn: Connection, name: str, project: str | None)
     return int(key[0])
 
 
-def _versions_query() -> Any:
+def _versions_query() -> Select[Any]:
     parent = dataset_versions.alias("parent")
     return (
         select(
@@ -268,7 +263,7 @@ def _versions_query() -> Any:
     )
 
 
-def _version(_conn: Connection, row: Row[Any]) -> DatasetVersion:
+def _version(row: Row[Any]) -> DatasetVersion:
     return DatasetVersion(
         id=row.id,
         name=row.name,
