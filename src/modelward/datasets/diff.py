@@ -150,7 +150,7 @@ def _numeric(name: str, old: Floats, new: Floats, nulls: tuple[float, float]) ->
     return ColumnChange(
         column=name,
         kind="numeric",
-        psi=_psi(old_counts, new_counts),
+        psi=psi(old_counts, new_counts),
         mean_old=float(old.mean()) if old.size else None,
         mean_new=float(new.mean()) if new.size else None,
         ks_statistic=None if ks is None else float(ks.statistic),
@@ -173,7 +173,7 @@ def _categorical(
     return ColumnChange(
         column=name,
         kind="categorical",
-        psi=_psi(old_counts, new_counts),
+        psi=psi(old_counts, new_counts),
         top_category=top,
         share_old=None if top is None else moves[top][0],
         share_new=None if top is None else moves[top][1],
@@ -182,8 +182,11 @@ def _categorical(
     )
 
 
-def _psi(old_counts: npt.NDArray[np.int64], new_counts: npt.NDArray[np.int64]) -> float:
-    # The epsilon keeps an empty bin from making the index infinite.
+def psi(old_counts: npt.NDArray[Any], new_counts: npt.NDArray[Any]) -> float:
+    """Population stability index of two count vectors over the same bins.
+
+    The one implementation of the formula: the audit's drift check and monitoring use it too.
+    The epsilon keeps an empty bin from making the index infinite."""
     old_share = np.maximum(old_counts / max(int(old_counts.sum()), 1), PSI_EPSILON)
     new_share = np.maximum(new_counts / max(int(new_counts.sum()), 1), PSI_EPSILON)
     return float(np.sum((new_share - old_share) * np.log(new_share / old_share)))

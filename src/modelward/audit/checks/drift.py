@@ -11,20 +11,13 @@ from modelward.audit.context import AuditContext
 from modelward.audit.findings import Finding, Severity
 from modelward.audit.profile import Kind
 from modelward.audit.registry import check
+from modelward.datasets.diff import psi
 
 MODERATE, MAJOR = 0.1, 0.25
 QUANTILE_BINS = 10
 # Categories beyond the parent's most common ones are pooled, so that a column of many rare
 # values does not read as drift merely because the samples differ.
 TOP_CATEGORIES = 20
-EPSILON = 1e-4
-
-
-def psi(expected: FloatArray, actual: FloatArray) -> float:
-    """Population stability index of two count vectors over the same bins."""
-    e = np.maximum(expected / max(expected.sum(), 1), EPSILON)
-    a = np.maximum(actual / max(actual.sum(), 1), EPSILON)
-    return float(((a - e) * np.log(a / e)).sum())
 
 
 def numeric_psi(parent: pl.Series, current: pl.Series) -> float:
