@@ -182,3 +182,16 @@ def test_s3_source_and_s3_blob_store(
     assert added.json()["ref"] == "wa_churn@1"
     stored = client.list_objects_v2(Bucket=s3_bucket, Prefix="blobs/")
     assert stored["KeyCount"] >= 2  # the canonical Parquet and the HTML audit report
+
+
+def test_whole_flow_on_postgresql(
+    cli: Cli, churn_csv: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MODELWARD_STORE_URL", pg_url)
+    assert cli("project", "create", SPEC).code == 0
+    added = cli("data", "add", churn_csv, "--project", "churn", "--json")
+    assert added.code == 0, added.err
+    assert added.json()["ref"] == "wa_churn@1"
+    assert added.json()["audit"]["counts"]["warning"] >= 1
+    assert cli("data", "list", "--json").json()[0]["project"] == "churn"
+    assert cli("audit", "verify").code == 0
