@@ -28,6 +28,7 @@ from modelward.errors import (
     NotFound,
 )
 from modelward.events import ChainReport, Event
+from modelward.sdk import Workspace, open
 from modelward.settings import Settings
 from modelward.spec import ProjectSpec, Task, load_spec_file, parse_spec
 from modelward.spec.service import (
@@ -37,10 +38,11 @@ from modelward.spec.service import (
     list_projects,
     update_project,
 )
-from modelward.workspace import Workspace, init_workspace
-from modelward.workspace import open_workspace as open
+from modelward.tracking import ActiveRun, MetricPoint, Run, RunStatus, get_run, list_runs
+from modelward.workspace import init_workspace
 
 __all__ = [
+    "ActiveRun",
     "AddResult",
     "AuditOptions",
     "BackendError",
@@ -51,10 +53,13 @@ __all__ = [
     "Event",
     "InputError",
     "IntegrityError",
+    "MetricPoint",
     "ModelwardError",
     "NotFound",
     "Project",
     "ProjectSpec",
+    "Run",
+    "RunStatus",
     "Settings",
     "StoredAudit",
     "Task",
@@ -64,9 +69,11 @@ __all__ = [
     "create_project",
     "diff_versions",
     "get_project",
+    "get_run",
     "get_version",
     "init_workspace",
     "list_projects",
+    "list_runs",
     "list_versions",
     "load_frame",
     "load_spec_file",

@@ -69,3 +69,22 @@ def test_console_script_runs(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "OK" in done.stdout
+
+
+def test_runs_list_and_show(cli: Cli, home: Path) -> None:
+    import modelward
+
+    with modelward.open(home=home) as ws:
+        for auc in (0.7, 0.9):
+            with ws.start_run(name=f"m{int(auc * 10)}") as run:
+                run.log_params({"depth": 3})
+                run.log_metric("auc", auc)
+    ranked = cli("runs", "list", "--sort", "auc", "--json").json()
+    assert [r["name"] for r in ranked] == ["m9", "m7"]
+    assert cli("runs", "list", "--where", "auc>0.8", "--json").json()[0]["name"] == "m9"
+    shown = cli("runs", "show", run.uid[:8])
+    assert shown.code == 0
+    assert "depth" in shown.out
+    bad = cli("runs", "list", "--where", "auc is high")
+    assert bad.code == 2
+    assert "--where" in bad.err

@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -105,3 +106,54 @@ audits = Table(
     Column("created_by", String(200), nullable=False),
 )
 Index("ix_audits_version", audits.c.dataset_version_id)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("uid", String(32), nullable=False, unique=True),
+    Column("project_id", Integer, ForeignKey("projects.id"), nullable=True),
+    Column("name", String(200), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("dataset_version_id", Integer, ForeignKey("dataset_versions.id"), nullable=True),
+    Column("lineage", Text, nullable=False),
+    Column("tags", Text, nullable=False),
+    Column("started_at", String(40), nullable=False),
+    Column("ended_at", String(40), nullable=True),
+    Column("wall_seconds", Float, nullable=True),
+    Column("cpu_seconds", Float, nullable=True),
+    Column("created_by", String(200), nullable=False),
+)
+Index("ix_runs_project_started", runs.c.project_id, runs.c.started_at)
+
+run_params = Table(
+    "run_params",
+    metadata,
+    Column("run_id", Integer, ForeignKey("runs.id"), primary_key=True),
+    Column("key", String(250), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+# Every logged point, append-only; written in batches off the training loop's path.
+run_metrics = Table(
+    "run_metrics",
+    metadata,
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
+    Column("key", String(250), nullable=False),
+    Column("step", BigInteger, nullable=False),
+    Column("value", Float, nullable=False),
+    Column("time", Float, nullable=False),
+)
+Index("ix_run_metrics_run_key_step", run_metrics.c.run_id, run_metrics.c.key, run_metrics.c.step)
+
+# The newest value of each metric of each run: what leaderboards filter and sort on, so that
+# listing runs never scans the history of every point.
+run_latest = Table(
+    "run_latest",
+    metadata,
+    Column("run_id", Integer, ForeignKey("runs.id"), primary_key=True),
+    Column("key", String(250), primary_key=True),
+    Column("value", Float, nullable=False),
+    Column("step", BigInteger, nullable=False),
+)
+Index("ix_run_latest_key_value", run_latest.c.key, run_latest.c.value)

@@ -1,0 +1,98 @@
+"""`modelward runs`: the leaderboard of tracked runs and one run in full."""
+
+from __future__ import annotations
+
+import re
+
+import typer
+from rich.console import Group
+from rich.table import Table
+
+from modelward.cli.context import JSON_OPTION, output, workspace
+from modelward.errors import InputError
+from modelward.tracking import Run, get_run, list_runs
+
+app = typer.Typer(help="Tracked runs: params, metrics, lineage.", no_args_is_help=True)
+
+FILTER = re.compile(r"^\s*([A-Za-z0-9_.\-/:]+)\s*(>=|<=|>|<|=)\s*(-?[0-9.eE+-]+)\s*$")
+
+
+def _parse_filter(text: str | None) -> tuple[str, str, float] | None:
+    if text is None:
+        return None
+    match = FILTER.match(text)
+    if not match:
+        raise InputError.field("--where", text, "METRIC OP NUMBER, e.g. 'auc>=0.8'")
+    try:
+        return match[1], match[2], float(match[3])
+    except ValueError as exc:
+        raise InputError.field("--where", text, "a number after the operator") from exc
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    project: str | None = typer.Option(None, "--project", help="Only this project's runs."),
+    sort: str | None = typer.Option(None, "--sort", help="Sort by this metric's latest value."),
+    ascending: bool = typer.Option(False, "--ascending", help="Smallest first (losses)."),
+    where: str | None = typer.Option(None, "--where", help="Filter, e.g. 'auc>=0.8'."),
+    limit: int = typer.Option(50, "--limit", min=1, help="At most this many runs."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """List runs, newest first or ranked by a metric."""
+    with workspace(ctx) as ws:
+        found = list_runs(
+            ws,
+            project=project,
+            sort=sort,
+            descending=not ascending,
+            where=_parse_filter(where),
+            limit=limit,
+        )
+    keys = sorted({k for run in found for k in run.metrics})[:8]
+
+    def table() -> Table:
+        view = Table("run", "name", "status", "project", "started", *keys)
+        for run in found:
+            cells = [f"{run.metrics[k]:.4g}" if k in run.metrics else "" for k in keys]
+            view.add_row(
+                run.uid[:8],
+                run.name,
+                run.status.value,
+                run.project or "",
+                run.started_at[:19],
+                *cells,
+            )
+        return view
+
+    output(as_json).result([r.to_json() for r in found], table)
+
+
+@app.command("show")
+def show(ctx: typer.Context, run: str, as_json: bool = JSON_OPTION) -> None:
+    """Show one run: params, latest metrics, lineage."""
+    with workspace(ctx) as ws:
+        found = get_run(ws, run)
+    output(as_json).result(found.to_json(), lambda: _run_view(found))
+
+
+def _run_view(run: Run) -> Group:
+    head = Table.grid(padding=(0, 2))
+    for key, value in (
+        ("run", run.uid),
+        ("name", run.name),
+        ("status", run.status.value),
+        ("project", run.project or "-"),
+        ("dataset", run.dataset or "-"),
+        ("started", f"{run.started_at} by {run.created_by}"),
+        ("seconds", f"wall {run.wall_seconds or 0:.1f}, cpu {run.cpu_seconds or 0:.1f}"),
+        ("git", str(run.lineage.get("git_sha") or "-")),
+    ):
+        head.add_row(key, value)
+    params = Table("param", "value")
+    for key, value in sorted(run.params.items()):
+        params.add_row(key, value)
+    metrics = Table("metric", "latest")
+    for key, number in sorted(run.metrics.items()):
+        metrics.add_row(key, f"{number:.6g}")
+    return Group(head, params, metrics)
