@@ -47,6 +47,7 @@ format: install
 bench: install
 	$(BIN)/python bench/foundation.py
 	$(BIN)/python bench/tracking.py
+	$(BIN)/python bench/runs_list.py
 
 clean:
 	rm -rf build .venv .tools .mypy_cache .ruff_cache .pytest_cache
