@@ -9,6 +9,7 @@ from typing import Any, Self
 
 from sqlalchemy import Connection
 
+from modelward.access import load_or_create_key
 from modelward.backends.blobs import BlobStore, open_backend
 from modelward.backends.store import Store, open_store
 from modelward.events import ChainReport, Event, append_event, list_events, verify_chain
@@ -90,7 +91,10 @@ def init_workspace(**overrides: object | None) -> Workspace:
     chosen = {k: str(v) for k, v in overrides.items() if v is not None and k != "home"}
     if chosen:
         write_config(ws.settings, chosen)
+    # The signing key for artifacts is made here, once, so its id is on the record.
+    key = load_or_create_key(ws.settings.home)
     with ws.transaction() as conn:
         if not list_events(conn, action="workspace.initialized", limit=1):
-            ws.record(conn, "workspace.initialized", "workspace", {"settings": sorted(chosen)})
+            payload = {"settings": sorted(chosen), "signing_key": key.key_id}
+            ws.record(conn, "workspace.initialized", "workspace", payload)
     return ws

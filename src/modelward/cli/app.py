@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from modelward.access import load_verify_key
 from modelward.cli.context import JSON_OPTION, output, state
 from modelward.cli.data import app as data_app
 from modelward.cli.events import app as events_app
@@ -57,6 +58,7 @@ def init(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
             "home": str(settings.home),
             "store_url": settings.store_url,
             "blob_url": settings.blob_url,
+            "signing_key": load_verify_key(settings.home).key_id,
         }
     output(as_json).result(data_, lambda: f"Workspace ready at {settings.home}")
 

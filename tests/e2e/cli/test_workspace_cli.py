@@ -13,6 +13,8 @@ def test_init_then_verify(cli: Cli, home: Path) -> None:
     result = cli("init", "--json")
     assert result.code == 0
     assert result.json()["home"] == str(home)
+    assert len(result.json()["signing_key"]) == 16
+    assert (home / "keys" / "workspace_ed25519.pem").stat().st_mode & 0o077 == 0
     verified = cli("audit", "verify")
     assert verified.code == 0
     assert verified.out.startswith("OK: 1 events")
