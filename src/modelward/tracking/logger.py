@@ -51,8 +51,8 @@ class ActiveRun:
         rows = [{"run_id": self.run_id, "key": _key(k), "value": str(v)} for k, v in params.items()]
         if not rows:
             return
+        self._require_running()
         with self.ws.transaction() as conn:
-            self._require_running(conn)
             known = set(
                 conn.execute(
                     select(run_params.c.key).where(
@@ -120,7 +120,7 @@ class ActiveRun:
             self.ws.record(conn, "run.finished", f"run/{self.uid}", payload)
         self.status = status
 
-    def _require_running(self, conn: Connection) -> None:
+    def _require_running(self) -> None:
         if self.status.is_terminal:
             raise Conflict(f"run {self.uid[:8]} is {self.status.value}; start a new run")
 
