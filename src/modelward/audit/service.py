@@ -14,8 +14,7 @@ from modelward.audit.html import render_html
 from modelward.audit.report import AuditReport, run_audit
 from modelward.backends.store.tables import audits
 from modelward.datasets.records import DatasetVersion
-from modelward.datasets.service import get_version, load_frame
-from modelward.errors import InputError
+from modelward.datasets.service import get_version, load_frame, require_columns
 from modelward.events.log import utc_now
 from modelward.spec.service import get_project
 from modelward.workspace import Workspace
@@ -174,12 +173,7 @@ def audit_html(ws: Workspace, audit: StoredAudit) -> str:
 
 
 def _check_options(version: DatasetVersion, options: AuditOptions) -> None:
-    columns = {c.name for c in version.contract.columns}
     named = {"--target": options.target, "time_column": options.time_column}
     named.update({f"--sensitive {col}": col for col in options.sensitive})
-    for field, column in named.items():
-        if column is not None and column not in columns:
-            raise InputError(
-                f"{field}: column {column!r} is not in {version.ref}; "
-                f"columns are {', '.join(sorted(columns)[:20])}"
-            )
+    required = {field: column for field, column in named.items() if column is not None}
+    require_columns(version.contract.names, required, version.ref)

@@ -11,6 +11,7 @@ from rich.text import Text
 
 from modelward.audit.findings import Severity
 from modelward.audit.service import StoredAudit
+from modelward.datasets.contract import ColumnContract
 from modelward.datasets.diff import ColumnChange, DatasetDiff
 from modelward.datasets.records import DatasetVersion
 
@@ -83,12 +84,12 @@ def _describe_source(source: dict[str, Any]) -> str:
     return text + (f"  query: {source['query']}" if source.get("query") else "")
 
 
-def _range(col: Any) -> str:
+def _range(col: ColumnContract) -> str:
     if col.categories:
         shown = ", ".join(col.categories[:6])
         return shown + (" ..." if len(col.categories) > 6 else "")
     if col.minimum is not None or col.maximum is not None:
-        return f"{col.minimum} .. {col.maximum}"
+        return col.range_text
     return ""
 
 

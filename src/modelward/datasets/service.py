@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,7 +55,7 @@ def add_dataset(
         required = {**_project_columns(ws, project), **required}
     step("reading")
     frame = source.load(ws.settings.storage_options())
-    _check_columns(frame, required)
+    require_columns(frame.columns, required, "the data")
     step("encoding")
     with _canonical_file(ws, frame) as (tmp, digest):
         existing = find_by_content(ws, name, digest)
@@ -133,16 +133,17 @@ def _project_columns(ws: Workspace, project: str) -> dict[str, str]:
     return {f"project {project}: {key}": col for key, col in found.spec.columns_named().items()}
 
 
-def _check_columns(frame: pl.DataFrame, required: dict[str, str]) -> None:
+def require_columns(columns: Sequence[str], required: Mapping[str, str], where: str) -> None:
+    """Refuse, naming the field and close matches, a required column that `columns` lacks."""
     for field, column in required.items():
-        if column not in frame.columns:
-            close = difflib.get_close_matches(column, frame.columns, n=3)
+        if column not in columns:
+            close = difflib.get_close_matches(column, columns, n=3)
             hint = (
                 f"did you mean {', '.join(close)}?"
                 if close
-                else "columns are " + ", ".join(frame.columns[:20])
+                else "columns are " + ", ".join(list(columns)[:20])
             )
-            raise InputError(f"{field}: column {column!r} is not in the data; {hint}")
+            raise InputError(f"{field}: column {column!r} is not in {where}; {hint}")
 
 
 @contextmanager
