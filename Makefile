@@ -10,7 +10,7 @@ DEMO := build/demo
 export UV_PYTHON_DOWNLOADS := never
 export UV_LINK_MODE := copy
 
-.PHONY: install demo test lint format bench clean
+.PHONY: install demo test lint format bench quality clean
 
 install: $(VENV)/.synced
 
@@ -29,6 +29,10 @@ demo: install
 	$(BIN)/modelward --home $(DEMO)/ws project create examples/wa_churn/modelward.yaml
 	$(BIN)/modelward --home $(DEMO)/ws data add $(DEMO)/wa_churn.csv --name wa_churn --project churn
 	$(BIN)/modelward --home $(DEMO)/ws data audit wa_churn --html $(DEMO)/wa_churn-audit.html
+	$(BIN)/modelward --home $(DEMO)/ws train wa_churn@1 --budget 30 --seed 0
+	$(BIN)/python -c "import polars as pl; pl.read_csv('$(DEMO)/wa_churn.csv').drop('churn').head(1000).write_csv('$(DEMO)/new_customers.csv')"
+	$(BIN)/modelward --home $(DEMO)/ws predict churn/v1 $(DEMO)/new_customers.csv -o $(DEMO)/scored.csv
+	$(BIN)/modelward --home $(DEMO)/ws runs list
 	$(BIN)/modelward --home $(DEMO)/ws audit verify
 
 test: install
@@ -48,6 +52,10 @@ bench: install
 	$(BIN)/python bench/foundation.py
 	$(BIN)/python bench/tracking.py
 	$(BIN)/python bench/runs_list.py
+	$(BIN)/python bench/predict.py
+
+quality: install
+	$(BIN)/python bench/quality.py
 
 clean:
 	rm -rf build .venv .tools .mypy_cache .ruff_cache .pytest_cache

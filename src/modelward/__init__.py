@@ -26,6 +26,7 @@ from modelward.errors import (
     IntegrityError,
     ModelwardError,
     NotFound,
+    Tampered,
 )
 from modelward.events import ChainReport, Event
 from modelward.sdk import Workspace, open
@@ -62,6 +63,7 @@ __all__ = [
     "RunStatus",
     "Settings",
     "StoredAudit",
+    "Tampered",
     "Task",
     "Workspace",
     "add_dataset",

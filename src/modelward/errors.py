@@ -54,6 +54,13 @@ class IntegrityError(ModelwardError):
     http_status = 500
 
 
+class Tampered(IntegrityError):
+    """A signed artifact fails its signature or hash check: refused before any byte is used."""
+
+    exit_code = 2
+    http_status = 409
+
+
 class BackendError(ModelwardError):
     """A backend (database, object store, executor) failed or cannot be reached."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from modelward.audit.context import AuditContext
+from modelward.audit.findings import Finding
 from modelward.audit.html import render_html
 from modelward.audit.report import AuditReport, run_audit
 from modelward.backends.store.tables import audits
@@ -124,7 +126,17 @@ def run_and_store(ws: Workspace, version: DatasetVersion, options: AuditOptions)
         now=datetime.now(UTC),
         parent=parent,
     )
-    report = run_audit(context)
+    return _store(ws, version, options, run_audit(context), source="audit")
+
+
+def _store(
+    ws: Workspace,
+    version: DatasetVersion,
+    options: AuditOptions,
+    report: AuditReport,
+    *,
+    source: str,
+) -> StoredAudit:
     html = render_html(report, title=f"Data audit of {version.ref}")
     html_blob = ws.blobs.put_bytes(html.encode("utf-8"))
     with ws.transaction() as conn:
@@ -142,12 +154,46 @@ def run_and_store(ws: Workspace, version: DatasetVersion, options: AuditOptions)
                 created_by=ws.actor,
             )
         )
-        payload = {"worst": report.worst.value, "counts": report.counts(), "html": html_blob}
+        payload = {
+            "worst": report.worst.value,
+            "counts": report.counts(),
+            "html": html_blob,
+            "source": source,
+        }
         ws.record(conn, "dataset.audited", f"dataset/{version.ref}", payload)
         key = result.inserted_primary_key
         assert key is not None
         audit_id = int(key[0])
     return StoredAudit(audit_id, version.ref, options, report, html_blob, created_at, ws.actor)
+
+
+def add_findings(
+    ws: Workspace,
+    version: DatasetVersion,
+    findings: Sequence[Finding],
+    *,
+    source: str,
+    options: AuditOptions | None = None,
+) -> StoredAudit:
+    """A new audit of `version`: the latest one's findings with `findings` joined to them.
+
+    Findings of the same checks replace the earlier ones, so a re-scan never piles up stale
+    results. `source` (e.g. ``run/<uid>``) is recorded on the event.
+    """
+    latest = latest_audit(ws, version)
+    base = latest.report if latest is not None else None
+    checks = {f.check for f in findings}
+    kept = [f for f in base.findings if f.check not in checks] if base else []
+    merged = sorted([*kept, *findings], key=lambda f: (-f.severity.rank, f.check))
+    report = AuditReport(
+        findings=tuple(merged),
+        n_rows=base.n_rows if base else version.n_rows,
+        n_columns=base.n_columns if base else version.n_columns,
+        checks_run=tuple(sorted({*(base.checks_run if base else ()), *checks})),
+        seconds=base.seconds if base else 0.0,
+    )
+    chosen = options or (latest.options if latest is not None else AuditOptions())
+    return _store(ws, version, chosen, report, source=source)
 
 
 def latest_audit(ws: Workspace, version: DatasetVersion) -> StoredAudit | None:

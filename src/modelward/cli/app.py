@@ -14,6 +14,7 @@ from modelward.cli.events import app as events_app
 from modelward.cli.output import Output
 from modelward.cli.project import app as project_app
 from modelward.cli.runs import app as runs_app
+from modelward.cli.train import predict_command, train_command
 from modelward.errors import ModelwardError
 from modelward.workspace import init_workspace
 
@@ -28,6 +29,8 @@ app.add_typer(project_app, name="project")
 app.add_typer(data_app, name="data")
 app.add_typer(events_app, name="audit")
 app.add_typer(runs_app, name="runs")
+app.command("train")(train_command)
+app.command("predict")(predict_command)
 
 
 @app.callback()

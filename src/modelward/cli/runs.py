@@ -96,3 +96,44 @@ def _run_view(run: Run) -> Group:
     for key, number in sorted(run.metrics.items()):
         metrics.add_row(key, f"{number:.6g}")
     return Group(head, params, metrics)
+
+
+@app.command("compare")
+def compare(
+    ctx: typer.Context,
+    runs: list[str] = typer.Argument(..., help="Two or more run ids (or prefixes)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Compare runs side by side: params and latest metrics, differences first."""
+    if len(runs) < 2:
+        raise InputError.field("RUNS", " ".join(runs), "two or more run ids to compare")
+    with workspace(ctx) as ws:
+        found = [get_run(ws, r) for r in runs]
+    output(as_json).result([r.to_json() for r in found], lambda: _compare_view(found))
+
+
+def _compare_view(found: list[Run]) -> Table:
+    view = Table("", *(f"{r.uid[:8]} {r.name}" for r in found), title="Runs side by side")
+    for kind, key in _rows(found):
+        cells = [_cell(r, kind, key) for r in found]
+        style = "bold" if len(set(cells)) > 1 else "dim"
+        view.add_row(f"{kind} {key}", *cells, style=style)
+    return view
+
+
+def _rows(found: list[Run]) -> list[tuple[str, str]]:
+    params = sorted({k for r in found for k in r.params})
+    metrics = sorted({k for r in found for k in r.metrics})
+    rows = [("param", k) for k in params] + [("metric", k) for k in metrics]
+
+    def differs(row: tuple[str, str]) -> bool:
+        return len({_cell(r, *row) for r in found}) > 1
+
+    return sorted(rows, key=lambda row: (not differs(row), row))
+
+
+def _cell(run: Run, kind: str, key: str) -> str:
+    if kind == "param":
+        return run.params.get(key, "")
+    value = run.metrics.get(key)
+    return "" if value is None else f"{value:.6g}"

@@ -157,3 +157,47 @@ run_latest = Table(
     Column("step", BigInteger, nullable=False),
 )
 Index("ix_run_latest_key_value", run_latest.c.key, run_latest.c.value)
+
+# A registered model: its signed manifest (the bundle's files are listed in it by hash) and the
+# stage it has reached. Version numbers count per project.
+model_versions = Table(
+    "model_versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=True),
+    Column("stage", String(16), nullable=False),
+    Column("task", String(16), nullable=False),
+    Column("metric", String(64), nullable=False),
+    Column("score", Float, nullable=True),
+    Column("summary", Text, nullable=False),
+    Column("input_schema", Text, nullable=False),
+    Column("output_schema", Text, nullable=False),
+    Column("manifest_sha256", String(64), nullable=False),
+    Column("signature", Text, nullable=False),
+    Column("key_id", String(64), nullable=False),
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    UniqueConstraint("project_id", "version", name="uq_model_versions_number"),
+)
+Index("ix_model_versions_project_stage", model_versions.c.project_id, model_versions.c.stage)
+
+# Every trial of a run's search, written in one batch when the search ends.
+trials = Table(
+    "trials",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("family", String(64), nullable=False),
+    Column("params", Text, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("score", Float, nullable=True),
+    Column("fold_scores", Text, nullable=False),
+    Column("fit_seconds", Float, nullable=False),
+    Column("info", Text, nullable=False),
+    Column("finished_at", String(40), nullable=True),
+    UniqueConstraint("run_id", "number", name="uq_trials_number"),
+)

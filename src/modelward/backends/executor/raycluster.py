@@ -1,0 +1,173 @@
+"""The Ray executor: items as Ray tasks of one CPU each, `shared` put in the object store once.
+
+Ray is an optional extra, imported only when this executor is opened.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from modelward.backends.executor.base import THREAD_ENV, Session, limit_threads, seconds_left
+from modelward.errors import BackendError, InputError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+_REACH_TIMEOUT = 5.0
+
+
+def run_item(fn: Callable[[Any, Any], Any], shared: object, item: object) -> Any:
+    """The body of every Ray task: the same thread configuration as a local worker, then `fn`."""
+    limit_threads()
+    return fn(shared, item)
+
+
+class RaySession:
+    """Items of a `map` run as Ray tasks, at most `workers` at a time, all reading `shared_ref`.
+
+    Not thread-safe: one `map` at a time. Tasks still running at the deadline are cancelled
+    with force (their worker processes are killed; Ray starts new ones when needed).
+    """
+
+    def __init__(self, ray: Any, shared_ref: Any, *, workers: int) -> None:
+        self.ray = ray
+        self.shared_ref = shared_ref
+        self.workers = workers
+        # No retries: a task whose worker died must surface as an error, not run again.
+        self._task = ray.remote(num_cpus=1, max_retries=0)(run_item)
+
+    def map(
+        self, fn: Callable[[Any, T], R], items: Sequence[T], *, deadline: float | None = None
+    ) -> list[R | None]:
+        results: list[R | None] = [None] * len(items)
+        queue = deque(range(len(items)))
+        running: dict[Any, int] = {}
+        try:
+            while queue or running:
+                left = seconds_left(deadline)
+                if left == 0.0:
+                    self._collect(results, running, 0.0)  # what finished just in time counts
+                    break
+                while queue and len(running) < self.workers:
+                    index = queue.popleft()
+                    running[self._task.remote(fn, self.shared_ref, items[index])] = index
+                self._collect(results, running, left)
+        finally:
+            for ref in running:
+                self.ray.cancel(ref, force=True)
+        return results
+
+    def _collect(self, results: list[Any], running: dict[Any, int], timeout: float | None) -> None:
+        wanted = len(running) if timeout == 0.0 else 1
+        done, _ = self.ray.wait(list(running), num_returns=wanted, timeout=timeout)
+        for ref in done:
+            index = running.pop(ref)
+            results[index] = self._get(ref, index)
+
+    def _get(self, ref: Any, index: int) -> Any:
+        errors = self.ray.exceptions
+        try:
+            return self.ray.get(ref)
+        except errors.RayTaskError as exc:
+            cause = exc.cause
+            if isinstance(cause, Exception) and not isinstance(cause, errors.RayError):
+                cause.add_note(f"raised in a Ray task on item {index}:\n{exc}")
+                raise cause from None
+            raise BackendError(f"the trial function failed on item {index}: {exc}") from exc
+        except errors.RayError as exc:
+            raise BackendError(
+                f"a Ray worker failed on item {index} ({type(exc).__name__}): {exc}"
+            ) from exc
+
+
+class RayExecutor:
+    """Runs sessions on a Ray instance: one started here (`owned`) or a running cluster.
+
+    `close()` shuts Ray down only if this executor started or connected it.
+    """
+
+    name = "ray"
+
+    def __init__(self, ray: Any, *, workers: int, owned: bool) -> None:
+        self.ray = ray
+        self.workers = workers
+        self.owned = owned
+
+    @classmethod
+    def connect(cls, *, workers: int | None, address: str | None) -> RayExecutor:
+        """Start a local Ray instance (`address` None) or connect to "auto" / "HOST:PORT".
+
+        Where this process is already connected to Ray, that connection is used as it is.
+        """
+        ray = import_ray()
+        if address is not None:
+            _check_reachable(address)
+        owned = not ray.is_initialized()
+        if owned:
+            _init(ray, workers=workers, address=address)
+        slots = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+        return cls(ray, workers=slots, owned=owned)
+
+    @contextmanager
+    def session(self, shared: object) -> Iterator[Session]:
+        try:
+            shared_ref = self.ray.put(shared)
+        except self.ray.exceptions.RayError as exc:
+            raise BackendError(f"cannot put the shared data in Ray's object store: {exc}") from exc
+        # Dropping the session (and with it the only reference) frees the object.
+        yield RaySession(self.ray, shared_ref, workers=self.workers)
+
+    def close(self) -> None:
+        if self.owned and self.ray.is_initialized():
+            self.ray.shutdown()
+
+
+def import_ray() -> Any:
+    try:
+        import ray
+    except ImportError as exc:
+        raise InputError.field(
+            "--executor", "ray", "Ray installed: pip install 'modelward[ray]'"
+        ) from exc
+    return ray
+
+
+def _init(ray: Any, *, workers: int | None, address: str | None) -> None:
+    options: dict[str, Any] = {
+        "include_dashboard": False,
+        "log_to_driver": False,
+        "logging_level": logging.WARNING,
+        # Set before a worker process imports anything: see THREAD_ENV.
+        "runtime_env": {"env_vars": dict(THREAD_ENV)},
+    }
+    if address is None:
+        # Read by the Ray processes started here; there is no ray.init argument for it.
+        os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+        ray.init(num_cpus=workers or os.cpu_count() or 1, **options)
+        return
+    try:
+        ray.init(address=address, **options)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        raise BackendError(f"--ray-address: cannot connect to Ray at {address!r}: {exc}") from exc
+
+
+def _check_reachable(address: str) -> None:
+    """Fail fast: ray.init retries an unreachable address for minutes before giving up."""
+    if address == "auto":
+        return  # Ray finds the local cluster itself and fails at once when there is none
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        raise InputError.field(
+            "--ray-address", address, "'auto' or HOST:PORT of a running Ray cluster"
+        )
+    try:
+        with socket.create_connection((host, int(port)), timeout=_REACH_TIMEOUT):
+            pass
+    except OSError as exc:
+        raise BackendError(f"--ray-address: cannot reach Ray at {address!r}: {exc}") from exc

@@ -1,0 +1,163 @@
+"""`modelward train` and `modelward predict`: the public contract scripts rely on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+from rich.console import Group, RenderableType
+from rich.live import Live
+from rich.table import Table
+
+from modelward.cli.context import JSON_OPTION, output, workspace
+from modelward.cli.output import Output
+from modelward.errors import InputError
+from modelward.spec.model import Task
+from modelward.training.options import TrainOptions
+
+if TYPE_CHECKING:
+    # The model libraries take seconds to import: only these two commands pay for them.
+    from modelward.training.search import OnTrial, SearchState
+    from modelward.training.service import TrainResult
+    from modelward.training.trial import TrialOutcome
+
+LEADERBOARD_ROWS = 8
+
+
+def train_command(
+    ctx: typer.Context,
+    data: str = typer.Argument(..., help="CSV or Parquet file, or a dataset reference name[@N]."),
+    target: str | None = typer.Option(None, "--target", help="Column to predict."),
+    task: str = typer.Option("auto", "--task", help="auto, binary, multiclass or regression."),
+    budget: float | None = typer.Option(
+        None, "--budget", help="Wall-clock seconds for the whole job [default 60]."
+    ),
+    trials: int | None = typer.Option(
+        None, "--trials", help="Number of searched trials (no time limit unless --budget)."
+    ),
+    metric: str | None = typer.Option(None, "--metric", help="Metric to optimize."),
+    project: str | None = typer.Option(None, "--project", help="Project (default: file name)."),
+    sensitive: str | None = typer.Option(
+        None, "--sensitive", help="Sensitive columns A,B: kept out of the features."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Random seed."),
+    interpretable: bool = typer.Option(
+        False, "--interpretable", help="Only glass-box models (and baselines)."
+    ),
+    families: str | None = typer.Option(
+        None, "--families", help="Only these families, e.g. lightgbm,catboost."
+    ),
+    executor: str = typer.Option("local", "--executor", help="local (process pool) or ray."),
+    ray_address: str | None = typer.Option(
+        None, "--ray-address", help="Ray cluster: auto or HOST:PORT [default: a local instance]."
+    ),
+    workers: int | None = typer.Option(None, "--workers", help="Parallel trials [cores]."),
+    name: str | None = typer.Option(None, "--name", help="Run name."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Search models within a time budget; register the best as a candidate model version."""
+    options = TrainOptions(
+        target=target,
+        task=_task(task),
+        budget=budget,
+        trials=trials,
+        metric=metric,
+        project=project,
+        sensitive=_list(sensitive),
+        seed=seed,
+        interpretable=interpretable,
+        families=_list(families) or (),
+        executor=executor,
+        ray_address=ray_address,
+        workers=workers,
+        name=name,
+    )
+    from modelward.training.service import train
+
+    out = output(as_json)
+    with workspace(ctx) as ws, _leaderboard(out) as on_trial:
+        result = train(ws, data, options, on_trial=on_trial)
+    out.result(result.to_json(), lambda: _render(result))
+
+
+def predict_command(
+    ctx: typer.Context,
+    model: str = typer.Argument(..., help="Model reference: project/v3, project@production."),
+    source: Path = typer.Argument(..., help="CSV or Parquet file of rows to score."),
+    out_path: Path = typer.Option(..., "-o", "--output", help="Output .csv or .parquet file."),
+    ignore_extra: bool = typer.Option(
+        False, "--ignore-extra", help="Ignore columns the model does not know."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Score rows with a registered model: `prediction` and `proba_<label>` per class."""
+    from modelward.training.scoring import predict_file
+
+    with workspace(ctx) as ws:
+        result = predict_file(ws, model, source, out_path, ignore_extra=ignore_extra)
+    output(as_json).result(
+        result.to_json(),
+        lambda: (
+            f"{result.rows:,} rows scored by {result.model} -> {result.output} "
+            f"({result.seconds:.2f} s)"
+        ),
+    )
+
+
+def _task(text: str) -> Task:
+    try:
+        return Task(text.strip().lower())
+    except ValueError:
+        raise InputError.field("--task", text, "auto, binary, multiclass or regression") from None
+
+
+def _list(text: str | None) -> tuple[str, ...] | None:
+    if text is None:
+        return None
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+@contextmanager
+def _leaderboard(out: Output) -> Iterator[OnTrial | None]:
+    """The leaderboard as it forms, live on stderr (not under --json or without a terminal)."""
+    if out.json_mode or not out.err.is_terminal:
+        yield None
+        return
+    with Live(Table(), console=out.err, transient=True, refresh_per_second=4) as live:
+        yield _updater(live)
+
+
+def _updater(live: Live) -> Callable[[TrialOutcome, SearchState], None]:
+    def update(outcome: TrialOutcome, state: SearchState) -> None:
+        live.update(_board(state, f"trial {outcome.number}: {outcome.family} {outcome.state}"))
+
+    return update
+
+
+def _board(state: SearchState, last: str) -> Group:
+    table = Table("rank", "trial", "family", state.metric.name, "seconds", title="Leaderboard")
+    for rank, o in enumerate(state.complete()[:LEADERBOARD_ROWS], start=1):
+        table.add_row(str(rank), str(o.number), o.family, f"{o.score:.4f}", f"{o.fit_seconds:.1f}")
+    return Group(table, f"{len(state.outcomes)} trials; last {last}")
+
+
+def _render(result: TrainResult) -> Group:
+    table = Table(
+        "trial", "family", result.metric, "seconds", title="Best trials (cross-validated)"
+    )
+    for row in result.leaderboard:
+        table.add_row(str(row["trial"]), row["family"], f"{row['score']:.4f}", str(row["seconds"]))
+    members = ", ".join(
+        f"{m['family']} ({m['weight']:.2f}, {m['runtime']})" for m in result.members
+    )
+    lines: list[RenderableType] = [
+        table,
+        f"Model [bold]{result.model.ref}[/] ({result.task}): {result.metric} "
+        f"{result.score:.4f} out of fold; members: {members}",
+        f"Run {result.run[:8]}, {result.trials} trials in {result.seconds:.1f} s",
+        *(f"note: {note}" for note in result.notes),
+    ]
+    return Group(*lines)

@@ -1,0 +1,1 @@
+"""Model search, fitting and export: task detection, features, families, search."""

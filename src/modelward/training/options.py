@@ -1,0 +1,61 @@
+"""What a training job is asked to do, validated at the edge before anything is written."""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+
+from modelward.errors import InputError
+from modelward.spec.model import Task
+
+DEFAULT_BUDGET = 60.0
+MAX_TRIALS = 100_000
+EXECUTORS = ("local", "ray")
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    """Flags of `modelward train`; None means "from the project's spec, else the default"."""
+
+    target: str | None = None
+    task: Task = Task.AUTO
+    budget: float | None = None
+    trials: int | None = None
+    metric: str | None = None
+    project: str | None = None
+    sensitive: tuple[str, ...] | None = None
+    seed: int = 0
+    interpretable: bool = False
+    families: tuple[str, ...] = ()
+    executor: str = "local"
+    ray_address: str | None = None
+    workers: int | None = None
+    name: str | None = None
+
+    def validate(self) -> None:
+        if self.budget is not None and not (math.isfinite(self.budget) and self.budget > 0):
+            raise InputError.field("--budget", self.budget, "seconds > 0, e.g. --budget 60")
+        if self.trials is not None and not 1 <= self.trials <= MAX_TRIALS:
+            raise InputError.field("--trials", self.trials, f"a whole number 1..{MAX_TRIALS}")
+        if self.seed < 0:
+            raise InputError.field("--seed", self.seed, "a whole number >= 0")
+        if self.workers is not None and self.workers < 1:
+            raise InputError.field("--workers", self.workers, "a whole number >= 1")
+        if self.executor not in EXECUTORS:
+            raise InputError.field("--executor", self.executor, " or ".join(EXECUTORS))
+        if self.task in (Task.FORECAST, Task.SEGMENT):
+            raise InputError.field(
+                "--task", self.task.value, "auto, binary, multiclass or regression (for now)"
+            )
+
+    @property
+    def effective_budget(self) -> float | None:
+        """Seconds for the whole job; `--trials` alone means no time limit."""
+        if self.budget is not None:
+            return self.budget
+        return None if self.trials is not None else DEFAULT_BUDGET
+
+    @property
+    def effective_workers(self) -> int:
+        return self.workers or max(1, os.cpu_count() or 1)

@@ -1,0 +1,92 @@
+"""Scoring with a registered model: check the input, encode it, blend the members' predictions.
+
+The same code scores a batch file (`modelward predict`) and, later, HTTP requests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from modelward.registry.records import Bundle
+from modelward.training.bundle import BUNDLE_FORMAT
+from modelward.training.encode import Encoder
+from modelward.training.families import Artifact, Model, get_family, load_onnx
+from modelward.training.kinds import Style
+from modelward.training.schema import InputSchema
+from modelward.training.target import Target
+
+
+@dataclass(frozen=True)
+class LoadedMember:
+    style: Style
+    weight: float
+    model: Model
+    runtime: str  # "onnx" or the native format
+
+
+@dataclass(frozen=True)
+class Predictor:
+    """A loaded model version. Thread-safe for prediction; holds no open files."""
+
+    target: Target
+    schema: InputSchema
+    encoders: dict[Style, Encoder]
+    members: tuple[LoadedMember, ...]
+
+    @classmethod
+    def from_bundle(cls, bundle: Bundle) -> Predictor:
+        manifest = bundle.manifest
+        if manifest.get("format") != BUNDLE_FORMAT:
+            raise ValueError(f"not a modelward bundle: format {manifest.get('format')!r}")
+        encoders = {Style(k): Encoder.from_json(v) for k, v in manifest["encoders"].items()}
+        members = tuple(_load_member(entry, bundle.files) for entry in manifest["members"])
+        return cls(
+            Target.from_json(manifest["target"]),
+            InputSchema.from_json(manifest["input_schema"]),
+            encoders,
+            members,
+        )
+
+    def predict_array(self, frame: pl.DataFrame, *, ignore_extra: bool = False) -> np.ndarray:
+        """Probabilities (n, K) for classification, values (n,) for regression."""
+        conformed = self.schema.conform(frame, ignore_extra=ignore_extra)
+        matrices = {style: enc.transform(conformed) for style, enc in self.encoders.items()}
+        total: np.ndarray | None = None
+        for member in self.members:
+            pred = member.weight * member.model.predict(matrices[member.style])
+            total = pred if total is None else total + pred
+        assert total is not None
+        return total
+
+    def predict(self, frame: pl.DataFrame, *, ignore_extra: bool = False) -> pl.DataFrame:
+        """`prediction`, and `proba_<label>` per class for classification, in row order."""
+        raw = self.predict_array(frame, ignore_extra=ignore_extra)
+        if not self.target.is_classification:
+            return pl.DataFrame({"prediction": raw})
+        labels = pl.Series("prediction", list(self.target.classes))
+        columns: dict[str, Any] = {"prediction": labels.gather(raw.argmax(axis=1))}
+        for i, label in enumerate(self.target.classes):
+            columns[f"proba_{label}"] = raw[:, i]
+        return pl.DataFrame(columns)
+
+    @property
+    def runtimes(self) -> list[str]:
+        return [m.runtime for m in self.members]
+
+
+def _load_member(entry: dict[str, Any], files: dict[str, bytes]) -> LoadedMember:
+    style, weight = Style(entry["style"]), float(entry["weight"])
+    onnx = entry.get("onnx")
+    if onnx is not None:
+        model = load_onnx(Artifact("onnx", onnx["file"], files[onnx["file"]]))
+        return LoadedMember(style, weight, model, "onnx")
+    native = entry["native"]
+    artifact = Artifact(
+        native["format"], native["file"], files[native["file"]], tuple(native.get("trusted", ()))
+    )
+    model = get_family(entry["family"]).load(artifact)
+    return LoadedMember(style, weight, model, native["format"])

@@ -1,0 +1,270 @@
+"""The `train` use case: data in, a searched, refitted, signed and registered model out."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from modelward.audit.service import add_findings
+from modelward.backends.executor import open_executor
+from modelward.datasets.records import DatasetVersion
+from modelward.registry.records import ModelVersion
+from modelward.registry.service import register_model
+from modelward.spec.model import ProjectSpec
+from modelward.tracking.logger import ActiveRun
+from modelward.tracking.service import start_run
+from modelward.training.budget import Budget
+from modelward.training.bundle import build_bundle
+from modelward.training.ensemble import Blend, select_blend
+from modelward.training.families import families
+from modelward.training.kinds import Kind
+from modelward.training.metrics import Metric, get_metric
+from modelward.training.options import TrainOptions
+from modelward.training.prepare import Prepared, Problem, prepare
+from modelward.training.record import log_outcome, log_setup, log_trial, save_trials
+from modelward.training.refit import export_members, refit
+from modelward.training.scan import scan_training_rows
+from modelward.training.search import OnTrial, SearchPlan, SearchState, plan_batch, run_search
+from modelward.training.selection import candidate_families, search_context
+from modelward.training.source import open_source, project_spec, record_source
+from modelward.training.trial import TrialOutcome
+from modelward.workspace import Workspace
+
+Step = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """What a training job produced; `to_json()` is the `train --json` contract."""
+
+    run: str
+    model: ModelVersion
+    metric: str
+    score: float
+    dataset: str
+    task: str
+    members: tuple[dict[str, Any], ...]
+    trials: int
+    seconds: float
+    budget: float | None
+    notes: tuple[str, ...] = ()
+    leaderboard: tuple[dict[str, Any], ...] = field(default=(), repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "run": self.run,
+            "model": self.model.ref,
+            "metric": self.metric,
+            "score": self.score,
+            "project": self.model.project,
+            "dataset": self.dataset,
+            "task": self.task,
+            "members": list(self.members),
+            "trials": self.trials,
+            "seconds": round(self.seconds, 2),
+            "budget": self.budget,
+            "notes": list(self.notes),
+            "leaderboard": list(self.leaderboard),
+        }
+
+
+@dataclass(frozen=True)
+class _Job:
+    ws: Workspace
+    run: ActiveRun
+    project: str
+    spec: ProjectSpec
+    prepared: Prepared
+    metric: Metric
+    options: TrainOptions
+    budget: Budget
+    version: DatasetVersion
+
+
+def train(
+    ws: Workspace,
+    data: str,
+    options: TrainOptions,
+    *,
+    on_trial: OnTrial | None = None,
+    on_step: Step | None = None,
+) -> TrainResult:
+    """Search models on `data` within the budget; register the winner as a candidate version.
+
+    Every input is checked before anything is written; once the run has started, a failure
+    marks it failed and registers no model.
+    """
+    budget = Budget(time.time(), options.effective_budget)
+    step = on_step or (lambda _s: None)
+    options.validate()
+    step("reading data")
+    source = open_source(ws, data, options)
+    spec = project_spec(source, options)
+    step("checking the target and features")
+    prepared = prepare(source.frame, _problem(spec, options))
+    metric = get_metric(spec.metric, prepared.target.task)
+    prepared = dataclasses.replace(
+        prepared, data=dataclasses.replace(prepared.data, metric=metric.name)
+    )
+    families = candidate_families(prepared.target.task, options)
+    version = record_source(ws, source, spec)
+    run = start_run(
+        ws, name=options.name, project=source.project, dataset=version.ref, seed=options.seed
+    )
+    with run:
+        job = _Job(ws, run, source.project, spec, prepared, metric, options, budget, version)
+        log_setup(run, prepared, options, metric, families)
+        plan = SearchPlan(
+            families=families,
+            context=search_context(prepared),
+            metric=metric,
+            seed=options.seed,
+            batch=plan_batch(options.effective_workers),
+            trials=options.trials,
+            end=budget.end,
+        )
+        step("searching")
+        state = _search(job, plan, on_trial)
+        step("refitting and registering the best")
+        return _finish(job, state)
+
+
+def _problem(spec: ProjectSpec, options: TrainOptions) -> Problem:
+    assert spec.target is not None
+    return Problem(
+        target=spec.target,
+        task=spec.task,
+        positive=spec.positive_label,
+        seed=options.seed,
+        exclude=tuple(c for c in (*spec.sensitive, spec.group_column) if c),
+        group_column=spec.group_column,
+        time_column=spec.time_column,
+    )
+
+
+def _search(job: _Job, plan: SearchPlan, on_trial: OnTrial | None) -> SearchState:
+    def trial_done(outcome: TrialOutcome, state: SearchState) -> None:
+        log_trial(job.run, outcome, state)
+        if on_trial is not None:
+            on_trial(outcome, state)
+
+    options = job.options
+    executor = open_executor(
+        options.executor, workers=options.effective_workers, address=options.ray_address
+    )
+    try:
+        with executor.session(job.prepared.data) as session:
+            return run_search(
+                job.prepared.data, plan, session, on_trial=trial_done, reserve=job.budget.reserve
+            )
+    finally:
+        executor.close()
+
+
+def _finish(job: _Job, state: SearchState) -> TrainResult:
+    ranked = state.complete()
+    if not ranked:
+        raise job.budget.nothing_finished(state)
+    prepared = job.prepared
+    baselines = {f.name for f in families() if f.kind is Kind.BASELINE}
+    blend = select_blend(
+        ranked, prepared.data.y, job.metric, prepared.target.n_classes, baselines=baselines
+    )
+    final = refit(
+        prepared,
+        blend,
+        seed=job.options.seed,
+        threads=job.options.effective_workers,
+        deadline=job.budget.refit_deadline,
+    )
+    members, files, export_notes = export_members(final, seed=job.options.seed)
+    notes = (*prepared.notes, *export_notes)
+    bundle = build_bundle(prepared, final, members, job.metric, blend.score)
+    model = register_model(
+        job.ws,
+        project=job.project,
+        run_uid=job.run.uid,
+        task=prepared.target.task.value,
+        metric=job.metric.name,
+        score=blend.score,
+        summary=_summary(blend, members, notes, state),
+        input_schema=bundle["input_schema"],
+        output_schema=bundle["output_schema"],
+        manifest=bundle,
+        files=files,
+    )
+    _scan(job, blend)
+    save_trials(job.ws, job.run, state)
+    log_outcome(job.run, state, blend, model.ref, job.budget, job.spec)
+    return _result(job, model, blend, members, state, notes)
+
+
+def _scan(job: _Job, blend: Blend) -> None:
+    prepared = job.prepared
+    findings = scan_training_rows(
+        prepared.frame[prepared.search_rows],
+        prepared.target,
+        prepared.data.y,
+        _blended_oof(blend),
+        prepared.plan.names,
+    )
+    add_findings(job.ws, job.version, findings, source=f"run/{job.run.uid}")
+
+
+def _blended_oof(blend: Blend) -> np.ndarray:
+    parts = [w * np.asarray(m.oof) for m, w in zip(blend.members, blend.weights, strict=True)]
+    return np.asarray(sum(parts[1:], parts[0]))
+
+
+def _summary(
+    blend: Blend, members: list[dict[str, Any]], notes: tuple[str, ...], state: SearchState
+) -> dict[str, Any]:
+    return {
+        "members": [_member_line(m) for m in members],
+        "ensemble": blend.is_ensemble,
+        "trials": len(state.outcomes),
+        "notes": list(notes),
+    }
+
+
+def _member_line(member: dict[str, Any]) -> dict[str, Any]:
+    runtime = "onnx" if member["onnx"] else member["native"]["format"]
+    return {"family": member["family"], "weight": member["weight"], "runtime": runtime}
+
+
+def _result(
+    job: _Job,
+    model: ModelVersion,
+    blend: Blend,
+    members: list[dict[str, Any]],
+    state: SearchState,
+    notes: tuple[str, ...],
+) -> TrainResult:
+    board = tuple(
+        {
+            "trial": o.number,
+            "family": o.family,
+            "score": o.score,
+            "seconds": round(o.fit_seconds, 3),
+        }
+        for o in state.complete()[:10]
+    )
+    return TrainResult(
+        run=job.run.uid,
+        model=model,
+        metric=job.metric.name,
+        score=blend.score,
+        dataset=job.version.ref,
+        task=job.prepared.target.task.value,
+        members=tuple(_member_line(m) for m in members),
+        trials=len(state.outcomes),
+        seconds=job.budget.elapsed(),
+        budget=job.budget.seconds,
+        notes=notes,
+        leaderboard=board,
+    )

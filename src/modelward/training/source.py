@@ -1,0 +1,103 @@
+"""Where training data comes from: a file (project and dataset made on the way) or a reference.
+
+Nothing is written until the data and the target have passed their checks: a bad file leaves
+no project, dataset version or run behind.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from modelward.audit.service import audit_dataset
+from modelward.datasets.readers import read_file
+from modelward.datasets.records import DatasetVersion
+from modelward.datasets.service import add_dataset, get_version, load_frame
+from modelward.errors import InputError, NotFound
+from modelward.refs import check_name
+from modelward.spec.model import ProjectSpec, Task
+from modelward.spec.service import create_project, get_project
+from modelward.training.options import TrainOptions
+from modelward.workspace import Workspace
+
+FILE_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".pq")
+
+
+@dataclass(frozen=True)
+class Source:
+    """The training frame and what it will be recorded as."""
+
+    frame: pl.DataFrame
+    project: str
+    spec: ProjectSpec | None  # the existing project's spec, None when it is new
+    path: Path | None  # a file to add as a dataset version, or None
+    version: DatasetVersion | None  # the existing version, when DATA was a reference
+
+
+def open_source(ws: Workspace, data: str, options: TrainOptions) -> Source:
+    path = Path(data)
+    if path.is_file():
+        frame = read_file(path)
+        project = options.project or _name_from(path)
+        return Source(frame, project, _spec(ws, project), path, None)
+    if path.suffix.lower() in FILE_SUFFIXES or "/" in data:
+        raise InputError.field(
+            "DATA", data, "an existing CSV or Parquet file, or a dataset reference name[@version]"
+        )
+    version = get_version(ws, data)
+    project = options.project or version.project or version.name
+    return Source(load_frame(ws, version), project, _spec(ws, project), None, version)
+
+
+def record_source(ws: Workspace, source: Source, spec: ProjectSpec) -> DatasetVersion:
+    """Create the project when new, and the dataset version when the data came from a file."""
+    if source.spec is None:
+        create_project(ws, spec)
+    if source.version is not None:
+        return source.version
+    assert source.path is not None
+    added = add_dataset(ws, source.path, name=source.project, project=source.project)
+    if added.created:
+        # As `data add` would: the new version gets its audit, which the training scan joins.
+        audit_dataset(ws, added.version.ref, target=spec.target, sensitive=spec.sensitive)
+    return added.version
+
+
+def project_spec(source: Source, options: TrainOptions) -> ProjectSpec:
+    """The spec the job runs under: the project's, with this job's flags on top."""
+    base = source.spec
+    target = options.target or (base.target if base else None)
+    if target is None:
+        raise InputError.field("--target", None, "the column to predict (the project has none)")
+    if base is None:
+        return ProjectSpec(
+            name=source.project,
+            target=target,
+            task=options.task,
+            metric=options.metric,
+            sensitive=options.sensitive or (),
+        )
+    return base.model_copy(
+        update={
+            "target": target,
+            "task": options.task if options.task is not Task.AUTO else base.task,
+            "metric": options.metric or base.metric,
+            "sensitive": options.sensitive if options.sensitive is not None else base.sensitive,
+        }
+    )
+
+
+def _spec(ws: Workspace, project: str) -> ProjectSpec | None:
+    check_name(project, field="--project")
+    try:
+        return get_project(ws, project).spec
+    except NotFound:
+        return None
+
+
+def _name_from(path: Path) -> str:
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", path.stem).strip("-._") or "project"
+    return stem[:64]
