@@ -81,7 +81,7 @@ class Predictor:
 def _load_member(entry: dict[str, Any], files: dict[str, bytes]) -> LoadedMember:
     style, weight = Style(entry["style"]), float(entry["weight"])
     onnx = entry.get("onnx")
-    if onnx is not None:
+    if onnx is not None and entry.get("runtime", "onnx") == "onnx":
         model = load_onnx(Artifact("onnx", onnx["file"], files[onnx["file"]]))
         return LoadedMember(style, weight, model, "onnx")
     native = entry["native"]

@@ -233,7 +233,7 @@ def _summary(
 
 
 def _member_line(member: dict[str, Any]) -> dict[str, Any]:
-    runtime = "onnx" if member["onnx"] else member["native"]["format"]
+    runtime = "onnx" if member["runtime"] == "onnx" else member["native"]["format"]
     return {"family": member["family"], "weight": member["weight"], "runtime": runtime}
 
 

@@ -22,14 +22,15 @@ from modelward.training.families.registry import (
 
 # isort: off
 # Import order is registration order, the order in which the search tries each family's
-# defaults: the strongest first, baselines last (the search runs those first anyway).
+# defaults: strong and fast first, the slow ones (CatBoost, EBM) last so that a short budget
+# still sees the others; baselines last (the search runs those first anyway).
 from modelward.training.families import boost_lightgbm
 from modelward.training.families import boost_xgboost
-from modelward.training.families import boost_catboost
+from modelward.training.families import linear
 from modelward.training.families import hist_gb
 from modelward.training.families import forests
-from modelward.training.families import linear
 from modelward.training.families import tree
+from modelward.training.families import boost_catboost
 from modelward.training.families import ebm
 from modelward.training.families import prior
 from modelward.training.families import one_rule
@@ -40,11 +41,11 @@ from modelward.training.families import linear_baseline
 BUILTIN_MODULES = (
     boost_lightgbm,
     boost_xgboost,
-    boost_catboost,
+    linear,
     hist_gb,
     forests,
-    linear,
     tree,
+    boost_catboost,
     ebm,
     prior,
     one_rule,

@@ -25,6 +25,7 @@ from modelward.training.families.boosting import (
     MAX_ROUNDS,
     PATIENCE,
     class_weights,
+    leaf_size,
     past,
     plan_rounds,
 )
@@ -53,7 +54,7 @@ OBJECTIVES = {
 
 
 def defaults(ctx: SpaceContext) -> Params:
-    return dict(BASE)
+    return {**BASE, "min_data_in_leaf": leaf_size(ctx.n_rows)}
 
 
 def space(trial: optuna.Trial, ctx: SpaceContext) -> Params:

@@ -23,6 +23,11 @@ class Rounds:
     early_stopping: bool
 
 
+def leaf_size(n_rows: int) -> int:
+    """A default minimum leaf size: 20 rows, less on small data (iris needs small leaves)."""
+    return int(min(20, max(2, n_rows // 100)))
+
+
 def plan_rounds(n_estimators: int, data: FitData, options: FitOptions) -> Rounds:
     """A fixed `options.rounds` wins and turns early stopping off (the refit's case)."""
     if options.rounds is not None:

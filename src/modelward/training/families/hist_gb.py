@@ -20,7 +20,7 @@ from modelward.training.families.base import (
     Params,
     SpaceContext,
 )
-from modelward.training.families.boosting import MAX_ROUNDS, past, plan_rounds
+from modelward.training.families.boosting import MAX_ROUNDS, leaf_size, past, plan_rounds
 from modelward.training.families.matrices import float32_grid
 from modelward.training.families.params import Sampler, resolve
 from modelward.training.families.registry import register
@@ -44,7 +44,7 @@ MAX_BINS = 255  # category codes must stay below this to be split natively
 
 
 def defaults(ctx: SpaceContext) -> Params:
-    return dict(BASE)
+    return {**BASE, "min_samples_leaf": leaf_size(ctx.n_rows)}
 
 
 def space(trial: optuna.Trial, ctx: SpaceContext) -> Params:
@@ -62,9 +62,20 @@ def space(trial: optuna.Trial, ctx: SpaceContext) -> Params:
 
 @dataclass(frozen=True, eq=False)
 class HistGBModel(SklearnModel):
+    """Predicts with `threads` OpenMP threads (the fit's), or the library default when None."""
+
+    threads: int | None = None
+
     @property
     def rounds(self) -> int | None:
         return int(self.estimator.n_iter_)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        # Unbounded OpenMP threads on a busy machine spin against each other: keep the fit's.
+        if self.threads is None:
+            return super().predict(x)
+        with threadpool_limits(limits=self.threads, user_api="openmp"):
+            return super().predict(x)
 
 
 def fit(params: Params, data: FitData, options: FitOptions) -> HistGBModel:
@@ -78,7 +89,7 @@ def fit(params: Params, data: FitData, options: FitOptions) -> HistGBModel:
         valid = {"X_val": float32_grid(data.X_valid), "y_val": data.y_valid}
     with threadpool_limits(limits=options.threads, user_api="openmp"):
         _boost(estimator, x, data, valid, rounds.total, options.deadline)
-    return _model(estimator)
+    return _model(estimator, threads=options.threads)
 
 
 def _boost(
@@ -91,7 +102,8 @@ def _boost(
 ) -> None:
     """Fit in warm-started chunks of doubling size, so a deadline stops between chunks.
 
-    Chunks are the same whether or not a deadline is set, so results depend on the seed only.
+    Chunks are the same whether or not a deadline is set, so results depend on the seed only
+    (and warm-started chunks give the very trees one long fit would: checked on real data).
     """
     done, step = 0, 1
     while True:
@@ -134,7 +146,7 @@ def _native_categories(data: FitData) -> list[int]:
     return native
 
 
-def _model(estimator: Any) -> HistGBModel:
+def _model(estimator: Any, *, threads: int | None = None) -> HistGBModel:
     return HistGBModel(
         NAME,
         estimator,
@@ -142,6 +154,7 @@ def _model(estimator: Any) -> HistGBModel:
         float32=True,
         allowed=TYPES,
         onnx=sklearn_model.boosted_onnx,
+        threads=threads,
     )
 
 

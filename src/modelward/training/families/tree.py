@@ -17,6 +17,7 @@ from modelward.training.families.base import (
     Params,
     SpaceContext,
 )
+from modelward.training.families.boosting import leaf_size
 from modelward.training.families.matrices import float32_grid
 from modelward.training.families.params import Sampler, resolve
 from modelward.training.families.registry import register
@@ -28,7 +29,7 @@ BASE: Params = {"max_depth": 4, "min_samples_leaf": 20, "balanced": False}
 
 
 def defaults(ctx: SpaceContext) -> Params:
-    return dict(BASE)
+    return {**BASE, "min_samples_leaf": leaf_size(ctx.n_rows)}
 
 
 def space(trial: optuna.Trial, ctx: SpaceContext) -> Params:

@@ -24,12 +24,12 @@ from modelward.training.kinds import Kind, Style
 NAMES = (
     "lightgbm",
     "xgboost",
-    "catboost",
+    "linear",
     "hist_gb",
     "random_forest",
     "extra_trees",
-    "linear",
     "tree",
+    "catboost",
     "ebm",
     "prior",
     "one_rule",
@@ -109,10 +109,7 @@ def test_spaces_prefix_their_parameters_and_return_json(ctx: SpaceContext) -> No
 
 def _fit_keys(name: str) -> set[str]:
     """Parameters a family's fit accepts beyond its defaults (searched only sometimes)."""
-    return {
-        "linear": {"alpha", "l1_ratio", "model"},
-        "lightgbm": {"balanced"},
-    }.get(name, set())
+    return {"linear": {"alpha", "l1_ratio", "model"}}.get(name, set())
 
 
 def test_balancing_is_searched_only_for_imbalanced_classes() -> None:
