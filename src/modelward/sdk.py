@@ -6,9 +6,16 @@ notebook user expects (`ws.start_run(...)`) live here, on top of both.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from modelward.tracking import ActiveRun, start_run
 from modelward.workspace import Workspace as KernelWorkspace
 from modelward.workspace import open_workspace
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from modelward.training.service import TrainResult
 
 
 class Workspace(KernelWorkspace):
@@ -25,6 +32,29 @@ class Workspace(KernelWorkspace):
     ) -> ActiveRun:
         """Log your own training: `with ws.start_run(name="x") as run: run.log_metric(...)`."""
         return start_run(self, name=name, project=project, dataset=dataset, tags=tags, seed=seed)
+
+    def train(self, data: str, **options: Any) -> TrainResult:
+        """`modelward train` from Python: `ws.train("churn.csv", target="churn", budget=60)`.
+
+        Keyword options are those of `TrainOptions` (target, task, budget, trials, metric,
+        project, sensitive, seed, interpretable, families, executor, ray_address, workers).
+        """
+        # The model libraries load on first use, so `import modelward` stays quick.
+        from modelward.spec.model import Task
+        from modelward.training.options import TrainOptions
+        from modelward.training.service import train
+
+        if isinstance(options.get("task"), str):
+            options["task"] = Task(options["task"])
+        return train(self, data, TrainOptions(**options))
+
+    def predict(
+        self, model: str, frame: pl.DataFrame, *, ignore_extra: bool = False
+    ) -> pl.DataFrame:
+        """Score a frame with a registered model: `prediction` and `proba_<label>` columns."""
+        from modelward.training.scoring import load_predictor
+
+        return load_predictor(self, model)[1].predict(frame, ignore_extra=ignore_extra)
 
 
 def open(**overrides: object | None) -> Workspace:

@@ -11,6 +11,7 @@ from rich.table import Table
 from modelward.cli.context import JSON_OPTION, output, workspace
 from modelward.errors import InputError
 from modelward.tracking import Run, get_run, list_runs
+from modelward.tracking.trials import TrialRecord, list_trials
 
 app = typer.Typer(help="Tracked runs: params, metrics, lineage.", no_args_is_help=True)
 
@@ -49,7 +50,7 @@ def list_(
             where=_parse_filter(where),
             limit=limit,
         )
-    keys = sorted({k for run in found for k in run.metrics})[:8]
+    keys = _headline_keys(found, sort)
 
     def table() -> Table:
         view = Table("run", "name", "status", "project", "started", *keys)
@@ -68,12 +69,42 @@ def list_(
     output(as_json).result([r.to_json() for r in found], table)
 
 
+HEADLINE = ("cv_score", "cost", "wall_seconds", "trials_total")
+
+
+def _headline_keys(found: list[Run], sort: str | None) -> list[str]:
+    """The metrics worth a column: the sort key, training's headline figures, else the first few."""
+    present = sorted({k for run in found for k in run.metrics})
+    chosen = [k for k in HEADLINE if k in present] or present[:6]
+    if sort is not None and sort not in chosen and sort in present:
+        chosen.insert(0, sort)
+    return chosen
+
+
 @app.command("show")
 def show(ctx: typer.Context, run: str, as_json: bool = JSON_OPTION) -> None:
     """Show one run: params, latest metrics, lineage."""
     with workspace(ctx) as ws:
         found = get_run(ws, run)
-    output(as_json).result(found.to_json(), lambda: _run_view(found))
+        trials = list_trials(ws, found.uid)
+    body = {**found.to_json(), "trials": [t.to_json() for t in trials]}
+    output(as_json).result(body, lambda: Group(_run_view(found), *_trials_view(trials)))
+
+
+def _trials_view(trials: list[TrialRecord]) -> list[Table]:
+    """The run's trials as a leaderboard: complete ones by score, then the rest."""
+    if not trials:
+        return []
+    greater = trials[0].info.get("greater_is_better", True) is not False
+    done = sorted(
+        (t for t in trials if t.score is not None),
+        key=lambda t: -(t.score or 0.0) if greater else (t.score or 0.0),
+    )
+    view = Table("rank", "trial", "family", "state", "score", "seconds", title="Trials")
+    for rank, t in enumerate([*done, *(t for t in trials if t.score is None)], start=1):
+        score = "" if t.score is None else f"{t.score:.5g}"
+        view.add_row(str(rank), str(t.number), t.family, t.state, score, f"{t.fit_seconds:.1f}")
+    return [view]
 
 
 def _run_view(run: Run) -> Group:

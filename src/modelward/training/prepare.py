@@ -56,6 +56,11 @@ def prepare(frame: pl.DataFrame, problem: Problem) -> Prepared:
     y = target.encode(labelled[problem.target])
     plan = plan_features(labelled, target=problem.target, exclude=problem.exclude)
     notes += [f"column {d.name!r} not used: {d.reason}" for d in plan.dropped]
+    notes += [
+        f"column {c!r} not used: {_why_excluded(c, problem)}"
+        for c in problem.exclude
+        if c in labelled.columns
+    ]
     rows = _search_rows(len(y), problem.seed, notes)
     sample, y_sample = labelled[rows], y[rows]
     folds = _folds(sample, y_sample, target, problem)
@@ -87,6 +92,12 @@ def _labelled(frame: pl.DataFrame, column: str, notes: list[str]) -> pl.DataFram
         notes.append(f"{missing} row(s) without a target value left out of training")
         return frame.filter(present)
     return frame
+
+
+def _why_excluded(column: str, problem: Problem) -> str:
+    if column == problem.group_column:
+        return "the group column splits the folds"
+    return "a sensitive attribute (kept for the fairness checks, not as a feature)"
 
 
 def _search_rows(n: int, seed: int, notes: list[str]) -> np.ndarray:

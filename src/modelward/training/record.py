@@ -26,6 +26,7 @@ def log_setup(
     options: TrainOptions,
     metric: Metric,
     families: Sequence[Family],
+    dataset_sha256: str,
 ) -> None:
     run.log_params(
         {
@@ -42,6 +43,7 @@ def log_setup(
             "rows": len(prepared.y),
             "features": len(prepared.plan.columns),
             "folds": len(prepared.data.folds),
+            "dataset_sha256": dataset_sha256,
         }
     )
 
@@ -55,11 +57,11 @@ def log_trial(run: ActiveRun, outcome: TrialOutcome, state: SearchState) -> None
 
 
 def save_trials(ws: Workspace, run: ActiveRun, state: SearchState) -> None:
-    records = [_record(o) for o in state.outcomes]
+    records = [_record(o, state.metric.greater_is_better) for o in state.outcomes]
     record_trials(ws, run.uid, records, greater_is_better=state.metric.greater_is_better)
 
 
-def _record(o: TrialOutcome) -> TrialRecord:
+def _record(o: TrialOutcome, greater_is_better: bool) -> TrialRecord:
     return TrialRecord(
         number=o.number,
         family=o.family,
@@ -68,7 +70,12 @@ def _record(o: TrialOutcome) -> TrialRecord:
         score=o.score if o.score is not None and math.isfinite(o.score) else None,
         fold_scores=[s for s in o.fold_scores if math.isfinite(s)],
         fit_seconds=o.fit_seconds,
-        info={"rounds": list(o.rounds), "cpu_seconds": o.cpu_seconds, "error": o.error},
+        info={
+            "rounds": list(o.rounds),
+            "cpu_seconds": o.cpu_seconds,
+            "error": o.error,
+            "greater_is_better": greater_is_better,
+        },
         finished_at=None,
     )
 

@@ -118,7 +118,7 @@ def train(
     )
     with run:
         job = _Job(ws, run, source.project, spec, prepared, metric, options, budget, version)
-        log_setup(run, prepared, options, metric, families)
+        log_setup(run, prepared, options, metric, families, version.content_hash)
         plan = SearchPlan(
             families=families,
             context=search_context(prepared),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import warnings
 from typing import Any
 
@@ -78,7 +79,7 @@ def fit(params: Params, data: FitData, options: FitOptions) -> SklearnModel:
         "outer_bags": int(p["outer_bags"]),
         "n_jobs": options.threads,
         "random_state": options.seed,
-        "callback": _Deadline(options.deadline) if options.deadline is not None else None,
+        "callback": _deadline_callback(options.deadline),
     }
     estimator: Any = (
         ExplainableBoostingClassifier(**common)
@@ -119,3 +120,14 @@ FAMILY = register(
         load=load,
     )
 )
+
+
+def _deadline_callback(deadline: float | None) -> _Deadline | None:
+    """The deadline callback, except inside a daemonic worker process.
+
+    With a callback, interpret shares state across its bags through child processes, which a
+    daemonic worker may not start; there the executor's hard deadline bounds the fit instead.
+    """
+    if deadline is None or multiprocessing.current_process().daemon:
+        return None
+    return _Deadline(deadline)
