@@ -9,13 +9,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
+from pydantic import ValidationError
 
 from modelward.audit.service import audit_dataset
 from modelward.datasets.readers import read_file
 from modelward.datasets.records import DatasetVersion
-from modelward.datasets.service import add_dataset, get_version, load_frame
+from modelward.datasets.service import add_dataset, get_version, load_frame, require_columns
 from modelward.errors import InputError, NotFound
 from modelward.refs import check_name
 from modelward.spec.model import ProjectSpec, Task
@@ -72,22 +74,26 @@ def project_spec(source: Source, options: TrainOptions) -> ProjectSpec:
     target = options.target or (base.target if base else None)
     if target is None:
         raise InputError.field("--target", None, "the column to predict (the project has none)")
-    if base is None:
-        return ProjectSpec(
-            name=source.project,
-            target=target,
-            task=options.task,
-            metric=options.metric,
-            sensitive=options.sensitive or (),
-        )
-    return base.model_copy(
-        update={
-            "target": target,
-            "task": options.task if options.task is not Task.AUTO else base.task,
-            "metric": options.metric or base.metric,
-            "sensitive": options.sensitive if options.sensitive is not None else base.sensitive,
-        }
-    )
+    fields: dict[str, Any] = {
+        "target": target,
+        "task": options.task if options.task is not Task.AUTO or base is None else base.task,
+        "metric": options.metric or (base.metric if base else None),
+        "sensitive": options.sensitive if options.sensitive is not None else _sensitive(base),
+    }
+    try:
+        # Validated like a spec file: the metric must fit the task, the target may not be
+        # sensitive, and so on.
+        merged = {**(base.model_dump() if base else {"name": source.project}), **fields}
+        spec = ProjectSpec.model_validate(merged)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise InputError(f"train options: {first['msg']}") from None
+    require_columns(source.frame.columns, spec.columns_named(), "the data")
+    return spec
+
+
+def _sensitive(base: ProjectSpec | None) -> tuple[str, ...]:
+    return base.sensitive if base is not None else ()
 
 
 def _spec(ws: Workspace, project: str) -> ProjectSpec | None:

@@ -92,7 +92,7 @@ def test_bad_budget_exits_2(cli: Cli, churn: pl.DataFrame, tmp_path: Path, budge
 def test_unknown_target_and_missing_file(cli: Cli, churn: pl.DataFrame, tmp_path: Path) -> None:
     result = cli("train", _csv(churn.head(100), tmp_path), "--target", "nope")
     assert result.code == 2
-    assert "--target: got 'nope'" in result.err
+    assert "target: column 'nope' is not in the data" in result.err
     missing = cli("train", tmp_path / "absent.csv", "--target", "churn")
     assert missing.code == 2
     assert "DATA: got" in missing.err
@@ -129,3 +129,14 @@ def test_tampered_artifact_is_refused(
     assert "churn/v1" in result.err
     assert "refusing" in result.err or "does not match" in result.err
     assert not (tmp_path / "out.csv").exists()
+
+
+def test_bad_sensitive_columns_exit_2(cli: Cli, churn: pl.DataFrame, tmp_path: Path) -> None:
+    path = _csv(churn.head(100), tmp_path)
+    unknown = cli("train", path, "--target", "churn", "--sensitive", "gender")
+    assert unknown.code == 2
+    assert "sensitive[0]: column 'gender' is not in the data" in unknown.err
+    itself = cli("train", path, "--target", "churn", "--sensitive", "churn")
+    assert itself.code == 2
+    assert "cannot also be a sensitive attribute" in itself.err
+    _nothing_registered(cli)
