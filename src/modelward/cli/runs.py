@@ -11,7 +11,7 @@ from rich.table import Table
 from modelward.cli.context import JSON_OPTION, output, workspace
 from modelward.errors import InputError
 from modelward.tracking import Run, get_run, list_runs
-from modelward.tracking.trials import TrialRecord, list_trials
+from modelward.tracking.trials import TrialRecord, list_trials, rank_trials
 
 app = typer.Typer(help="Tracked runs: params, metrics, lineage.", no_args_is_help=True)
 
@@ -95,13 +95,8 @@ def _trials_view(trials: list[TrialRecord]) -> list[Table]:
     """The run's trials as a leaderboard: complete ones by score, then the rest."""
     if not trials:
         return []
-    greater = trials[0].info.get("greater_is_better", True) is not False
-    done = sorted(
-        (t for t in trials if t.score is not None),
-        key=lambda t: -(t.score or 0.0) if greater else (t.score or 0.0),
-    )
     view = Table("rank", "trial", "family", "state", "score", "seconds", title="Trials")
-    for rank, t in enumerate([*done, *(t for t in trials if t.score is None)], start=1):
+    for rank, t in enumerate(rank_trials(trials), start=1):
         score = "" if t.score is None else f"{t.score:.5g}"
         view.add_row(str(rank), str(t.number), t.family, t.state, score, f"{t.fit_seconds:.1f}")
     return [view]

@@ -83,6 +83,14 @@ def record_trials(
         ws.record(conn, "run.trials.logged", f"run/{run_uid}", payload)
 
 
+def rank_trials(found: Sequence[TrialRecord]) -> list[TrialRecord]:
+    """Scored trials best first (direction as recorded with them), then the unscored ones."""
+    greater = not found or found[0].info.get("greater_is_better", True) is not False
+    scored = [t for t in found if t.score is not None]
+    scored.sort(key=lambda t: -(t.score or 0.0) if greater else (t.score or 0.0))
+    return [*scored, *(t for t in found if t.score is None)]
+
+
 def list_trials(ws: Workspace, run_uid: str) -> list[TrialRecord]:
     """The run's trials in trial order; the run may be named by a unique prefix of its id."""
     uid = get_run(ws, run_uid).uid

@@ -34,6 +34,11 @@ class Blend:
     def is_ensemble(self) -> bool:
         return len(self.members) > 1
 
+    def oof(self) -> np.ndarray:
+        """The blend's out-of-fold predictions over every row (NaN where a fold skipped one)."""
+        rows = np.arange(len(np.asarray(self.members[0].oof)))
+        return _blend(self.members, self.weights, rows)
+
 
 def select_blend(
     ranked: Sequence[TrialOutcome],

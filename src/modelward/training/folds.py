@@ -93,11 +93,3 @@ def _fold(
     return Fold(
         train=np.sort(train), fit=np.sort(train[~mask]), stop=np.sort(train[mask]), valid=valid
     )
-
-
-def holdout(n_rows: int, share: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """A random split of rows into (fit, stop), for the final refit's early-stopping check."""
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(n_rows)
-    cut = max(1, int(n_rows * share))
-    return np.sort(order[cut:]), np.sort(order[:cut])

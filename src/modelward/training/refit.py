@@ -7,7 +7,6 @@ for the larger training set), so the refit needs no held-out rows and no guess.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -146,7 +145,8 @@ def _checked_onnx(
     diff = onnx_agreement(member.model, artifact, sample)
     # Probabilities are compared absolutely; regression values relative to their size, since
     # ONNX tree ensembles sum in float32 (a price of 200,000 cannot agree to 1e-5 in float32).
-    scale = 1.0 if member.trial.oof is None or member.trial.oof.ndim == 2 else _size(member, sample)
+    native = member.model.predict(sample)
+    scale = 1.0 if native.ndim == 2 else max(1.0, float(np.abs(native).max()))
     if not diff <= ONNX_TOLERANCE * scale:
         notes.append(
             f"{member.trial.family}: ONNX differs from native by {diff:.2e} (> {ONNX_TOLERANCE}); "
@@ -154,10 +154,6 @@ def _checked_onnx(
         )
         return None
     return artifact, diff
-
-
-def _size(member: Member, sample: np.ndarray) -> float:
-    return max(1.0, float(np.abs(member.model.predict(sample)).max()))
 
 
 def _runtime(native_format: str) -> str:
@@ -174,7 +170,3 @@ def _sample(matrix: np.ndarray, seed: int) -> np.ndarray:
         return matrix
     rows = np.random.default_rng(seed).choice(len(matrix), size=AGREEMENT_ROWS, replace=False)
     return matrix[np.sort(rows)]
-
-
-def member_names(members: Sequence[Member]) -> list[str]:
-    return [m.trial.family for m in members]

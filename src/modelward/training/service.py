@@ -8,8 +8,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from modelward.audit.service import add_findings
 from modelward.backends.executor import open_executor
 from modelward.datasets.records import DatasetVersion
@@ -210,15 +208,10 @@ def _scan(job: _Job, blend: Blend) -> None:
         prepared.frame[prepared.search_rows],
         prepared.target,
         prepared.data.y,
-        _blended_oof(blend),
+        blend.oof(),
         prepared.plan.names,
     )
     add_findings(job.ws, job.version, findings, source=f"run/{job.run.uid}")
-
-
-def _blended_oof(blend: Blend) -> np.ndarray:
-    parts = [w * np.asarray(m.oof) for m, w in zip(blend.members, blend.weights, strict=True)]
-    return np.asarray(sum(parts[1:], parts[0]))
 
 
 def _summary(

@@ -121,3 +121,16 @@ def test_bad_trials_are_refused(
     with pytest.raises(InputError, match=message):
         record_trials(ws, uid, trials)
     assert list_trials(ws, uid) == []
+
+
+def test_rank_trials_follows_the_recorded_direction() -> None:
+    from modelward.tracking.trials import rank_trials
+
+    def trial(number: int, score: float | None, greater: bool) -> TrialRecord:
+        info = {"greater_is_better": greater}
+        return TrialRecord(number, "f", {}, "complete", score, [], 0.0, info, None)
+
+    losses = [trial(0, 3.0, False), trial(1, None, False), trial(2, 1.0, False)]
+    assert [t.number for t in rank_trials(losses)] == [2, 0, 1]
+    scores = [trial(0, 0.7, True), trial(1, 0.9, True)]
+    assert [t.number for t in rank_trials(scores)] == [1, 0]
