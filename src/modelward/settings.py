@@ -50,7 +50,12 @@ SETTINGS_HELP: dict[str, SettingInfo] = {
             "(none)",
             "Endpoint of an S3-compatible object store (MinIO, moto); AWS when unset.",
         ),
-        SettingInfo("actor", "<login name>", "Who is acting: recorded on every event."),
+        SettingInfo(
+            "actor",
+            "<login name>",
+            "Who is acting: recorded on every event and matched against `users` in reviews "
+            "(also `MODELWARD_USER`).",
+        ),
     )
 }
 
@@ -123,11 +128,15 @@ def setting_names() -> list[str]:
 
 
 def _from_env(env: Mapping[str, str]) -> dict[str, object]:
-    return {
+    found: dict[str, object] = {
         name: env[ENV_PREFIX + name.upper()]
         for name in SETTINGS_HELP
         if name != "home" and ENV_PREFIX + name.upper() in env
     }
+    # `MODELWARD_USER` is the name reviewers know; `MODELWARD_ACTOR` wins when both are set.
+    if "actor" not in found and env.get(ENV_PREFIX + "USER"):
+        found["actor"] = env[ENV_PREFIX + "USER"]
+    return found
 
 
 def _read_config(home: Path) -> Mapping[str, object]:

@@ -129,3 +129,14 @@ def test_unreachable_postgres_is_a_backend_error() -> None:
 
 def test_head_constant_names_the_newest_migration() -> None:
     assert head_revision() == HEAD
+
+
+def test_migrations_build_exactly_the_declared_tables(store: Store) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from modelward.backends.store.tables import metadata
+
+    with store.transaction() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert diff == []

@@ -11,10 +11,12 @@ from modelward.access import load_verify_key
 from modelward.cli.context import JSON_OPTION, output, state
 from modelward.cli.data import app as data_app
 from modelward.cli.events import app as events_app
+from modelward.cli.models import app as models_app
 from modelward.cli.output import Output
 from modelward.cli.project import app as project_app
 from modelward.cli.runs import app as runs_app
 from modelward.cli.train import predict_command, train_command
+from modelward.cli.users import app as users_app
 from modelward.errors import ModelwardError
 from modelward.workspace import init_workspace
 
@@ -29,6 +31,8 @@ app.add_typer(project_app, name="project")
 app.add_typer(data_app, name="data")
 app.add_typer(events_app, name="audit")
 app.add_typer(runs_app, name="runs")
+app.add_typer(models_app, name="models")
+app.add_typer(users_app, name="users")
 app.command("train")(train_command)
 app.command("predict")(predict_command)
 

@@ -60,10 +60,13 @@ def list_events(
     action: str | None = None,
     limit: int | None = None,
     newest_first: bool = False,
+    subject_prefix: str | None = None,
 ) -> list[Event]:
     query = select(events)
     if subject is not None:
         query = query.where(events.c.subject == subject)
+    if subject_prefix is not None:
+        query = query.where(events.c.subject.startswith(subject_prefix, autoescape=True))
     if action is not None:
         query = query.where(events.c.action == action)
     query = query.order_by(events.c.seq.desc() if newest_first else events.c.seq)

@@ -16,17 +16,17 @@ class Stage(StrEnum):
     ARCHIVED = "archived"
 
     def can_move_to(self, other: Stage) -> bool:
-        """One step forward, or to the archive from any live stage; archived is final."""
+        """Forward only (staging may be skipped), or to the archive; archived is final."""
         if self is Stage.ARCHIVED:
             return False
-        return other is Stage.ARCHIVED or _NEXT.get(self) is other
+        return _ORDER.index(other) > _ORDER.index(self)
+
+    def next(self) -> Stage:
+        """The next stage forward (archived stays archived)."""
+        return _ORDER[min(_ORDER.index(self) + 1, len(_ORDER) - 1)]
 
 
-_NEXT = {
-    Stage.CANDIDATE: Stage.STAGING,
-    Stage.STAGING: Stage.PRODUCTION,
-    Stage.PRODUCTION: Stage.ARCHIVED,
-}
+_ORDER = (Stage.CANDIDATE, Stage.STAGING, Stage.PRODUCTION, Stage.ARCHIVED)
 
 
 def model_ref(project: str, version: int) -> str:

@@ -41,13 +41,27 @@ class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
 
-class Gate(Frozen):
-    """A success criterion: a metric that must stay within bounds for a model to pass review."""
+GATE_OPERATORS = (">=", "<=", "==", ">", "<")
 
-    metric: str = Field(min_length=1, description="Metric name, e.g. roc_auc or fairness.dpd")
+
+class Gate(Frozen):
+    """A success criterion: a fact of the evaluation that must stay within bounds.
+
+    Written as a mapping (`{metric: roc_auc, min: 0.8}`) or as one line (`roc_auc >= 0.80`,
+    `beats_baseline`, `audit_errors == 0`). A bare name is a yes/no fact that must hold.
+    Strict bounds (`>`, `<`) keep `strict: true`.
+    """
+
+    metric: str = Field(min_length=1, description="Fact name, e.g. roc_auc or membership_auc")
     min: float | None = Field(default=None, description="Lowest acceptable value")
     max: float | None = Field(default=None, description="Highest acceptable value")
+    strict: bool = Field(default=False, description="Bounds exclude the value itself")
     description: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_line(cls, data: Any) -> Any:
+        return parse_gate_line(data) if isinstance(data, str) else data
 
     @model_validator(mode="after")
     def _bounded(self) -> Self:
@@ -57,16 +71,91 @@ class Gate(Frozen):
             raise ValueError(f"`min` ({self.min}) is above `max` ({self.max})")
         return self
 
+    @property
+    def text(self) -> str:
+        """The gate as one line, e.g. `roc_auc >= 0.8`."""
+        if self.min is not None and self.max is not None and self.min == self.max:
+            return f"{self.metric} == {self.min:g}"
+        parts = []
+        if self.min is not None:
+            parts.append(f"{self.metric} {'>' if self.strict else '>='} {self.min:g}")
+        if self.max is not None:
+            parts.append(f"{self.metric} {'<' if self.strict else '<='} {self.max:g}")
+        return " and ".join(parts)
+
+
+def parse_gate_line(line: str) -> dict[str, Any]:
+    """`roc_auc >= 0.8` -> {metric, min}; `beats_baseline` -> {metric, min: 1}."""
+    text = line.strip()
+    for op in GATE_OPERATORS:
+        name, found, value = text.partition(op)
+        if not found:
+            continue
+        bound = _gate_number(value, line)
+        fields: dict[str, Any] = {"metric": name.strip(), "strict": op in (">", "<")}
+        if op in (">=", ">", "=="):
+            fields["min"] = bound
+        if op in ("<=", "<", "=="):
+            fields["max"] = bound
+        return fields
+    if not text.replace("_", "").replace(".", "").isalnum():
+        raise ValueError(f"gate {line!r}: expected `NAME >= NUMBER`, `NAME <= NUMBER` or a NAME")
+    return {"metric": text, "min": 1.0}
+
+
+def _gate_number(text: str, line: str) -> float:
+    try:
+        return float(text.strip())
+    except ValueError:
+        raise ValueError(f"gate {line!r}: {text.strip()!r} is not a number") from None
+
+
+OUTCOMES = ("true_positive", "false_positive", "false_negative", "true_negative")
+
 
 class ValueModel(Frozen):
-    """Money per decision outcome (classification) or per unit of error (regression)."""
+    """Money per decision outcome (binary) or per unit of error (regression).
+
+    A binary value model names all four outcomes (0 where an outcome is worth nothing), so a
+    forgotten one is an error, not a silent zero. `decisions_per_year` and `horizon_years`
+    state the volume that ROI is computed over.
+    """
 
     currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
-    true_positive: float = 0.0
-    false_positive: float = 0.0
-    false_negative: float = 0.0
-    true_negative: float = 0.0
+    true_positive: float | None = None
+    false_positive: float | None = None
+    false_negative: float | None = None
+    true_negative: float | None = None
     cost_per_unit_error: float | None = Field(default=None, ge=0)
+    decisions_per_year: float | None = Field(default=None, gt=0)
+    horizon_years: float = Field(default=1.0, gt=0)
+
+    @model_validator(mode="after")
+    def _complete(self) -> Self:
+        given = [name for name in OUTCOMES if getattr(self, name) is not None]
+        if given and len(given) < len(OUTCOMES):
+            missing = ", ".join(name for name in OUTCOMES if name not in given)
+            raise ValueError(
+                f"missing {missing}: a value model names all four outcomes "
+                "(money per decision; write 0 for an outcome worth nothing)"
+            )
+        if not given and self.cost_per_unit_error is None:
+            raise ValueError(
+                "give true_positive, false_positive, false_negative and true_negative "
+                "(classification) or cost_per_unit_error (regression)"
+            )
+        return self
+
+    @property
+    def is_outcomes(self) -> bool:
+        return self.true_positive is not None
+
+    def outcome_values(self) -> tuple[float, float, float, float]:
+        """(true_positive, false_positive, false_negative, true_negative), for a binary task."""
+        values = tuple(getattr(self, name) for name in OUTCOMES)
+        if any(v is None for v in values):
+            raise ValueError("this value model prices errors, not decision outcomes")
+        return (float(values[0]), float(values[1]), float(values[2]), float(values[3]))
 
 
 class Prices(Frozen):
@@ -112,10 +201,21 @@ class ProjectSpec(Frozen):
             raise ValueError(f"task {self.task} needs a `target` column")
         if self.target is not None and self.target in self.sensitive:
             raise ValueError(f"the target {self.target!r} cannot also be a sensitive attribute")
+        self._check_value()
         overlap = set(self.owners) & set(self.approvers)
         if overlap and len(self.approvers) == len(overlap):
             raise ValueError("every approver is also an owner: name someone independent")
         return self
+
+    def _check_value(self) -> None:
+        if self.value is None:
+            return
+        if self.task is Task.REGRESSION and self.value.cost_per_unit_error is None:
+            raise ValueError("value: a regression value model needs cost_per_unit_error")
+        if self.task is Task.BINARY and not self.value.is_outcomes:
+            raise ValueError("value: a binary value model needs the four outcome values")
+        if self.task is Task.MULTICLASS:
+            raise ValueError("value: value models apply to binary and regression tasks")
 
     @property
     def primary_metric(self) -> str:

@@ -98,6 +98,12 @@ def _fit_member(
     return Member(trial, weight, family.style, model, rounds)
 
 
+def fitted_predictions(final: FinalModel, rows: np.ndarray) -> np.ndarray:
+    """The final model's (blended) predictions on some of its own training rows."""
+    parts = [m.weight * m.model.predict(final.matrices[m.style][rows]) for m in final.members]
+    return np.asarray(np.sum(parts, axis=0))
+
+
 def export_members(
     final: FinalModel, *, seed: int
 ) -> tuple[list[dict[str, Any]], dict[str, bytes], list[str]]:

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from modelward.audit.service import add_findings
 from modelward.backends.executor import open_executor
 from modelward.datasets.records import DatasetVersion
@@ -19,13 +21,14 @@ from modelward.tracking.service import start_run
 from modelward.training.budget import Budget
 from modelward.training.bundle import build_bundle
 from modelward.training.ensemble import Blend, select_blend
+from modelward.training.evidence import Evidence, fold_of_rows
 from modelward.training.families import families
 from modelward.training.kinds import Kind
 from modelward.training.metrics import Metric, get_metric
 from modelward.training.options import TrainOptions
 from modelward.training.prepare import Prepared, Problem, prepare
 from modelward.training.record import log_outcome, log_setup, log_trial, save_trials
-from modelward.training.refit import export_members, refit
+from modelward.training.refit import FinalModel, export_members, fitted_predictions, refit
 from modelward.training.scan import scan_training_rows
 from modelward.training.search import OnTrial, SearchPlan, SearchState, plan_batch, run_search
 from modelward.training.selection import candidate_families, search_context
@@ -183,6 +186,10 @@ def _finish(job: _Job, state: SearchState) -> TrainResult:
     members, files, export_notes = export_members(final, seed=job.options.seed)
     notes = (*prepared.notes, *export_notes)
     bundle = build_bundle(prepared, final, members, job.metric, blend.score)
+    evidence = _evidence(prepared, blend, final, state)
+    summary = _summary(blend, members, notes, state)
+    summary["evidence"] = {"blob": job.ws.blobs.put_bytes(evidence.to_parquet())}
+    summary["evidence"].update(rows=evidence.n_rows, kind="out-of-fold")
     model = register_model(
         job.ws,
         project=job.project,
@@ -190,7 +197,7 @@ def _finish(job: _Job, state: SearchState) -> TrainResult:
         task=prepared.target.task.value,
         metric=job.metric.name,
         score=blend.score,
-        summary=_summary(blend, members, notes, state),
+        summary=summary,
         input_schema=bundle["input_schema"],
         output_schema=bundle["output_schema"],
         manifest=bundle,
@@ -200,6 +207,29 @@ def _finish(job: _Job, state: SearchState) -> TrainResult:
     save_trials(job.ws, job.run, state)
     log_outcome(job.run, state, blend, model.ref, job.budget, job.spec)
     return _result(job, model, blend, members, state, notes)
+
+
+def _evidence(prepared: Prepared, blend: Blend, final: FinalModel, state: SearchState) -> Evidence:
+    rows = prepared.search_rows
+    return Evidence(
+        target=prepared.target,
+        frame=prepared.frame[rows],
+        y=prepared.data.y,
+        oof=blend.oof(),
+        fitted=fitted_predictions(final, rows),
+        baselines=_baseline_oof(state),
+        folds=fold_of_rows(len(rows), [fold.valid for fold in prepared.data.folds]),
+    )
+
+
+def _baseline_oof(state: SearchState) -> dict[str, np.ndarray]:
+    """Each baseline family's best out-of-fold predictions (ranked best first)."""
+    baselines = {f.name for f in families() if f.kind is Kind.BASELINE}
+    found: dict[str, np.ndarray] = {}
+    for outcome in state.complete():
+        if outcome.family in baselines and outcome.family not in found and outcome.oof is not None:
+            found[outcome.family] = outcome.oof
+    return found
 
 
 def _scan(job: _Job, blend: Blend) -> None:

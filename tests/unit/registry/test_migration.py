@@ -10,7 +10,7 @@ from sqlalchemy import insert, inspect, select
 
 import modelward
 from modelward.backends.store import open_store
-from modelward.backends.store.migrate import _config, current_revision
+from modelward.backends.store.migrate import HEAD, _config, current_revision
 from modelward.backends.store.tables import projects, runs
 from modelward.events import append_event
 from modelward.registry import get_model, load_bundle
@@ -60,7 +60,7 @@ def test_upgrade_from_0002_keeps_existing_data(tmp_path: Path, store_url: str) -
     _store_at_0002(store_url)
     with modelward.open(home=tmp_path / "ws", store_url=store_url, actor="ana") as ws:
         with ws.transaction() as conn:
-            assert current_revision(conn) == "0003"
+            assert current_revision(conn) == HEAD
             assert inspect(conn).has_table("trials")
             assert conn.execute(select(runs.c.name)).scalar() == "old-run"
         assert modelward.get_project(ws, "churn").spec.target == "churned"

@@ -17,7 +17,8 @@ C, S, P, A = Stage.CANDIDATE, Stage.STAGING, Stage.PRODUCTION, Stage.ARCHIVED
         (P, A, True),
         (C, A, True),
         (S, A, True),
-        (C, P, False),
+        (C, P, True),
+        (A, P, False),
         (C, C, False),
         (P, S, False),
         (S, C, False),
@@ -25,10 +26,14 @@ C, S, P, A = Stage.CANDIDATE, Stage.STAGING, Stage.PRODUCTION, Stage.ARCHIVED
         (A, A, False),
     ],
 )
-def test_stages_move_forward_one_step_or_to_the_archive(
+def test_stages_move_forward_only_and_archived_is_final(
     source: Stage, target: Stage, allowed: bool
 ) -> None:
     assert source.can_move_to(target) is allowed
+
+
+def test_next_stage_is_one_step_forward() -> None:
+    assert [C.next(), S.next(), P.next(), A.next()] == [S, P, A, A]
 
 
 def test_model_json_carries_its_ref_and_stage_name() -> None:

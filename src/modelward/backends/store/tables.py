@@ -201,3 +201,44 @@ trials = Table(
     Column("finished_at", String(40), nullable=True),
     UniqueConstraint("run_id", "number", name="uq_trials_number"),
 )
+
+# People and their role in review; the acting user is matched by name.
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("created_by", String(200), nullable=False),
+)
+
+# Each evaluation of a model version: the report (JSON), the flat facts that gates read, and
+# its self-contained HTML rendering as a blob. The newest one is the model's current report.
+evaluations = Table(
+    "evaluations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("model_version_id", Integer, ForeignKey("model_versions.id"), nullable=False),
+    Column("report", Text, nullable=False),
+    Column("facts", Text, nullable=False),
+    Column("html_blob", String(64), nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("created_by", String(200), nullable=False),
+)
+Index("ix_evaluations_model", evaluations.c.model_version_id)
+
+# Approve / reject decisions on a model version; the newest decision of a version stands.
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("model_version_id", Integer, ForeignKey("model_versions.id"), nullable=False),
+    Column("decision", String(16), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("gates", Text, nullable=False),
+    Column("created_at", String(40), nullable=False),
+)
+Index("ix_reviews_model", reviews.c.model_version_id)

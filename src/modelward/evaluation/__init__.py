@@ -1,0 +1,1 @@
+"""Evaluation: what a model is worth, measured honestly on rows it did not train on."""

@@ -1,0 +1,266 @@
+"""Review use cases: approve or reject a model, move it between stages, archive it.
+
+Separation of duties: whoever trained a model may not approve it. Promotion to production needs
+every gate of the spec to pass and a standing approval by an approver; an admin may override
+either with a written justification. Every decision, move and refusal is an event.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import NoReturn
+
+from sqlalchemy import Connection, insert, select, update
+
+from modelward.access.users import Role, User, count_users, find_user
+from modelward.backends.store.tables import model_versions, reviews
+from modelward.errors import Conflict, InputError, ModelwardError
+from modelward.events.log import utc_now
+from modelward.registry.records import ModelVersion, Stage
+from modelward.registry.service import get_model, list_models
+from modelward.review.facts import gate_report
+from modelward.review.gates import GateReport
+from modelward.review.records import Decision, Review, StageChange
+from modelward.spec.service import get_project
+from modelward.workspace import Workspace
+
+MIN_JUSTIFICATION = 20  # characters: a written reason, not "ok"
+MAX_TEXT = 4_000
+
+
+def approve(ws: Workspace, ref: str, *, comment: str) -> Review:
+    """Record an approval by the acting user, who must be an approver and not the trainer."""
+    return _decide(ws, ref, Decision.APPROVE, comment)
+
+
+def reject(ws: Workspace, ref: str, *, comment: str) -> Review:
+    """Record a rejection; it withdraws any earlier approval of the version."""
+    return _decide(ws, ref, Decision.REJECT, comment)
+
+
+def reviews_of(ws: Workspace, ref: str) -> list[Review]:
+    """The version's decisions, oldest first."""
+    model = get_model(ws, ref)
+    with ws.transaction() as conn:
+        rows = conn.execute(
+            select(reviews).where(reviews.c.model_version_id == model.id).order_by(reviews.c.id)
+        ).all()
+    return [Review.from_row(row, model.ref) for row in rows]
+
+
+def promote(
+    ws: Workspace,
+    ref: str,
+    *,
+    to: Stage | None = None,
+    override: str | None = None,
+) -> StageChange:
+    """Move a version forward (to the next stage by default). Production replaces, and archives,
+    the version that held it. `override` is an admin's written justification for promoting to
+    production despite failing gates or a missing approval.
+    """
+    model = get_model(ws, ref)
+    target = to or model.stage.next()
+    action = "model.promote"
+    if not model.stage.can_move_to(target) or target is Stage.ARCHIVED:
+        _refuse(ws, action, model, Conflict, _move_problem(model, target))
+    actor = _acting_user(ws, action, model, Role.SCIENTIST)
+    gates = gate_report(ws, model)
+    approval = _standing_approval(ws, model)
+    if target is Stage.PRODUCTION:
+        _check_production(ws, model, gates, approval, actor, override)
+    return _move(ws, model, target, gates=gates, approval=approval, override=override)
+
+
+def archive(ws: Workspace, ref: str, *, comment: str = "") -> StageChange:
+    """Retire a version from any live stage."""
+    model = get_model(ws, ref)
+    if model.stage is Stage.ARCHIVED:
+        _refuse(ws, "model.archive", model, Conflict, f"{model.ref} is archived already")
+    _acting_user(ws, "model.archive", model, Role.SCIENTIST)
+    gates = GateReport(())
+    return _move(ws, model, Stage.ARCHIVED, gates=gates, approval=None, override=comment or None)
+
+
+def _decide(ws: Workspace, ref: str, decision: Decision, comment: str) -> Review:
+    model = get_model(ws, ref)
+    action = f"model.{decision.value}"
+    text = _text("--comment", comment, required=True)
+    user = _acting_user(ws, action, model, Role.APPROVER, strict=True)
+    assert user is not None
+    if user.name == model.created_by:
+        reason = (
+            f"{user.name} trained {model.ref} and may not review it: "
+            "another approver must decide (separation of duties)"
+        )
+        _refuse(ws, action, model, Conflict, reason)
+    if model.stage is Stage.ARCHIVED:
+        _refuse(ws, action, model, Conflict, f"{model.ref} is archived; nothing to review")
+    named = get_project(ws, model.project).spec.approvers
+    if named and user.name not in named:
+        reason = (
+            f"{user.name} is not an approver of project {model.project} "
+            f"(its spec names {', '.join(named)})"
+        )
+        _refuse(ws, action, model, Conflict, reason)
+    gates = gate_report(ws, model)
+    with ws.transaction() as conn:
+        inserted = conn.execute(
+            insert(reviews).values(
+                model_version_id=model.id,
+                decision=decision.value,
+                actor=user.name,
+                role=user.role.value,
+                comment=text,
+                gates=json.dumps(gates.to_json(), sort_keys=True),
+                created_at=utc_now(),
+            )
+        )
+        payload = {"comment": text, "role": user.role.value, "gates_passed": gates.passed}
+        ws.record(conn, f"model.{decision.past}", f"model/{model.ref}", payload)
+        new_id = inserted.inserted_primary_key
+        assert new_id is not None
+        row = conn.execute(select(reviews).where(reviews.c.id == new_id[0])).one()
+    return Review.from_row(row, model.ref)
+
+
+def _check_production(
+    ws: Workspace,
+    model: ModelVersion,
+    gates: GateReport,
+    approval: Review | None,
+    actor: User | None,
+    override: str | None,
+) -> None:
+    action = "model.promote"
+    problems = [] if gates.passed else [f"failing gates: {gates.summary()}"]
+    if approval is None:
+        problems.append("no standing approval: an approver must run `modelward models approve`")
+    if override is not None:
+        _check_override(ws, model, actor, override)
+        return
+    if problems:
+        hint = "; fix them, or an admin may --override with a written --justification"
+        _refuse(
+            ws,
+            action,
+            model,
+            Conflict,
+            f"{model.ref} cannot go to production: " + "; ".join(problems) + hint,
+        )
+
+
+def _check_override(ws: Workspace, model: ModelVersion, actor: User | None, text: str) -> None:
+    action = "model.override"
+    if actor is None or not actor.role.allows(Role.ADMIN):
+        who = "an unregistered user" if actor is None else f"{actor.name} ({actor.role.value})"
+        _refuse(ws, action, model, Conflict, f"only an admin may override a review; {who} may not")
+    if len(text.strip()) < MIN_JUSTIFICATION:
+        reason = (
+            f"--justification: got {text.strip()!r}; expected a written reason of at least "
+            f"{MIN_JUSTIFICATION} characters for overriding the review"
+        )
+        _refuse(ws, action, model, InputError, reason)
+
+
+def _move(
+    ws: Workspace,
+    model: ModelVersion,
+    target: Stage,
+    *,
+    gates: GateReport,
+    approval: Review | None,
+    override: str | None,
+) -> StageChange:
+    old = _current_production(ws, model) if target is Stage.PRODUCTION else None
+    replaced = None if old is None else old.ref
+    change = StageChange(
+        model.ref, model.stage.value, target.value, ws.actor, approval, override, replaced, gates
+    )
+    with ws.transaction() as conn:
+        _set_stage(conn, model, target)
+        # The takeover is recorded first: history ends the old spell at this very event.
+        ws.record(conn, "model.stage_changed", f"model/{model.ref}", _event_payload(change))
+        if old is not None:
+            _set_stage(conn, old, Stage.ARCHIVED)
+            payload = {"from": Stage.PRODUCTION.value, "to": Stage.ARCHIVED.value}
+            payload["replaced_by"] = model.ref
+            ws.record(conn, "model.stage_changed", f"model/{old.ref}", payload)
+    return change
+
+
+def _event_payload(change: StageChange) -> dict[str, object]:
+    approval = change.approval
+    return {
+        "from": change.from_stage,
+        "to": change.to_stage,
+        "approved_by": None if approval is None else approval.actor,
+        "approved_at": None if approval is None else approval.created_at,
+        "override": change.override,
+        "replaced": change.replaced,
+        "gates_passed": change.gates.passed,
+    }
+
+
+def _set_stage(conn: Connection, model: ModelVersion, stage: Stage) -> None:
+    conn.execute(
+        update(model_versions).where(model_versions.c.id == model.id).values(stage=stage.value)
+    )
+
+
+def _current_production(ws: Workspace, model: ModelVersion) -> ModelVersion | None:
+    live = list_models(ws, project=model.project, stage=Stage.PRODUCTION)
+    others = [m for m in live if m.id != model.id]
+    return others[0] if others else None
+
+
+def _standing_approval(ws: Workspace, model: ModelVersion) -> Review | None:
+    """The newest decision, when it is an approval; a later rejection withdraws it."""
+    decisions = reviews_of(ws, model.ref)
+    newest = decisions[-1] if decisions else None
+    return newest if newest is not None and newest.decision is Decision.APPROVE else None
+
+
+def _acting_user(
+    ws: Workspace, action: str, model: ModelVersion, needed: Role, *, strict: bool = False
+) -> User | None:
+    """The acting user when registered with a sufficient role. With no users registered at all,
+    a workspace is in single-user mode and only `strict` actions (reviews) are refused.
+    """
+    with ws.transaction() as conn:
+        user = find_user(conn, ws.actor)
+        anyone = count_users(conn) > 0
+    if user is None and (strict or anyone):
+        reason = (
+            f"{ws.actor!r} is not a registered user; an admin adds one with "
+            f"`modelward users add {ws.actor} --role {needed.value}`"
+        )
+        _refuse(ws, action, model, Conflict, reason)
+    if user is not None and not user.role.allows(needed):
+        reason = f"{user.name} is a {user.role.value}; this needs the {needed.value} role or above"
+        _refuse(ws, action, model, Conflict, reason)
+    return user
+
+
+def _move_problem(model: ModelVersion, target: Stage) -> str:
+    if target is Stage.ARCHIVED:
+        return f"use `modelward models archive {model.ref}` to archive"
+    return f"{model.ref} is {model.stage.value}; it cannot move to {target.value} (forward only)"
+
+
+def _refuse(
+    ws: Workspace, action: str, model: ModelVersion, error: type[ModelwardError], reason: str
+) -> NoReturn:
+    """Record the refused attempt, in its own transaction, then raise."""
+    with ws.transaction() as conn:
+        ws.record(conn, f"{action}.refused", f"model/{model.ref}", {"reason": reason})
+    raise error(reason)
+
+
+def _text(name: str, value: str | None, *, required: bool) -> str:
+    text = (value or "").strip()
+    if required and not text:
+        raise InputError.field(name, value or "", "a few words on why")
+    if len(text) > MAX_TEXT:
+        raise InputError.field(name, f"{len(text)} characters", f"at most {MAX_TEXT}")
+    return text
