@@ -7,6 +7,7 @@ UV := .tools/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO := build/demo
+MW := $(BIN)/modelward --home $(DEMO)/ws
 export UV_PYTHON_DOWNLOADS := never
 export UV_LINK_MODE := copy
 
@@ -26,14 +27,26 @@ $(VENV)/.synced: $(UV) uv.lock pyproject.toml
 demo: install
 	rm -rf $(DEMO) && mkdir -p $(DEMO)
 	$(BIN)/python examples/export_rdataset.py modeldata wa_churn $(DEMO)/wa_churn.csv
-	$(BIN)/modelward --home $(DEMO)/ws project create examples/wa_churn/modelward.yaml
-	$(BIN)/modelward --home $(DEMO)/ws data add $(DEMO)/wa_churn.csv --name wa_churn --project churn
-	$(BIN)/modelward --home $(DEMO)/ws data audit wa_churn --html $(DEMO)/wa_churn-audit.html
-	$(BIN)/modelward --home $(DEMO)/ws train wa_churn@1 --budget 30 --seed 0
+	MODELWARD_USER=admin $(MW) users add admin --role admin
+	MODELWARD_USER=admin $(MW) users add data-scientist --role scientist
+	MODELWARD_USER=admin $(MW) users add risk-officer --role approver
+	MODELWARD_USER=data-scientist $(MW) project create examples/wa_churn/modelward.yaml
+	MODELWARD_USER=data-scientist $(MW) data add $(DEMO)/wa_churn.csv --name wa_churn --project churn
+	MODELWARD_USER=data-scientist $(MW) data audit wa_churn --html $(DEMO)/wa_churn-audit.html
+	MODELWARD_USER=data-scientist $(MW) train wa_churn@1 --budget 60 --seed 0
 	$(BIN)/python -c "import polars as pl; pl.read_csv('$(DEMO)/wa_churn.csv').drop('churn').head(1000).write_csv('$(DEMO)/new_customers.csv')"
-	$(BIN)/modelward --home $(DEMO)/ws predict churn/v1 $(DEMO)/new_customers.csv -o $(DEMO)/scored.csv
-	$(BIN)/modelward --home $(DEMO)/ws runs list
-	$(BIN)/modelward --home $(DEMO)/ws audit verify
+	$(MW) predict churn/v1 $(DEMO)/new_customers.csv -o $(DEMO)/scored.csv
+	$(MW) explain churn/v1 --input $(DEMO)/new_customers.csv --limit 1
+	$(MW) models gates churn/v1
+	MODELWARD_USER=risk-officer $(MW) models approve churn/v1 --comment "Gates pass; value and fairness within policy."
+	MODELWARD_USER=risk-officer $(MW) models promote churn/v1 --to production
+	$(MW) models history churn
+	$(MW) models card churn/v1 -o $(DEMO)/churn-v1-card.html
+	$(MW) models card churn/v1 -o $(DEMO)/churn-v1-card.md
+	MODELWARD_USER=risk-officer $(MW) export-audit churn/v1 -o $(DEMO)/churn-v1-audit.zip
+	$(MW) runs list
+	$(MW) audit verify
+	@echo "Model card: $(DEMO)/churn-v1-card.html (Markdown beside it); auditor's bundle: $(DEMO)/churn-v1-audit.zip"
 
 test: install
 	$(BIN)/pytest
@@ -53,6 +66,7 @@ bench: install
 	$(BIN)/python bench/tracking.py
 	$(BIN)/python bench/runs_list.py
 	$(BIN)/python bench/predict.py
+	$(BIN)/python bench/evaluation.py
 
 quality: install
 	$(BIN)/python bench/quality.py

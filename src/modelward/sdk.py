@@ -15,6 +15,9 @@ from modelward.workspace import open_workspace
 if TYPE_CHECKING:
     import polars as pl
 
+    from modelward.evaluation.explain import LocalExplanations
+    from modelward.evaluation.records import StoredEvaluation
+    from modelward.review.records import Review, StageChange
     from modelward.training.service import TrainResult
 
 
@@ -55,6 +58,31 @@ class Workspace(KernelWorkspace):
         from modelward.training.scoring import load_predictor
 
         return load_predictor(self, model)[1].predict(frame, ignore_extra=ignore_extra)
+
+    def evaluate(self, model: str) -> StoredEvaluation:
+        """`modelward evaluate` from Python: the stored report, its facts and HTML blob."""
+        from modelward.evaluation.service import evaluate_model
+
+        return evaluate_model(self, model)
+
+    def explain(self, model: str, frame: pl.DataFrame) -> LocalExplanations:
+        """Why the model predicts what it does for each row of `frame` (SHAP, raw columns)."""
+        from modelward.evaluation.service import explain_model
+
+        return explain_model(self, model, frame)
+
+    def approve(self, model: str, *, comment: str) -> Review:
+        """Approve as the acting user (an approver who did not train `model`)."""
+        from modelward.review import approve
+
+        return approve(self, model, comment=comment)
+
+    def promote(self, model: str, *, to: str | None = None) -> StageChange:
+        """Move `model` forward: `to="production"` needs passing gates and an approval."""
+        from modelward.registry.records import Stage
+        from modelward.review import promote
+
+        return promote(self, model, to=None if to is None else Stage(to))
 
 
 def open(**overrides: object | None) -> Workspace:

@@ -8,8 +8,10 @@ from pathlib import Path
 import typer
 
 from modelward.access import load_verify_key
+from modelward.cli.card import card_command, export_audit_command
 from modelward.cli.context import JSON_OPTION, output, state
 from modelward.cli.data import app as data_app
+from modelward.cli.evaluate import evaluate_command, explain_command
 from modelward.cli.events import app as events_app
 from modelward.cli.models import app as models_app
 from modelward.cli.output import Output
@@ -35,6 +37,10 @@ app.add_typer(models_app, name="models")
 app.add_typer(users_app, name="users")
 app.command("train")(train_command)
 app.command("predict")(predict_command)
+app.command("evaluate")(evaluate_command)
+app.command("explain")(explain_command)
+app.command("export-audit")(export_audit_command)
+models_app.command("card")(card_command)
 
 
 @app.callback()

@@ -11,6 +11,7 @@ import typer
 from rich.console import Group, RenderableType
 from rich.live import Live
 from rich.table import Table
+from rich.text import Text
 
 from modelward.cli.context import JSON_OPTION, output, workspace
 from modelward.cli.output import Output
@@ -20,8 +21,8 @@ from modelward.training.options import TrainOptions
 
 if TYPE_CHECKING:
     # The model libraries take seconds to import: only these two commands pay for them.
+    from modelward.review.pipeline import Trained
     from modelward.training.search import OnTrial, SearchState
-    from modelward.training.service import TrainResult
     from modelward.training.trial import TrialOutcome
 
 LEADERBOARD_ROWS = 8
@@ -56,9 +57,13 @@ def train_command(
     ),
     workers: int | None = typer.Option(None, "--workers", help="Parallel trials [cores]."),
     name: str | None = typer.Option(None, "--name", help="Run name."),
+    no_evaluate: bool = typer.Option(
+        False, "--no-evaluate", help="Skip the evaluation report (run `modelward evaluate` later)."
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Search models within a time budget; register the best as a candidate model version."""
+    """Search models within a time budget; register the best as a candidate model version,
+    then evaluate it and check the project's gates."""
     options = TrainOptions(
         target=target,
         task=_task(task),
@@ -75,12 +80,12 @@ def train_command(
         workers=workers,
         name=name,
     )
-    from modelward.training.service import train
+    from modelward.review.pipeline import train_and_review
 
     out = output(as_json)
     with workspace(ctx) as ws, _leaderboard(out) as on_trial:
-        result = train(ws, data, options, on_trial=on_trial)
-    out.result(result.to_json(), lambda: _render(result))
+        trained = train_and_review(ws, data, options, evaluate=not no_evaluate, on_trial=on_trial)
+    out.result(trained.to_json(), lambda: _render(trained))
 
 
 def predict_command(
@@ -144,7 +149,8 @@ def _board(state: SearchState, last: str) -> Group:
     return Group(table, f"{len(state.outcomes)} trials; last {last}")
 
 
-def _render(result: TrainResult) -> Group:
+def _render(trained: Trained) -> Group:
+    result = trained.result
     table = Table(
         "trial", "family", result.metric, "seconds", title="Best trials (cross-validated)"
     )
@@ -160,4 +166,9 @@ def _render(result: TrainResult) -> Group:
         f"Run {result.run[:8]}, {result.trials} trials in {result.seconds:.1f} s",
         *(f"note: {note}" for note in result.notes),
     ]
+    if trained.evaluation is not None:
+        lines += [Text(f"- {line}") for line in trained.evaluation.report.get("summary", [])]
+    if trained.gates is not None:
+        lines.append(f"Gates: {trained.gates.summary()}")
+        lines.append(f"Report: `modelward evaluate {result.model.ref} --html report.html`")
     return Group(*lines)

@@ -253,7 +253,7 @@ def _summary(value: Value) -> str:
     text += f"; {_money(abs(over))} {cur} {'gained' if over >= 0 else 'lost'}"
     text += f" over {value.horizon_years:g} year(s)"
     if value.roi is not None:
-        text += f", an ROI of {value.roi:.1f} on the training cost"
+        text += f", an ROI of {value.roi:,.1f} on the training cost"
     return text
 
 
@@ -264,4 +264,7 @@ def _check_threshold(threshold: float) -> float:
 
 
 def _money(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    # Compute for a small model costs fractions of a cent: show them rather than "0.00".
+    return f"{value:,.2f}" if abs(value) >= 0.01 or value == 0 else f"{value:.2g}"

@@ -1,0 +1,84 @@
+"""`modelward evaluate` and `modelward explain`: a model's report, and why it predicts a row."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from modelward.cli.context import JSON_OPTION, output, workspace
+from modelward.cli.files import check_output, write_text
+from modelward.datasets.readers import read_file
+
+if TYPE_CHECKING:
+    from modelward.evaluation.explain import LocalExplanations
+    from modelward.evaluation.records import StoredEvaluation
+
+TOP = 5
+
+
+def evaluate_command(
+    ctx: typer.Context,
+    model: str = typer.Argument(..., help="Model reference: project/v3, project@production."),
+    html: Path | None = typer.Option(None, "--html", help="Also write the HTML report here."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Evaluate a model: metrics with CIs, baselines, fairness, explanations, value, risks."""
+    from modelward.evaluation.service import evaluate_model, evaluation_html
+
+    if html is not None:
+        check_output(html, flag="--html", suffixes=(".html",))
+    out = output(as_json)
+    with workspace(ctx) as ws, out.progress(f"evaluating {model}") as step:
+        stored = evaluate_model(ws, model, on_step=step)
+        if html is not None:
+            write_text(html, evaluation_html(ws, stored))
+    body = {**stored.to_json(), "html": None if html is None else str(html)}
+    out.result(body, lambda: _render_evaluation(stored, html))
+
+
+def explain_command(
+    ctx: typer.Context,
+    model: str = typer.Argument(..., help="Model reference: project/v3, project@production."),
+    source: Path = typer.Option(..., "--input", help="CSV or Parquet file of rows to explain."),
+    top: int = typer.Option(TOP, "--top", min=1, help="Features shown per row."),
+    limit: int = typer.Option(100, "--limit", min=1, help="Explain at most this many rows."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Explain each input row: the base value and each feature's push (SHAP)."""
+    from modelward.evaluation.service import explain_model
+
+    frame = read_file(source)
+    if frame.height > limit:
+        frame = frame.head(limit)
+    with workspace(ctx) as ws:
+        found = explain_model(ws, model, frame)
+    output(as_json).result(found.to_json(), lambda: _render_rows(found, top))
+
+
+def _render_evaluation(stored: StoredEvaluation, html: Path | None) -> Group:
+    lines: list[RenderableType] = [Text(f"Evaluation of {stored.model}", style="bold")]
+    lines += [Text(f"- {line}") for line in stored.report.get("summary", [])]
+    if html is not None:
+        lines.append(Text(f"HTML report: {html}"))
+    return Group(*lines)
+
+
+def _render_rows(found: LocalExplanations, top: int) -> Group:
+    parts: list[RenderableType] = []
+    for i in range(found.rows.height):
+        row = found.row(i)
+        table = Table(
+            "feature",
+            "value",
+            "contribution",
+            title=f"row {i + 1}: {row.output} {row.prediction:.3f} (base {row.base:.3f})",
+        )
+        for c in row.contributions[:top]:
+            table.add_row(c.feature, str(c.value), f"{c.contribution:+.4f}")
+        parts.append(table)
+    return Group(*parts)

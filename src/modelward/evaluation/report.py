@@ -1,0 +1,211 @@
+"""Assemble a model's evaluation report from its evidence: one section per question.
+
+Each section is computed on its own; one that fails (an exotic model SHAP cannot read, say)
+is reported as `{"error": ...}` and contributes no facts, so its gates fail rather than the
+whole evaluation. The report is plain JSON; `facts` are the numbers gates read.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import polars as pl
+
+from modelward.evaluation.baselines import compare_baselines
+from modelward.evaluation.explain import global_explanation, native_predictor
+from modelward.evaluation.fairness import fairness
+from modelward.evaluation.overfit import overfit_check
+from modelward.evaluation.performance import metric_label, performance
+from modelward.evaluation.privacy import membership_risk
+from modelward.evaluation.robustness import flip_rate
+from modelward.evaluation.slices import worst_slices
+from modelward.evaluation.threshold import Threshold, choose_threshold
+from modelward.evaluation.value import business_value
+from modelward.events.log import utc_now
+from modelward.registry.records import Bundle, ModelVersion
+from modelward.spec.model import ProjectSpec, Task
+from modelward.training.evidence import Evidence
+from modelward.training.predictor import Predictor
+
+PARITY_FACT = "fairness.demographic_parity_difference"
+EXPLAIN_ROWS = 1_000
+
+Step = Callable[[str], None]
+
+
+class Section(Protocol):
+    def to_json(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Everything an evaluation reads; nothing here is fetched twice."""
+
+    model: ModelVersion
+    spec: ProjectSpec
+    evidence: Evidence
+    bundle: Bundle
+    training_cost: float | None
+
+
+@dataclass(frozen=True)
+class Report:
+    body: dict[str, Any]
+    facts: dict[str, float]
+
+
+def build_report(inputs: Inputs, *, on_step: Step | None = None) -> Report:
+    """Every section of the evaluation, the headline sentences and the flat facts."""
+    step = on_step or (lambda _s: None)
+    evidence, spec = inputs.evidence, inputs.spec
+    threshold = _threshold(evidence, spec)
+    decided = evidence
+    cut = threshold.value if evidence.target.task is Task.BINARY else None
+    sections: dict[str, Callable[[], Section | None]] = {
+        "performance": lambda: performance(evidence, threshold=cut, metric=inputs.model.metric),
+        "baselines": lambda: compare_baselines(evidence, inputs.model.metric, threshold=cut),
+        "overfitting": lambda: overfit_check(evidence, inputs.model.metric, threshold=cut),
+        "slices": lambda: worst_slices(evidence, inputs.model.metric, threshold=cut),
+        "fairness": lambda: _fairness(decided, spec, cut),
+        "value": lambda: _value(inputs, decided, cut),
+        "explanations": lambda: _explanations(inputs),
+        "privacy": lambda: membership_risk(evidence),
+        "robustness": lambda: _robustness(inputs, cut),
+    }
+    body: dict[str, Any] = _header(inputs, threshold)
+    facts: dict[str, float] = {}
+    timings: dict[str, float] = {}
+    for name, compute in sections.items():
+        step(name)
+        started = time.perf_counter()
+        body[name], found = _run(compute)
+        timings[name] = round(time.perf_counter() - started, 3)
+        facts.update(found)
+    body["primary"] = _primary(body)
+    body["summary"] = _summary(body)
+    body["facts"] = facts
+    body["seconds"] = timings
+    return Report(body, facts)
+
+
+def _run(compute: Callable[[], Section | None]) -> tuple[dict[str, Any] | None, dict[str, float]]:
+    try:
+        section = compute()
+    # A section that cannot be computed is shown as such; the others still stand.
+    except Exception as exc:
+        return {"error": f"{type(exc).__name__}: {exc}"}, {}
+    if section is None:
+        return None, {}
+    facts = getattr(section, "facts", None)
+    return section.to_json(), ({} if facts is None else dict(facts()))
+
+
+def _threshold(evidence: Evidence, spec: ProjectSpec) -> Threshold:
+    bounds = [g.max for g in spec.gates if g.metric == PARITY_FACT and g.max is not None]
+    bound = min(bounds) if bounds else None
+    return choose_threshold(evidence, spec.value, fairness_bound=bound, sensitive=spec.sensitive)
+
+
+def _fairness(evidence: Evidence, spec: ProjectSpec, cut: float | None) -> Section | None:
+    present = [c for c in spec.sensitive if c in evidence.frame.columns]
+    return fairness(evidence, present, threshold=cut) if present else None
+
+
+def _value(inputs: Inputs, evidence: Evidence, cut: float | None) -> Section | None:
+    value_model = inputs.spec.value
+    if value_model is None or evidence.target.task is Task.MULTICLASS:
+        return None
+    return business_value(evidence, value_model, threshold=cut, training_cost=inputs.training_cost)
+
+
+def _explanations(inputs: Inputs) -> Section:
+    evidence = inputs.evidence
+    rows = evidence.frame[evidence.scored]
+    return global_explanation(native_predictor(inputs.bundle), rows, rows=EXPLAIN_ROWS)
+
+
+def _robustness(inputs: Inputs, cut: float | None) -> Section:
+    predictor = Predictor.from_bundle(inputs.bundle)
+    columns = [c.name for c in predictor.schema.columns]
+    frame: pl.DataFrame = inputs.evidence.frame
+    return flip_rate(
+        predictor.predict_array,
+        frame,
+        columns=columns,
+        task=inputs.evidence.target.task,
+        threshold=cut,
+    )
+
+
+def _header(inputs: Inputs, threshold: Threshold) -> dict[str, Any]:
+    evidence = inputs.evidence
+    folds = int(evidence.folds.max()) + 1 if len(evidence.folds) else 0
+    scored = len(evidence.scored)
+    sentence = (
+        f"measured on {scored:,} training rows, each predicted by a model fitted without it "
+        f"({folds}-fold cross-validation of the same search and settings)"
+    )
+    return {
+        "model": inputs.model.ref,
+        "project": inputs.model.project,
+        "task": evidence.target.task.value,
+        "metric": inputs.model.metric,
+        "target": evidence.target.column,
+        "classes": [str(c) for c in evidence.target.classes],
+        "evidence": {"kind": "out-of-fold", "rows": scored, "folds": folds, "sentence": sentence},
+        "threshold": threshold.to_json(),
+        "created_at": utc_now(),
+    }
+
+
+def _primary(body: dict[str, Any]) -> dict[str, Any] | None:
+    perf = body.get("performance")
+    if not perf or "error" in perf:
+        return None
+    interval = perf.get("interval") or {}
+    return {
+        "metric": body["metric"],
+        "value": interval.get("estimate"),
+        "ci_low": interval.get("low"),
+        "ci_high": interval.get("high"),
+        "level": interval.get("level"),
+    }
+
+
+def _summary(body: dict[str, Any]) -> list[str]:
+    """The headline sentences a reviewer reads first, in the order of the questions."""
+    lines: list[str] = []
+    primary = body.get("primary")
+    if primary and primary.get("value") is not None:
+        lines.append(_primary_sentence(primary))
+    for name, key in (
+        ("baselines", "verdict"),
+        ("overfitting", "message"),
+        ("value", "summary"),
+        ("privacy", "message"),
+        ("robustness", "message"),
+    ):
+        section = body.get(name)
+        if section and key in section:
+            lines.append(str(section[key]))
+    fair = body.get("fairness")
+    if fair and "attributes" in fair:
+        lines.extend(str(a["summary"]) for a in fair["attributes"])
+    explained = body.get("explanations")
+    if explained and explained.get("drivers"):
+        lines.append(str(explained["drivers"][0]))
+    failed = [name for name, part in body.items() if isinstance(part, dict) and "error" in part]
+    if failed:
+        lines.append(f"not evaluated (failed): {', '.join(failed)}")
+    return lines
+
+
+def _primary_sentence(primary: dict[str, Any]) -> str:
+    text = f"{metric_label(primary['metric'])} {primary['value']:.3f}"
+    if primary.get("ci_low") is not None and primary.get("ci_high") is not None:
+        level = primary.get("level") or 0.95
+        text += f" ({level:.0%} CI {primary['ci_low']:.3f} to {primary['ci_high']:.3f})"
+    return text + " on out-of-fold predictions"

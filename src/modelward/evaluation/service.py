@@ -1,0 +1,82 @@
+"""Evaluation use cases: evaluate a model version, read its report, explain rows.
+
+The evaluation reads the evidence training left beside the version (out-of-fold predictions),
+the verified bundle and the project spec; it stores the report, its facts and its HTML, and
+records a `model.evaluated` event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import polars as pl
+
+from modelward.errors import NotFound
+from modelward.evaluation.explain import LocalExplanations, explain_rows
+from modelward.evaluation.html import render_evaluation_html
+from modelward.evaluation.records import StoredEvaluation
+from modelward.evaluation.report import Inputs, build_report
+from modelward.evaluation.store import latest_evaluation, load_evidence, save_evaluation
+from modelward.registry.records import ModelVersion
+from modelward.registry.service import get_model, load_bundle
+from modelward.spec.service import get_project
+from modelward.tracking.service import get_run
+from modelward.workspace import Workspace
+
+Step = Callable[[str], None]
+BACKGROUND_ROWS = 500
+
+
+def evaluate_model(ws: Workspace, ref: str, *, on_step: Step | None = None) -> StoredEvaluation:
+    """Evaluate `ref` on its out-of-fold evidence and keep the report as its newest one."""
+    model = get_model(ws, ref)
+    inputs = Inputs(
+        model=model,
+        spec=get_project(ws, model.project).spec,
+        evidence=load_evidence(ws, model),
+        bundle=load_bundle(ws, model),
+        training_cost=_training_cost(ws, model),
+    )
+    report = build_report(inputs, on_step=on_step)
+    html = render_evaluation_html(report.body, title=f"Evaluation of {model.ref}")
+    return save_evaluation(ws, model, report.body, report.facts, html)
+
+
+def get_evaluation(ws: Workspace, ref: str) -> StoredEvaluation:
+    """The newest evaluation of `ref`; NotFound, naming the fix, when it has none."""
+    model = get_model(ws, ref)
+    found = latest_evaluation(ws, model)
+    if found is None:
+        raise NotFound(f"{model.ref} has not been evaluated; run `modelward evaluate {model.ref}`")
+    return found
+
+
+def evaluation_html(ws: Workspace, evaluation: StoredEvaluation) -> str:
+    return ws.blobs.read_bytes(evaluation.html_blob).decode("utf-8")
+
+
+def explain_model(ws: Workspace, ref: str, frame: pl.DataFrame) -> LocalExplanations:
+    """Each row of `frame` explained: its prediction, the base value and every feature's part.
+
+    Linear members measure against a sample of the training rows, so an explanation of one
+    row reads "compared with a typical customer".
+    """
+    model = get_model(ws, ref)
+    bundle = load_bundle(ws, model)
+    background = _background(ws, model)
+    return explain_rows(bundle, frame, background=background)
+
+
+def _background(ws: Workspace, model: ModelVersion) -> pl.DataFrame | None:
+    try:
+        frame = load_evidence(ws, model).frame
+    except NotFound:
+        return None
+    return frame if frame.height <= BACKGROUND_ROWS else frame.sample(BACKGROUND_ROWS, seed=0)
+
+
+def _training_cost(ws: Workspace, model: ModelVersion) -> float | None:
+    if model.run is None:
+        return None
+    cost = get_run(ws, model.run).metrics.get("cost")
+    return None if cost is None else float(cost)
