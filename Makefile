@@ -21,7 +21,7 @@ $(UV): tools/uv-requirements.txt
 	touch $@
 
 $(VENV)/.synced: $(UV) uv.lock pyproject.toml
-	$(UV) sync --frozen --all-extras --python $(PYTHON) --quiet
+	$(UV) sync --frozen --all-extras --compile-bytecode --python $(PYTHON) --quiet
 	touch $@
 
 demo: install

@@ -13,6 +13,7 @@ from modelward.cli.context import JSON_OPTION, output, state
 from modelward.cli.data import app as data_app
 from modelward.cli.evaluate import evaluate_command, explain_command
 from modelward.cli.events import app as events_app
+from modelward.cli.mitigate import mitigate_command
 from modelward.cli.models import app as models_app
 from modelward.cli.output import Output
 from modelward.cli.project import app as project_app
@@ -39,6 +40,7 @@ app.command("train")(train_command)
 app.command("predict")(predict_command)
 app.command("evaluate")(evaluate_command)
 app.command("explain")(explain_command)
+app.command("mitigate")(mitigate_command)
 app.command("export-audit")(export_audit_command)
 models_app.command("card")(card_command)
 

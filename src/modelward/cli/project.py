@@ -9,13 +9,7 @@ import yaml
 from rich.table import Table
 
 from modelward.cli.context import JSON_OPTION, output, workspace
-from modelward.spec import load_spec_file
-from modelward.spec.service import (
-    create_project,
-    get_project,
-    list_projects,
-    update_project,
-)
+from modelward.spec.service import get_project, list_projects, project_from_file
 
 app = typer.Typer(help="Project specs: what to predict and how to judge it.", no_args_is_help=True)
 
@@ -25,18 +19,16 @@ SPEC_ARG = typer.Argument(Path("modelward.yaml"), help="Path of the project spec
 @app.command("create")
 def create(ctx: typer.Context, spec: Path = SPEC_ARG, as_json: bool = JSON_OPTION) -> None:
     """Register the project described by a modelward.yaml."""
-    parsed = load_spec_file(spec)
     with workspace(ctx) as ws:
-        project = create_project(ws, parsed)
+        project = project_from_file(ws, spec)
     output(as_json).result(project.to_json(), lambda: f"Project {project.name} ready")
 
 
 @app.command("update")
 def update(ctx: typer.Context, spec: Path = SPEC_ARG, as_json: bool = JSON_OPTION) -> None:
     """Replace a project's spec with the file's; the change is recorded."""
-    parsed = load_spec_file(spec)
     with workspace(ctx) as ws:
-        project = update_project(ws, parsed)
+        project = project_from_file(ws, spec, update=True)
     output(as_json).result(project.to_json(), lambda: f"Project {project.name} updated")
 
 

@@ -27,7 +27,7 @@ from modelward.spec.model import Task
 from modelward.training.families import Model
 
 # The family's private frame builder: the pool must encode categories exactly as predict does.
-from modelward.training.families.boost_catboost import CatBoostModel, _frame
+from modelward.training.families.boost_catboost import CatBoostModel, catboost_frame
 from modelward.training.families.boost_lightgbm import LightGBMModel
 from modelward.training.families.boost_xgboost import XGBoostModel
 from modelward.training.families.matrices import float32_grid, rows
@@ -107,7 +107,7 @@ def catboost(model: Model, x: np.ndarray, background: np.ndarray) -> MemberContr
 
     m = _as(model, CatBoostModel)
     matrix = rows(x, len(m.model.feature_names_))
-    pool = Pool(_frame(matrix, m.categorical), cat_features=list(m.categorical))
+    pool = Pool(catboost_frame(matrix, m.categorical), cat_features=list(m.categorical))
     raw = np.asarray(m.model.get_feature_importance(data=pool, type="ShapValues"))
     raw = raw[:, None, :] if raw.ndim == 2 else raw
     values, base = _split(raw, matrix.shape[1])

@@ -8,7 +8,7 @@ whole evaluation. The report is plain JSON; `facts` are the numbers gates read.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -16,9 +16,10 @@ import polars as pl
 
 from modelward.evaluation.baselines import compare_baselines
 from modelward.evaluation.explain import global_explanation, native_predictor
-from modelward.evaluation.fairness import fairness
+from modelward.evaluation.fairness import fairness, json_float
+from modelward.evaluation.mitigation.postprocess import decision_view
 from modelward.evaluation.overfit import overfit_check
-from modelward.evaluation.performance import metric_label, performance
+from modelward.evaluation.performance import fmt, metric_label, performance
 from modelward.evaluation.privacy import membership_risk
 from modelward.evaluation.robustness import flip_rate
 from modelward.evaluation.slices import worst_slices
@@ -28,6 +29,7 @@ from modelward.events.log import utc_now
 from modelward.registry.records import Bundle, ModelVersion
 from modelward.spec.model import ProjectSpec, Task
 from modelward.training.evidence import Evidence
+from modelward.training.metrics import METRICS
 from modelward.training.predictor import Predictor
 
 PARITY_FACT = "fairness.demographic_parity_difference"
@@ -61,8 +63,8 @@ def build_report(inputs: Inputs, *, on_step: Step | None = None) -> Report:
     """Every section of the evaluation, the headline sentences and the flat facts."""
     step = on_step or (lambda _s: None)
     evidence, spec = inputs.evidence, inputs.spec
-    threshold = _threshold(evidence, spec)
-    decided = evidence
+    # A model with a decision rule (per-group thresholds) is judged on the rule's decisions.
+    decided, threshold = decision_view(evidence, inputs.bundle.manifest, _threshold(evidence, spec))
     cut = threshold.value if evidence.target.task is Task.BINARY else None
     sections: dict[str, Callable[[], Section | None]] = {
         "performance": lambda: performance(evidence, threshold=cut, metric=inputs.model.metric),
@@ -84,6 +86,7 @@ def build_report(inputs: Inputs, *, on_step: Step | None = None) -> Report:
         body[name], found = _run(compute)
         timings[name] = round(time.perf_counter() - started, 3)
         facts.update(found)
+    body["mitigation"] = _mitigation(inputs, facts)
     body["primary"] = _primary(body)
     body["summary"] = _summary(body)
     body["facts"] = facts
@@ -187,6 +190,7 @@ def _summary(body: dict[str, Any]) -> list[str]:
         ("value", "summary"),
         ("privacy", "message"),
         ("robustness", "message"),
+        ("mitigation", "sentence"),
     ):
         section = body.get(name)
         if section and key in section:
@@ -209,3 +213,60 @@ def _primary_sentence(primary: dict[str, Any]) -> str:
         level = primary.get("level") or 0.95
         text += f" ({level:.0%} CI {primary['ci_low']:.3f} to {primary['ci_high']:.3f})"
     return text + " on out-of-fold predictions"
+
+
+def trade_off(facts: Mapping[str, float], metric: str) -> dict[str, float | None]:
+    """What a fairness mitigation trades: the primary metric, the fairness differences, value."""
+    names = {
+        metric: metric,
+        "demographic_parity_difference": PARITY_FACT,
+        "equalized_odds_difference": "fairness.equalized_odds_difference",
+        "value_per_1000": "value_per_1000",
+    }
+    return {key: json_float(facts.get(name)) for key, name in names.items()}
+
+
+def _mitigation(inputs: Inputs, facts: Mapping[str, float]) -> dict[str, Any] | None:
+    """This version's trade-off against the version it mitigates (from the model's summary)."""
+    found = inputs.model.summary.get("mitigation")
+    if not isinstance(found, dict) or not isinstance(found.get("before"), dict):
+        return None
+    metric = inputs.model.metric
+    before, after = found["before"], trade_off(facts, metric)
+    currency = inputs.spec.value.currency if inputs.spec.value else ""
+    label = str(found.get("label") or found.get("method"))
+    sentence = _trade_sentence(label, before, after, metric, currency)
+    head = {"method": found.get("method"), "from": found.get("from")}
+    return head | {"before": before, "after": after, "sentence": sentence}
+
+
+def _trade_sentence(
+    label: str, before: dict[str, Any], after: dict[str, Any], metric: str, currency: str
+) -> str:
+    key = "demographic_parity_difference"
+    old, new = before.get(key), after.get(key)
+    if old is None or new is None:
+        return f"{label}: demographic parity difference not measured"
+    verb = "lowered" if new < old else "raised"
+    text = f"{label} {verb} the demographic parity difference from {old:.3f} to {new:.3f}"
+    direction = 1 if metric not in METRICS or METRICS[metric].greater_is_better else -1
+    changes = {
+        metric_label(metric): _change(before, after, metric, direction),
+        f"{currency} per 1,000 decisions".strip(): _change(before, after, "value_per_1000", 1),
+    }
+    costs = [f"{fmt(-c)} {unit}" for unit, c in changes.items() if c is not None and c < 0]
+    gains = [f"{fmt(c)} {unit}" for unit, c in changes.items() if c is not None and c > 0]
+    if costs:
+        text += f" at a cost of {' and '.join(costs)}"
+    if gains:
+        text += f" {'and' if costs else 'with'} a gain of {' and '.join(gains)}"
+    return text
+
+
+def _change(
+    before: dict[str, Any], after: dict[str, Any], key: str, direction: int
+) -> float | None:
+    """How much better `after` is than `before` on `key` (negative: worse); None if unknown."""
+    if before.get(key) is None or after.get(key) is None:
+        return None
+    return direction * (float(after[key]) - float(before[key]))

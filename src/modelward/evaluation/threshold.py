@@ -79,7 +79,7 @@ def value_per_decision(
 ) -> float:
     """Mean money per decision when acting on rows with `p_pos >= threshold` (±inf: none, all)."""
     y, p = _check_arrays(y, p_pos)
-    return float(_values(y, p, np.array([threshold]), _outcomes(value_model))[0])
+    return float(values_at(y, p, np.array([threshold]), _outcomes(value_model))[0])
 
 
 def best_threshold(
@@ -100,7 +100,7 @@ def best_threshold(
     y, p = _check_arrays(y, p_pos)
     bound = _check_bound(fairness_bound, groups, len(y))
     candidates = _candidates(p)
-    values = _values(y, p, candidates, _outcomes(value_model))
+    values = values_at(y, p, candidates, _outcomes(value_model))
     gaps = None if groups is None else _parity_gaps(p, np.asarray(groups), candidates)
     allowed = np.ones(len(candidates), dtype=bool)
     if bound is not None and gaps is not None:
@@ -154,7 +154,7 @@ def choose_threshold(
     return Threshold(search.threshold, "value", search.sentence)
 
 
-def _values(
+def values_at(
     y: np.ndarray, p: np.ndarray, thresholds: np.ndarray, outcomes: tuple[float, ...]
 ) -> np.ndarray:
     """Mean value per decision at each threshold, by counting from sorted probabilities."""

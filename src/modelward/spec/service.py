@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Row, insert, select, update
 
 from modelward.backends.store.tables import projects
-from modelward.errors import Conflict, NotFound
+from modelward.errors import Conflict, InputError, NotFound
 from modelward.events.log import utc_now
-from modelward.spec.load import parse_spec
+from modelward.spec.load import load_spec_file, parse_spec
 from modelward.spec.model import ProjectSpec
 from modelward.workspace import Workspace
 
@@ -35,6 +36,20 @@ class Project:
             "created_by": self.created_by,
             "updated_at": self.updated_at,
         }
+
+
+def project_from_file(ws: Workspace, path: Path, *, update: bool = False) -> Project:
+    """Create (or update) the project a spec file describes. An invalid spec is refused with
+    one line per wrong field, and the refused attempt is recorded as an event.
+    """
+    try:
+        spec = load_spec_file(path)
+    except InputError as exc:
+        action = "project.update.refused" if update else "project.create.refused"
+        with ws.transaction() as conn:
+            ws.record(conn, action, f"file/{path.name}", {"reason": exc.message})
+        raise
+    return update_project(ws, spec) if update else create_project(ws, spec)
 
 
 def create_project(ws: Workspace, spec: ProjectSpec) -> Project:

@@ -1,16 +1,20 @@
 """Scoring with a registered model: check the input, encode it, blend the members' predictions.
 
-The same code scores a batch file (`modelward predict`) and, later, HTTP requests.
+The same code scores a batch file (`modelward predict`) and, later, HTTP requests. A binary
+model may carry a decision rule (per-group thresholds, from fairness post-processing): it then
+needs the rule's columns in its input and decides with them; its probabilities do not change.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import polars as pl
 
+from modelward.errors import InputError
 from modelward.registry.records import Bundle
 from modelward.training.bundle import BUNDLE_FORMAT
 from modelward.training.encode import Encoder
@@ -28,6 +32,69 @@ class LoadedMember:
     runtime: str  # "onnx" or the native format
 
 
+MISSING_GROUP = "(missing)"
+
+
+@dataclass(frozen=True)
+class DecisionRule:
+    """Per-group thresholds on the positive class's probability (binary models only).
+
+    A row's group is its values of `columns` as text (`a=1 & b=0` for several columns, the
+    value alone for one; whole numbers without a decimal point, so 1 and 1.0 agree). A row of a
+    group without its own threshold (too small to judge, or never seen) uses `default`.
+    """
+
+    columns: tuple[str, ...]
+    thresholds: Mapping[str, float]
+    default: float
+
+    def groups(self, frame: pl.DataFrame) -> np.ndarray:
+        """Each row's group label; InputError naming the rule's columns that `frame` lacks."""
+        missing = [c for c in self.columns if c not in frame.columns]
+        if missing:
+            raise InputError(
+                f"input: missing column(s) {', '.join(repr(c) for c in missing)}; the model "
+                "decides with per-group thresholds on them (not features: they set the threshold)"
+            )
+        texts = [_group_text(frame[c]) for c in self.columns]
+        if len(texts) == 1:
+            return np.asarray(texts[0].to_numpy(), dtype=object)
+        parts = [pl.lit(f"{c}=") + pl.col(c) for c in self.columns]
+        joined = pl.DataFrame(texts).select(pl.concat_str(parts, separator=" & "))
+        return np.asarray(joined.to_series().to_numpy(), dtype=object)
+
+    def cuts(self, frame: pl.DataFrame) -> np.ndarray:
+        """Each row's threshold."""
+        found = self.thresholds
+        return np.array([found.get(g, self.default) for g in self.groups(frame)], dtype=np.float64)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "columns": list(self.columns),
+            "thresholds": {k: float(v) for k, v in sorted(self.thresholds.items())},
+            "default": float(self.default),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> DecisionRule:
+        thresholds = {str(k): float(v) for k, v in data["thresholds"].items()}
+        return cls(tuple(str(c) for c in data["columns"]), thresholds, float(data["default"]))
+
+
+def _group_text(values: pl.Series) -> pl.Series:
+    name = values.name
+    if values.dtype.is_numeric():
+        number = values.cast(pl.Float64).fill_nan(None)
+        whole = number.is_not_null() & (number == number.round())
+        frame = pl.DataFrame({"n": number, "w": whole}).select(
+            pl.when(pl.col("w"))
+            .then(pl.col("n").cast(pl.Int64).cast(pl.String))
+            .otherwise(pl.col("n").cast(pl.String))
+        )
+        values = frame.to_series()
+    return values.cast(pl.String).fill_null(MISSING_GROUP).alias(name)
+
+
 @dataclass(frozen=True)
 class Predictor:
     """A loaded model version. Thread-safe for prediction; holds no open files."""
@@ -36,6 +103,7 @@ class Predictor:
     schema: InputSchema
     encoders: dict[Style, Encoder]
     members: tuple[LoadedMember, ...]
+    decision: DecisionRule | None = None
 
     @classmethod
     def from_bundle(cls, bundle: Bundle) -> Predictor:
@@ -44,11 +112,13 @@ class Predictor:
             raise ValueError(f"not a modelward bundle: format {manifest.get('format')!r}")
         encoders = {Style(k): Encoder.from_json(v) for k, v in manifest["encoders"].items()}
         members = tuple(_load_member(entry, bundle.files) for entry in manifest["members"])
+        decision = manifest.get("decision")
         return cls(
             Target.from_json(manifest["target"]),
             InputSchema.from_json(manifest["input_schema"]),
             encoders,
             members,
+            None if decision is None else DecisionRule.from_json(decision),
         )
 
     def predict_array(self, frame: pl.DataFrame, *, ignore_extra: bool = False) -> np.ndarray:
@@ -63,12 +133,18 @@ class Predictor:
         return total
 
     def predict(self, frame: pl.DataFrame, *, ignore_extra: bool = False) -> pl.DataFrame:
-        """`prediction`, and `proba_<label>` per class for classification, in row order."""
+        """`prediction`, and `proba_<label>` per class for classification, in row order.
+
+        With a decision rule, `prediction` is the positive class where its probability reaches
+        the row's group threshold; the rule's columns must be in `frame` (InputError otherwise).
+        """
+        cuts = None if self.decision is None else self.decision.cuts(frame)
         raw = self.predict_array(frame, ignore_extra=ignore_extra)
         if not self.target.is_classification:
             return pl.DataFrame({"prediction": raw})
         labels = pl.Series("prediction", list(self.target.classes))
-        columns: dict[str, Any] = {"prediction": labels.gather(raw.argmax(axis=1))}
+        chosen = raw.argmax(axis=1) if cuts is None else (raw[:, 1] >= cuts).astype(np.int64)
+        columns: dict[str, Any] = {"prediction": labels.gather(chosen)}
         for i, label in enumerate(self.target.classes):
             columns[f"proba_{label}"] = raw[:, i]
         return pl.DataFrame(columns)

@@ -6,6 +6,7 @@ for the larger training set), so the refit needs no held-out rows and no guess.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -49,9 +50,29 @@ class FinalModel:
 
 
 def refit(
-    prepared: Prepared, blend: Blend, *, seed: int, threads: int, deadline: float | None
+    prepared: Prepared,
+    blend: Blend,
+    *,
+    seed: int,
+    threads: int,
+    deadline: float | None,
+    sample_weight: np.ndarray | None = None,
 ) -> FinalModel:
+    """The blend's members fitted on every training row (`sample_weight`: one per row)."""
     styles = {get_family(m.family).style for m in blend.members}
+    encoders, matrices = fit_encoders(prepared, styles, seed)
+    fit = FitOptions(seed=seed, threads=threads, deadline=deadline)
+    members = tuple(
+        _fit_member(prepared, trial, weight, encoders, matrices, fit, sample_weight)
+        for trial, weight in zip(blend.members, blend.weights, strict=True)
+    )
+    return FinalModel(members, encoders, matrices)
+
+
+def fit_encoders(
+    prepared: Prepared, styles: set[Style], seed: int
+) -> tuple[dict[Style, Encoder], dict[Style, np.ndarray]]:
+    """One encoder per style fitted on every training row, and the rows it encoded."""
     encoders: dict[Style, Encoder] = {}
     matrices: dict[Style, np.ndarray] = {}
     for style in sorted(styles):
@@ -63,11 +84,7 @@ def refit(
             y=prepared.y,
             seed=seed,
         )
-    members = tuple(
-        _fit_member(prepared, trial, weight, encoders, matrices, seed, threads, deadline)
-        for trial, weight in zip(blend.members, blend.weights, strict=True)
-    )
-    return FinalModel(members, encoders, matrices)
+    return encoders, matrices
 
 
 def _fit_member(
@@ -76,9 +93,8 @@ def _fit_member(
     weight: float,
     encoders: dict[Style, Encoder],
     matrices: dict[Style, np.ndarray],
-    seed: int,
-    threads: int,
-    deadline: float | None,
+    fit: FitOptions,
+    sample_weight: np.ndarray | None,
 ) -> Member:
     family = get_family(trial.family)
     encoder = encoders[family.style]
@@ -89,12 +105,12 @@ def _fit_member(
         prepared.target.n_classes,
         encoder.feature_names,
         encoder.categorical,
+        sample_weight=sample_weight,
     )
     rounds = None
     if family.boosted and trial.mean_rounds is not None:
         rounds = max(1, math.ceil(trial.mean_rounds * ROUNDS_SCALE))
-    options = FitOptions(seed=seed, threads=threads, deadline=deadline, rounds=rounds)
-    model = family.fit(trial.params, data, options)
+    model = family.fit(trial.params, data, dataclasses.replace(fit, rounds=rounds))
     return Member(trial, weight, family.style, model, rounds)
 
 

@@ -13,6 +13,7 @@ import numpy as np
 from modelward.audit.service import add_findings
 from modelward.backends.executor import open_executor
 from modelward.datasets.records import DatasetVersion
+from modelward.errors import InputError, NotFound
 from modelward.registry.records import ModelVersion
 from modelward.registry.service import register_model
 from modelward.spec.model import ProjectSpec
@@ -22,7 +23,7 @@ from modelward.training.budget import Budget
 from modelward.training.bundle import build_bundle
 from modelward.training.ensemble import Blend, select_blend
 from modelward.training.evidence import Evidence, fold_of_rows
-from modelward.training.families import families
+from modelward.training.families import Family, families
 from modelward.training.kinds import Kind
 from modelward.training.metrics import Metric, get_metric
 from modelward.training.options import TrainOptions
@@ -32,7 +33,7 @@ from modelward.training.refit import FinalModel, export_members, fitted_predicti
 from modelward.training.scan import scan_training_rows
 from modelward.training.search import OnTrial, SearchPlan, SearchState, plan_batch, run_search
 from modelward.training.selection import candidate_families, search_context
-from modelward.training.source import open_source, project_spec, record_source
+from modelward.training.source import Source, open_source, project_spec, record_source
 from modelward.training.trial import TrialOutcome
 from modelward.workspace import Workspace
 
@@ -102,17 +103,13 @@ def train(
     """
     budget = Budget(time.time(), options.effective_budget)
     step = on_step or (lambda _s: None)
-    options.validate()
-    step("reading data")
-    source = open_source(ws, data, options)
-    spec = project_spec(source, options)
-    step("checking the target and features")
-    prepared = prepare(source.frame, _problem(spec, options))
-    metric = get_metric(spec.metric, prepared.target.task)
-    prepared = dataclasses.replace(
-        prepared, data=dataclasses.replace(prepared.data, metric=metric.name)
-    )
-    families = candidate_families(prepared.target.task, options)
+    try:
+        source, spec, prepared, metric, families = _checked(ws, data, options, step)
+    except (InputError, NotFound) as exc:
+        # Nothing is written for a refused job but the record that it was refused, and why.
+        with ws.transaction() as conn:
+            ws.record(conn, "train.refused", "train", {"data": data, "reason": exc.message})
+        raise
     version = record_source(ws, source, spec)
     run = start_run(
         ws, name=options.name, project=source.project, dataset=version.ref, seed=options.seed
@@ -135,7 +132,24 @@ def train(
         return _finish(job, state)
 
 
-def _problem(spec: ProjectSpec, options: TrainOptions) -> Problem:
+def _checked(
+    ws: Workspace, data: str, options: TrainOptions, step: Step
+) -> tuple[Source, ProjectSpec, Prepared, Metric, tuple[Family, ...]]:
+    """Every check of a training job's inputs, before anything is written."""
+    options.validate()
+    step("reading data")
+    source = open_source(ws, data, options)
+    spec = project_spec(source, options)
+    step("checking the target and features")
+    prepared = prepare(source.frame, training_problem(spec, options))
+    metric = get_metric(spec.metric, prepared.target.task)
+    prepared = dataclasses.replace(
+        prepared, data=dataclasses.replace(prepared.data, metric=metric.name)
+    )
+    return source, spec, prepared, metric, candidate_families(prepared.target.task, options)
+
+
+def training_problem(spec: ProjectSpec, options: TrainOptions) -> Problem:
     assert spec.target is not None
     return Problem(
         target=spec.target,
@@ -248,14 +262,14 @@ def _summary(
     blend: Blend, members: list[dict[str, Any]], notes: tuple[str, ...], state: SearchState
 ) -> dict[str, Any]:
     return {
-        "members": [_member_line(m) for m in members],
+        "members": [member_line(m) for m in members],
         "ensemble": blend.is_ensemble,
         "trials": len(state.outcomes),
         "notes": list(notes),
     }
 
 
-def _member_line(member: dict[str, Any]) -> dict[str, Any]:
+def member_line(member: dict[str, Any]) -> dict[str, Any]:
     runtime = "onnx" if member["runtime"] == "onnx" else member["native"]["format"]
     return {"family": member["family"], "weight": member["weight"], "runtime": runtime}
 
@@ -284,7 +298,7 @@ def _result(
         score=blend.score,
         dataset=job.version.ref,
         task=job.prepared.target.task.value,
-        members=tuple(_member_line(m) for m in members),
+        members=tuple(member_line(m) for m in members),
         trials=len(state.outcomes),
         seconds=job.budget.elapsed(),
         budget=job.budget.seconds,

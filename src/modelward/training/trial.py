@@ -105,7 +105,7 @@ def _evaluate(data: SearchData, spec: TrialSpec, started: tuple[float, float]) -
     for i, fold in enumerate(data.folds):
         if spec.deadline is not None and time.time() > spec.deadline:
             return _outcome(spec, TrialState.TIMEOUT, scores, rounds, started)
-        fit_data = _fit_data(data, fold, matrices, i, boosted=family.boosted)
+        fit_data = fold_fit_data(data, fold, matrices, i, boosted=family.boosted)
         options = FitOptions(seed=data.seed, threads=data.threads, deadline=spec.deadline)
         model = family.fit(spec.params, fit_data, options)
         pred = model.predict(matrices.valid[i])
@@ -119,7 +119,9 @@ def _evaluate(data: SearchData, spec: TrialSpec, started: tuple[float, float]) -
     return _outcome(spec, TrialState.COMPLETE, scores, rounds, started, score=score, oof=oof)
 
 
-def _fit_data(data: SearchData, fold: Fold, m: StyleMatrices, i: int, *, boosted: bool) -> FitData:
+def fold_fit_data(
+    data: SearchData, fold: Fold, m: StyleMatrices, i: int, *, boosted: bool
+) -> FitData:
     x, y = m.train[i], data.y[fold.train]
     names, categorical = m.feature_names[i], m.categorical[i]
     if not boosted:

