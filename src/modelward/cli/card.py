@@ -9,7 +9,7 @@ import typer
 from rich.text import Text
 
 from modelward.cli.context import JSON_OPTION, output, workspace
-from modelward.cli.files import check_output, write_text
+from modelward.files import check_output, write_text
 
 if TYPE_CHECKING:
     from modelward.review.auditbundle import AuditExport

@@ -11,8 +11,8 @@ from rich.table import Table
 from rich.text import Text
 
 from modelward.cli.context import JSON_OPTION, output, workspace
-from modelward.cli.files import check_output, write_text
 from modelward.datasets.readers import read_file
+from modelward.files import check_output, write_text
 
 if TYPE_CHECKING:
     from modelward.evaluation.explain import LocalExplanations

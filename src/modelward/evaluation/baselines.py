@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from modelward.evaluation.bootstrap import Interval, difference_ci, point_score
-from modelward.evaluation.performance import clean, decision_threshold, fmt, metric_label
+from modelward.evaluation.numbers import json_float
+from modelward.evaluation.performance import decision_threshold, fmt, metric_label
 from modelward.training.evidence import Evidence
 from modelward.training.metrics import Metric, get_metric
 
@@ -62,10 +63,10 @@ class BaselineComparison:
         return {
             "metric": self.metric,
             "rows": self.rows,
-            "model_score": clean(self.model_score),
-            "baselines": {name: clean(score) for name, score in self.scores.items()},
+            "model_score": json_float(self.model_score, 6),
+            "baselines": {name: json_float(score, 6) for name, score in self.scores.items()},
             "best": self.best,
-            "gain": clean(self.gain),
+            "gain": json_float(self.gain, 6),
             "interval": self.interval.to_json() if self.interval else None,
             "beats_baseline": self.beats_baseline,
             "verdict": self.verdict,

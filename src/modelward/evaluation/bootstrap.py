@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from modelward.errors import InputError
+from modelward.evaluation.numbers import json_float
 from modelward.training.metrics import METRICS, Metric
 
 Kernel = Callable[[np.ndarray], np.ndarray]  # weights (r, n) -> one score per row of weights
@@ -63,9 +64,9 @@ class Interval:
     def to_json(self) -> dict[str, Any]:
         return {
             "metric": self.metric,
-            "estimate": _clean(self.estimate),
-            "low": _clean(self.low),
-            "high": _clean(self.high),
+            "estimate": json_float(self.estimate, 6),
+            "low": json_float(self.low, 6),
+            "high": json_float(self.high, 6),
             "level": self.level,
             "rounds": self.rounds,
             "method": self.method,
@@ -240,10 +241,6 @@ def _interval(
     tail = (1.0 - level) / 2.0
     low, high = np.quantile(valid, [tail, 1.0 - tail])
     return Interval(name, estimate, float(low), float(high), level, len(valid), method, note)
-
-
-def _clean(value: float | None) -> float | None:
-    return round(value, 6) if value is not None and math.isfinite(value) else None
 
 
 # ---- weighted kernels: each takes weights (r, n) and returns r scores ----

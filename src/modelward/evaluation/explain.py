@@ -30,6 +30,7 @@ from modelward.errors import InputError
 from modelward.evaluation.contributions import OWN_BASE, member_contributions
 from modelward.evaluation.drivers import driver_sentence, outcome_phrase
 from modelward.evaluation.margins import outcome_space
+from modelward.evaluation.numbers import json_sig
 from modelward.registry.records import Bundle
 from modelward.spec.model import Task
 from modelward.training.encode import Encoder
@@ -56,7 +57,7 @@ class Contribution:
         return {
             "feature": self.feature,
             "value": self.value,
-            "contribution": _num(self.contribution),
+            "contribution": json_sig(self.contribution, 6),
         }
 
 
@@ -72,8 +73,8 @@ class RowExplanation:
     def to_json(self) -> dict[str, Any]:
         return {
             "output": self.output,
-            "base": _num(self.base),
-            "prediction": _num(self.prediction),
+            "base": json_sig(self.base, 6),
+            "prediction": json_sig(self.prediction, 6),
             "contributions": [c.to_json() for c in self.contributions],
         }
 
@@ -137,7 +138,7 @@ class Dependence:
     points: tuple[tuple[Raw, float], ...]
 
     def to_json(self) -> dict[str, Any]:
-        points = [[value, _num(c)] for value, c in self.points]
+        points = [[value, json_sig(c, 6)] for value, c in self.points]
         return {"feature": self.feature, "output": self.output, "points": points}
 
 
@@ -157,7 +158,11 @@ class GlobalExplanation:
             "rows": self.rows,
             "outcome": self.outcome,
             "importance": [
-                {"feature": f.feature, "mean_abs": _num(f.mean_abs), "share": _num(f.share)}
+                {
+                    "feature": f.feature,
+                    "mean_abs": json_sig(f.mean_abs, 6),
+                    "share": json_sig(f.share, 6),
+                }
                 for f in self.importance
             ],
             "dependence": [d.to_json() for d in self.dependence],
@@ -326,14 +331,9 @@ def _share(part: float, total: float) -> float:
     return float(part) / total if total > 0 else 0.0
 
 
-def _num(x: float) -> float | None:
-    """JSON-safe: six significant digits, None for NaN or infinity."""
-    return float(f"{x:.6g}") if np.isfinite(x) else None
-
-
 def _raw(value: Any) -> Raw:
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, float):
-        return _num(value)
+        return json_sig(value, 6)
     return str(value)  # dates and times, as ISO text

@@ -21,11 +21,12 @@ import polars as pl
 from sklearn.metrics import roc_auc_score
 
 from modelward.errors import InputError
+from modelward.evaluation.numbers import json_float
 from modelward.spec.model import Task
 from modelward.training.evidence import Evidence
+from modelward.training.groups import group_labels
 
 MIN_GROUP_ROWS = 30
-MISSING = "(missing)"
 DEFAULT_THRESHOLD = 0.5
 
 Measures = dict[str, float | None]
@@ -126,16 +127,6 @@ def fairness(evidence: Evidence, sensitive: Sequence[str], *, threshold: float |
     return Fairness(task, cut, attributes, _notes(evidence, task, threshold, len(rows)))
 
 
-def group_labels(frame: pl.DataFrame, columns: Sequence[str]) -> np.ndarray:
-    """Each row's group: its value as text, `(missing)` where absent; `a=1 & b=0` for several."""
-    texts = [_as_text(frame[c]) for c in columns]
-    if len(texts) == 1:
-        return np.asarray(texts[0].to_numpy(), dtype=object)
-    parts = [pl.lit(f"{c}=") + pl.col(c) for c in columns]
-    joined = pl.DataFrame(texts).select(pl.concat_str(parts, separator=" & "))
-    return np.asarray(joined.to_series().to_numpy(), dtype=object)
-
-
 def group_codes(labels: np.ndarray) -> tuple[list[str], np.ndarray]:
     """The distinct labels (sorted) and each row's index into them."""
     distinct, codes = np.unique(np.asarray(labels).astype(str), return_inverse=True)
@@ -145,13 +136,6 @@ def group_codes(labels: np.ndarray) -> tuple[list[str], np.ndarray]:
 def selection_gap(rates: Sequence[float]) -> float | None:
     """The demographic parity difference of some judged groups' selection rates."""
     return max(rates) - min(rates) if len(rates) >= 2 else None
-
-
-def json_float(value: float | None, digits: int = 4) -> float | None:
-    """A JSON-safe number: rounded, None for missing, NaN or infinite."""
-    if value is None or not np.isfinite(value):
-        return None
-    return round(float(value), digits)
 
 
 def _attribute(
@@ -312,12 +296,6 @@ def _check_threshold(threshold: float | None) -> float:
     if not 0.0 <= threshold <= 1.0:
         raise InputError.field("threshold", threshold, "a probability between 0 and 1")
     return float(threshold)
-
-
-def _as_text(values: pl.Series) -> pl.Series:
-    if values.dtype.is_float():
-        values = values.fill_nan(None)
-    return values.cast(pl.String).fill_null(MISSING)
 
 
 def _sums(codes: np.ndarray, k: int, values: np.ndarray) -> np.ndarray:

@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 
 from modelward.evaluation.bootstrap import point_score
-from modelward.evaluation.performance import clean, decision_threshold, fmt, metric_label
+from modelward.evaluation.numbers import json_float
+from modelward.evaluation.performance import decision_threshold, fmt, metric_label
 from modelward.training.evidence import Evidence
 from modelward.training.metrics import Metric, get_metric
 
@@ -63,10 +64,10 @@ class OverfitCheck:
         return {
             "metric": self.metric,
             "rows": self.rows,
-            "train_score": clean(self.train_score),
-            "valid_score": clean(self.valid_score),
-            "gap": clean(self.gap),
-            "share": clean(self.share, 4),
+            "train_score": json_float(self.train_score, 6),
+            "valid_score": json_float(self.valid_score, 6),
+            "gap": json_float(self.gap, 6),
+            "share": json_float(self.share, 4),
             "overfitting": self.overfitting,
             "message": self.message,
         }

@@ -26,6 +26,7 @@ from sklearn import metrics as skm
 
 from modelward.errors import InputError
 from modelward.evaluation.bootstrap import Interval, metric_ci, point_score
+from modelward.evaluation.numbers import json_float
 from modelward.spec.model import Task
 from modelward.training.evidence import Evidence
 from modelward.training.metrics import METRICS, get_metric
@@ -78,13 +79,6 @@ def decision_threshold(task: Task, threshold: float | None) -> float | None:
     return 0.5 if threshold is None else threshold
 
 
-def clean(value: float | None, digits: int = 6) -> float | None:
-    """A JSON-safe float: rounded, None for NaN, infinity or a missing value."""
-    if value is None or not math.isfinite(value):
-        return None
-    return round(float(value), digits)
-
-
 @dataclass(frozen=True)
 class Curve:
     """A curve for plotting (ROC or precision-recall), thinned to at most 100 points."""
@@ -96,8 +90,8 @@ class Curve:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            self.x_name: [clean(v, 4) for v in self.x],
-            self.y_name: [clean(v, 4) for v in self.y],
+            self.x_name: [json_float(v, 4) for v in self.x],
+            self.y_name: [json_float(v, 4) for v in self.y],
         }
 
 
@@ -115,14 +109,19 @@ class Residuals:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "mean": clean(self.mean),
-            "std": clean(self.std),
-            "quantiles": {f"p{round(q * 100)}": clean(v) for q, v in self.quantiles.items()},
-            "sample": {
-                "predicted": [clean(v, 4) for v in self.predicted],
-                "residual": [clean(v, 4) for v in self.residual],
+            "mean": json_float(self.mean, 6),
+            "std": json_float(self.std, 6),
+            "quantiles": {
+                f"p{round(q * 100)}": json_float(v, 6) for q, v in self.quantiles.items()
             },
-            "histogram": {"edges": [clean(v, 4) for v in self.edges], "counts": list(self.counts)},
+            "sample": {
+                "predicted": [json_float(v, 4) for v in self.predicted],
+                "residual": [json_float(v, 4) for v in self.residual],
+            },
+            "histogram": {
+                "edges": [json_float(v, 4) for v in self.edges],
+                "counts": list(self.counts),
+            },
         }
 
 
@@ -167,17 +166,17 @@ class Performance:
         return {
             "task": self.task.value,
             "metric": self.metric,
-            "score": clean(self.score),
+            "score": json_float(self.score, 6),
             "interval": self.interval.to_json(),
             "rows": self.rows,
             "threshold": self.threshold,
-            "metrics": {name: clean(value) for name, value in self.metrics.items()},
+            "metrics": {name: json_float(value, 6) for name, value in self.metrics.items()},
             "confusion": {
                 "classes": list(self.classes),
                 "counts": [list(r) for r in self.confusion],
             },
             "calibration": [
-                {"predicted": clean(p, 4), "observed": clean(o, 4), "rows": c}
+                {"predicted": json_float(p, 4), "observed": json_float(o, 4), "rows": c}
                 for p, o, c in self.calibration
             ],
             "roc": self.roc.to_json() if self.roc else None,

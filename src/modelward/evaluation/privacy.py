@@ -29,6 +29,7 @@ import numpy as np
 from sklearn import metrics as skm
 
 from modelward.errors import InputError
+from modelward.evaluation.numbers import json_sig
 from modelward.training.evidence import Evidence
 
 # Probabilities are clipped before the log so that a confident mistake costs a large, finite loss.
@@ -93,8 +94,8 @@ class MembershipRisk:
         return {
             "auc": round(self.auc, 4),
             "advantage": round(self.advantage, 4),
-            "member_loss": _round(self.member_loss),
-            "nonmember_loss": _round(self.nonmember_loss),
+            "member_loss": json_sig(self.member_loss),
+            "nonmember_loss": json_sig(self.nonmember_loss),
             "paired_share": round(self.paired_share, 4),
             "rows": self.rows,
             "loss": self.loss,
@@ -157,8 +158,3 @@ def _attack(member: np.ndarray, nonmember: np.ndarray) -> tuple[float, float]:
     scores = -np.concatenate([member, nonmember])
     fpr, tpr, _ = skm.roc_curve(labels, scores)
     return float(skm.auc(fpr, tpr)), float(np.max(tpr - fpr))
-
-
-def _round(value: float) -> float | None:
-    """Four significant figures: losses range from 1e-6 to thousands (squared errors)."""
-    return float(f"{value:.4g}") if np.isfinite(value) else None

@@ -16,8 +16,9 @@ import polars as pl
 
 from modelward.evaluation.baselines import compare_baselines
 from modelward.evaluation.explain import global_explanation, native_predictor
-from modelward.evaluation.fairness import fairness, json_float
+from modelward.evaluation.fairness import fairness
 from modelward.evaluation.mitigation.postprocess import decision_view
+from modelward.evaluation.numbers import json_float
 from modelward.evaluation.overfit import overfit_check
 from modelward.evaluation.performance import fmt, metric_label, performance
 from modelward.evaluation.privacy import membership_risk

@@ -26,6 +26,7 @@ import numpy as np
 import polars as pl
 
 from modelward.errors import InputError
+from modelward.evaluation.numbers import json_sig
 from modelward.spec.model import Task
 
 Predict = Callable[[pl.DataFrame], np.ndarray]
@@ -47,7 +48,7 @@ class FeatureSensitivity:
         return {
             "column": self.column,
             "flip_rate": round(self.flip_rate, 4),
-            "mean_change": _round(self.mean_change),
+            "mean_change": json_sig(self.mean_change),
         }
 
 
@@ -80,7 +81,7 @@ class Robustness:
     @property
     def message(self) -> str:
         if self.task is Task.REGRESSION:
-            what, change = "value", f"{_round(self.mean_change)}"
+            what, change = "value", f"{json_sig(self.mean_change)}"
         else:
             what, change = "probability", f"{self.mean_change:.3f}"
         top = ", ".join(f"{f.column} ({f.flip_rate:.1%})" for f in self.most_sensitive)
@@ -99,7 +100,7 @@ class Robustness:
         return {
             "task": self.task.value,
             "flip_rate": round(self.flip_rate, 4),
-            "mean_prediction_change": _round(self.mean_change),
+            "mean_prediction_change": json_sig(self.mean_change),
             "rows": self.rows,
             "scale": self.scale,
             "seed": self.seed,
@@ -298,7 +299,3 @@ def _value_flips(before: np.ndarray, after: np.ndarray, threshold: float | None)
         return np.asarray((before >= threshold) != (after >= threshold))
     size = np.maximum(np.abs(before), np.std(before))
     return np.asarray(np.abs(after - before) > RELATIVE_CHANGE * size)
-
-
-def _round(value: float) -> float | None:
-    return float(f"{value:.4g}") if np.isfinite(value) else None

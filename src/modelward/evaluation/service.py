@@ -16,11 +16,12 @@ from modelward.evaluation.explain import LocalExplanations, explain_rows
 from modelward.evaluation.html import render_evaluation_html
 from modelward.evaluation.records import StoredEvaluation
 from modelward.evaluation.report import Inputs, build_report
-from modelward.evaluation.store import latest_evaluation, load_evidence, save_evaluation
+from modelward.evaluation.store import latest_evaluation, save_evaluation
 from modelward.registry.records import ModelVersion
 from modelward.registry.service import get_model, load_bundle
 from modelward.spec.service import get_project
 from modelward.tracking.service import get_run
+from modelward.training.evidence import load_evidence
 from modelward.workspace import Workspace
 
 Step = Callable[[str], None]

@@ -24,7 +24,8 @@ import polars as pl
 
 from modelward.errors import InputError
 from modelward.evaluation.bootstrap import point_score, weighted_scores
-from modelward.evaluation.performance import clean, decision_threshold, fmt, metric_label
+from modelward.evaluation.numbers import json_float
+from modelward.evaluation.performance import decision_threshold, fmt, metric_label
 from modelward.training.evidence import Evidence
 from modelward.training.metrics import get_metric
 
@@ -53,8 +54,8 @@ class Slice:
             "column": self.column,
             "condition": self.condition,
             "rows": self.rows,
-            "score": clean(self.score),
-            "gap": clean(self.gap),
+            "score": json_float(self.score, 6),
+            "gap": json_float(self.gap, 6),
             "sentence": self.sentence,
         }
 
@@ -77,7 +78,7 @@ class SliceReport:
     def to_json(self) -> dict[str, Any]:
         return {
             "metric": self.metric,
-            "overall": clean(self.overall),
+            "overall": json_float(self.overall, 6),
             "min_rows": self.min_rows,
             "examined": self.examined,
             "worst": [s.to_json() for s in self.worst],

@@ -1,4 +1,4 @@
-"""Keep and find evaluations of model versions, and the evidence training left for them."""
+"""Keep and find evaluations of model versions in the metadata store."""
 
 from __future__ import annotations
 
@@ -10,11 +10,9 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from modelward.backends.store.tables import evaluations
-from modelward.errors import NotFound
 from modelward.evaluation.records import StoredEvaluation
 from modelward.events.log import utc_now
 from modelward.registry.records import ModelVersion
-from modelward.training.evidence import Evidence
 from modelward.workspace import Workspace
 
 
@@ -56,13 +54,3 @@ def latest_evaluation(ws: Workspace, model: ModelVersion) -> StoredEvaluation | 
             .limit(1)
         ).first()
     return None if row is None else StoredEvaluation.from_row(row, model.ref)
-
-
-def load_evidence(ws: Workspace, model: ModelVersion) -> Evidence:
-    entry = model.summary.get("evidence")
-    if not isinstance(entry, dict) or "blob" not in entry:
-        raise NotFound(
-            f"{model.ref} has no training evidence to evaluate (registered without out-of-fold "
-            "predictions); retrain it with `modelward train`"
-        )
-    return Evidence.from_parquet(ws.blobs.read_bytes(str(entry["blob"])))

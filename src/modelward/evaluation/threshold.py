@@ -20,11 +20,11 @@ from modelward.evaluation.fairness import (
     DEFAULT_THRESHOLD,
     MIN_GROUP_ROWS,
     group_codes,
-    group_labels,
-    json_float,
 )
+from modelward.evaluation.numbers import json_float, money
 from modelward.spec.model import Task, ValueModel
 from modelward.training.evidence import Evidence
+from modelward.training.groups import group_labels
 
 GRID_POINTS = 1001  # 0.000, 0.001, ..., 1.000
 _TIE = 1e-9  # values this close are the same money (float sums of many rows)
@@ -205,18 +205,18 @@ def _pick(values: np.ndarray, allowed: np.ndarray) -> int:
 def _sentence(
     search: ThresholdSearch, free_at: float, free_value: float, free_gap: float | None
 ) -> str:
-    money = f"{_money(search.value_per_1000)} {search.currency} per 1,000 decisions"
+    amount = f"{money(search.value_per_1000)} {search.currency} per 1,000 decisions"
     at = f"threshold {search.threshold:.3f}"
     if search.fairness_bound is None:
-        return f"{at} maximizes expected value: {money}"
+        return f"{at} maximizes expected value: {amount}"
     bound = f"the parity bound {search.fairness_bound:.2f}"
     gap = f"difference {search.demographic_parity_difference or 0.0:.3f}"
     if not search.feasible:
-        return f"no threshold stays within {bound}; {at} maximizes value: {money} ({gap})"
+        return f"no threshold stays within {bound}; {at} maximizes value: {amount} ({gap})"
     if abs(free_at - search.threshold) < _TIE:
-        return f"{at} maximizes expected value and stays within {bound} ({gap}): {money}"
-    free = f"{free_at:.3f} would earn {_money(free_value)} (difference {free_gap or 0.0:.3f})"
-    return f"{at} is the most valuable within {bound} ({gap}): {money}; unbounded, {free}"
+        return f"{at} maximizes expected value and stays within {bound} ({gap}): {amount}"
+    free = f"{free_at:.3f} would earn {money(free_value)} (difference {free_gap or 0.0:.3f})"
+    return f"{at} is the most valuable within {bound} ({gap}): {amount}; unbounded, {free}"
 
 
 def _outcomes(value_model: ValueModel) -> tuple[float, float, float, float]:
@@ -250,7 +250,3 @@ def _check_bound(bound: float | None, groups: object, n: int) -> float | None:
             "groups", "none or the wrong length", f"one group label per row ({n})"
         )
     return float(bound)
-
-
-def _money(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"

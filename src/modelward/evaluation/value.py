@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from modelward.errors import InputError
-from modelward.evaluation.fairness import json_float
+from modelward.evaluation.numbers import json_float, money
 from modelward.evaluation.threshold import (
     ThresholdSearch,
     best_threshold,
@@ -175,8 +175,8 @@ def _binary(evidence: Evidence, value_model: ValueModel, threshold: float | None
     notes = (
         f"the model acts on rows with a probability of at least {chosen:.3f} ({how})",
         f"without a model the better policy is to {ranked[0].name} "
-        f"({_money(ranked[0].value_per_1000)} per 1,000 decisions vs "
-        f"{_money(ranked[1].value_per_1000)} to {ranked[1].name}); gains are measured against it",
+        f"({money(ranked[0].value_per_1000)} per 1,000 decisions vs "
+        f"{money(ranked[1].value_per_1000)} to {ranked[1].name}); gains are measured against it",
     )
     return _Priced(model, ranked[0], tuple(baselines), notes, (ranked[1],), search)
 
@@ -201,7 +201,7 @@ def _regression(evidence: Evidence, value_model: ValueModel) -> _Priced:
     else:
         reference = priced("predicting the mean", np.full(len(y), float(np.mean(y))))
         note = "no model means predicting the mean of all rows (no prior baseline recorded)"
-    cost = f"an error of one unit costs {_money(unit)} {value_model.currency}; cost = that x MAE"
+    cost = f"an error of one unit costs {money(unit)} {value_model.currency}; cost = that x MAE"
     return _Priced(model, reference, baselines, (cost, note))
 
 
@@ -228,7 +228,7 @@ def _roi(
         raise InputError.field("training_cost", training_cost, f"an amount in {currency} >= 0")
     if training_cost == 0:
         return None, "ROI not computed: the training cost is 0, so any return is unbounded"
-    sentence = f"a training cost of {_money(training_cost)} {currency}"
+    sentence = f"a training cost of {money(training_cost)} {currency}"
     return (over - training_cost) / training_cost, sentence
 
 
@@ -236,21 +236,19 @@ def _summary(value: Value) -> str:
     model, cur = value.model, value.currency
     ahead = "more" if value.gain_per_1000 >= 0 else "less"
     if value.task is Task.REGRESSION:
-        head = (
-            f"the model's errors cost {_money(-model.value_per_1000)} {cur} per 1,000 predictions"
-        )
+        head = f"the model's errors cost {money(-model.value_per_1000)} {cur} per 1,000 predictions"
         ahead = "less" if value.gain_per_1000 >= 0 else "more"
     else:
         at = f" at threshold {model.threshold:.3f}" if model.threshold is not None else ""
-        head = f"the model{at} is worth {_money(model.value_per_1000)} {cur} per 1,000 decisions"
-    text = f"{head}, {_money(abs(value.gain_per_1000))} {ahead} than without a model"
+        head = f"the model{at} is worth {money(model.value_per_1000)} {cur} per 1,000 decisions"
+    text = f"{head}, {money(abs(value.gain_per_1000))} {ahead} than without a model"
     text += f" ({value.reference.name})"
     if value.best_baseline is not None:
         edge = model.value_per_1000 - value.best_baseline.value_per_1000
         sign = "+" if edge >= 0 else ""
-        text += f", {sign}{_money(edge)} vs the best baseline ({value.best_baseline.name[9:]})"
+        text += f", {sign}{money(edge)} vs the best baseline ({value.best_baseline.name[9:]})"
     over = value.value_over_horizon
-    text += f"; {_money(abs(over))} {cur} {'gained' if over >= 0 else 'lost'}"
+    text += f"; {money(abs(over))} {cur} {'gained' if over >= 0 else 'lost'}"
     text += f" over {value.horizon_years:g} year(s)"
     if value.roi is not None:
         text += f", an ROI of {value.roi:,.1f} on the training cost"
@@ -261,10 +259,3 @@ def _check_threshold(threshold: float) -> float:
     if not 0.0 <= threshold <= 1.0:
         raise InputError.field("threshold", threshold, "a probability between 0 and 1")
     return float(threshold)
-
-
-def _money(value: float) -> str:
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    # Compute for a small model costs fractions of a cent: show them rather than "0.00".
-    return f"{value:,.2f}" if abs(value) >= 0.01 or value == 0 else f"{value:.2g}"

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -24,10 +22,10 @@ from typing import Any
 
 from modelward.access.keys import PUBLIC_KEY_FILE, load_verify_key
 from modelward.audit.service import audit_html
-from modelward.errors import InputError
 from modelward.evaluation.service import evaluation_html
 from modelward.events.chain import GENESIS, Event
 from modelward.events.log import list_events, verify_chain
+from modelward.files import atomic_path, check_output
 from modelward.registry.records import ModelVersion
 from modelward.registry.service import get_model
 from modelward.review.card import Sources, card_of, gather
@@ -79,7 +77,7 @@ def export_audit(ws: Workspace, ref: str, path: str | Path) -> AuditExport:
     """Write the audit bundle of `ref` to `path` (a .zip in an existing folder), atomically,
     then record one `model.exported` event. InputError for a bad path, NotFound for a bad ref.
     """
-    target = check_output(Path(path))
+    target = check_output(Path(path), flag=FLAG, suffixes=(".zip",))
     model = get_model(ws, ref)
     with ws.transaction() as conn:  # one snapshot: the chain checked is the chain exported
         report = verify_chain(conn)
@@ -101,17 +99,6 @@ def export_audit(ws: Workspace, ref: str, path: str | Path) -> AuditExport:
         target.unlink(missing_ok=True)  # a bundle nobody can find on the record is not kept
         raise
     return AuditExport(model.ref, str(target), digest, size, sums, seq, head, chain.ok, event.seq)
-
-
-def check_output(path: Path, flag: str = FLAG) -> Path:
-    """`path` must name a .zip file in a folder that exists."""
-    if path.suffix.lower() != ".zip":
-        raise InputError.field(flag, str(path), "a file name ending in .zip, e.g. bundle.zip")
-    if path.is_dir():
-        raise InputError.field(flag, str(path), "a file name, not a folder")
-    if not path.parent.is_dir():
-        raise InputError.field(flag, str(path), "a file in an existing folder")
-    return path
 
 
 def _files(ws: Workspace, model: ModelVersion, chain: _Chain) -> dict[str, bytes]:
@@ -210,24 +197,16 @@ def _lines(events: list[Event]) -> bytes:
 
 
 def _write_zip(path: Path, files: Mapping[str, bytes]) -> tuple[str, int]:
-    """Write beside `path`, then rename: nobody ever sees half a bundle. (sha256, size)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """Write the bundle atomically (nobody ever sees half of one); its (sha256, size)."""
     stamp = datetime.now(UTC).timetuple()[:6]
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
-                for name, data in files.items():
-                    entry = zipfile.ZipInfo(name, date_time=stamp)
-                    entry.compress_type = zipfile.ZIP_DEFLATED
-                    entry.external_attr = (0o755 if name == SCRIPT else 0o644) << 16
-                    archive.writestr(entry, data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        data = Path(tmp).read_bytes()
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path, durable=True) as scratch:
+        with zipfile.ZipFile(scratch, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, data in files.items():
+                entry = zipfile.ZipInfo(name, date_time=stamp)
+                entry.compress_type = zipfile.ZIP_DEFLATED
+                entry.external_attr = (0o755 if name == SCRIPT else 0o644) << 16
+                archive.writestr(entry, data)
+        data = scratch.read_bytes()
     return hashlib.sha256(data).hexdigest(), len(data)
 
 

@@ -28,8 +28,8 @@ from modelward.registry.records import ModelVersion
 from modelward.registry.service import get_model
 from modelward.review import card_sections
 from modelward.review.card_html import render_card_html
-from modelward.review.facts import gate_report
-from modelward.review.gates import GateReport
+from modelward.review.facts import facts_of
+from modelward.review.gates import GateReport, check_gates
 from modelward.review.records import Review
 from modelward.review.service import reviews_of
 from modelward.spec.model import ProjectSpec
@@ -162,16 +162,19 @@ def gather(ws: Workspace, model: ModelVersion) -> Sources:
     with ws.transaction() as conn:
         events = list_events(conn, subject=f"model/{model.ref}")
         newest = list_events(conn, limit=1, newest_first=True)
+    spec = get_project(ws, model.project).spec
+    evaluation = latest_evaluation(ws, model)
+    audit = None if dataset is None else latest_audit(ws, dataset)
     return Sources(
         model=model,
-        spec=get_project(ws, model.project).spec,
-        evaluation=latest_evaluation(ws, model),
+        spec=spec,
+        evaluation=evaluation,
         run=run,
         dataset=dataset,
-        audit=None if dataset is None else latest_audit(ws, dataset),
+        audit=audit,
         manifest=_manifest(ws, model),
         signature=_signature(ws, model),
-        gates=gate_report(ws, model),
+        gates=check_gates(spec.gates, facts_of(evaluation, audit)),
         reviews=reviews_of(ws, model.ref),
         events=events,
         head=newest[0] if newest else None,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from modelward.audit.service import latest_audit
+from modelward.audit.service import StoredAudit, latest_audit
 from modelward.datasets.service import get_version
 from modelward.errors import NotFound
+from modelward.evaluation.records import StoredEvaluation
 from modelward.evaluation.store import latest_evaluation
 from modelward.registry.records import ModelVersion
 from modelward.review.gates import GateReport, check_gates
@@ -15,11 +16,16 @@ from modelward.workspace import Workspace
 
 def model_facts(ws: Workspace, model: ModelVersion) -> dict[str, float]:
     """Every measured fact about `model`; an unmeasured one is absent, never guessed."""
-    facts: dict[str, float] = {}
-    evaluation = latest_evaluation(ws, model)
-    if evaluation is not None:
-        facts.update(evaluation.facts)
-    facts.update(_audit_facts(ws, model))
+    return facts_of(latest_evaluation(ws, model), _training_audit(ws, model))
+
+
+def facts_of(evaluation: StoredEvaluation | None, audit: StoredAudit | None) -> dict[str, float]:
+    """The facts of an evaluation and of the audit of the training data, from those records."""
+    facts: dict[str, float] = {} if evaluation is None else dict(evaluation.facts)
+    if audit is not None:
+        counts = audit.report.counts()
+        facts["audit_errors"] = float(counts["error"])
+        facts["audit_warnings"] = float(counts["warning"])
     return facts
 
 
@@ -29,16 +35,12 @@ def gate_report(ws: Workspace, model: ModelVersion) -> GateReport:
     return check_gates(spec.gates, model_facts(ws, model))
 
 
-def _audit_facts(ws: Workspace, model: ModelVersion) -> dict[str, float]:
+def _training_audit(ws: Workspace, model: ModelVersion) -> StoredAudit | None:
     if model.run is None:
-        return {}
+        return None
     try:
         dataset = get_run(ws, model.run).dataset
         version = None if dataset is None else get_version(ws, dataset)
     except NotFound:
-        return {}
-    audit = None if version is None else latest_audit(ws, version)
-    if audit is None:
-        return {}
-    counts = audit.report.counts()
-    return {"audit_errors": float(counts["error"]), "audit_warnings": float(counts["warning"])}
+        return None
+    return None if version is None else latest_audit(ws, version)

@@ -20,7 +20,10 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from modelward.errors import NotFound
+from modelward.registry.records import ModelVersion
 from modelward.training.target import Target
+from modelward.workspace import Workspace
 
 EVIDENCE_FORMAT = "modelward.evidence/1"
 _PREFIX = "__mw_"  # column prefix of the predictions; a data column never starts with it
@@ -89,6 +92,23 @@ class Evidence:
             },
             folds=table[f"{_PREFIX}fold"].to_numpy(),
         )
+
+
+def save_evidence(ws: Workspace, evidence: Evidence) -> dict[str, Any]:
+    """Store the evidence as a blob; the entry a model's summary keeps under `evidence`."""
+    blob = ws.blobs.put_bytes(evidence.to_parquet())
+    return {"blob": blob, "rows": evidence.n_rows, "kind": "out-of-fold"}
+
+
+def load_evidence(ws: Workspace, model: ModelVersion) -> Evidence:
+    """The evidence the version's summary points at; NotFound, naming the fix, without one."""
+    entry = model.summary.get("evidence")
+    if not isinstance(entry, dict) or "blob" not in entry:
+        raise NotFound(
+            f"{model.ref} has no training evidence to evaluate (registered without out-of-fold "
+            "predictions); retrain it with `modelward train`"
+        )
+    return Evidence.from_parquet(ws.blobs.read_bytes(str(entry["blob"])))
 
 
 def fold_of_rows(n_rows: int, valid_sets: Sequence[np.ndarray]) -> np.ndarray:

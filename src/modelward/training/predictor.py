@@ -19,6 +19,7 @@ from modelward.registry.records import Bundle
 from modelward.training.bundle import BUNDLE_FORMAT
 from modelward.training.encode import Encoder
 from modelward.training.families import Artifact, Model, get_family, load_onnx
+from modelward.training.groups import group_labels
 from modelward.training.kinds import Style
 from modelward.training.schema import InputSchema
 from modelward.training.target import Target
@@ -32,15 +33,11 @@ class LoadedMember:
     runtime: str  # "onnx" or the native format
 
 
-MISSING_GROUP = "(missing)"
-
-
 @dataclass(frozen=True)
 class DecisionRule:
     """Per-group thresholds on the positive class's probability (binary models only).
 
-    A row's group is its values of `columns` as text (`a=1 & b=0` for several columns, the
-    value alone for one; whole numbers without a decimal point, so 1 and 1.0 agree). A row of a
+    A row's group is its `group_labels` over `columns`, as in the fairness report. A row of a
     group without its own threshold (too small to judge, or never seen) uses `default`.
     """
 
@@ -56,12 +53,7 @@ class DecisionRule:
                 f"input: missing column(s) {', '.join(repr(c) for c in missing)}; the model "
                 "decides with per-group thresholds on them (not features: they set the threshold)"
             )
-        texts = [_group_text(frame[c]) for c in self.columns]
-        if len(texts) == 1:
-            return np.asarray(texts[0].to_numpy(), dtype=object)
-        parts = [pl.lit(f"{c}=") + pl.col(c) for c in self.columns]
-        joined = pl.DataFrame(texts).select(pl.concat_str(parts, separator=" & "))
-        return np.asarray(joined.to_series().to_numpy(), dtype=object)
+        return group_labels(frame, self.columns)
 
     def cuts(self, frame: pl.DataFrame) -> np.ndarray:
         """Each row's threshold."""
@@ -79,20 +71,6 @@ class DecisionRule:
     def from_json(cls, data: Mapping[str, Any]) -> DecisionRule:
         thresholds = {str(k): float(v) for k, v in data["thresholds"].items()}
         return cls(tuple(str(c) for c in data["columns"]), thresholds, float(data["default"]))
-
-
-def _group_text(values: pl.Series) -> pl.Series:
-    name = values.name
-    if values.dtype.is_numeric():
-        number = values.cast(pl.Float64).fill_nan(None)
-        whole = number.is_not_null() & (number == number.round())
-        frame = pl.DataFrame({"n": number, "w": whole}).select(
-            pl.when(pl.col("w"))
-            .then(pl.col("n").cast(pl.Int64).cast(pl.String))
-            .otherwise(pl.col("n").cast(pl.String))
-        )
-        values = frame.to_series()
-    return values.cast(pl.String).fill_null(MISSING_GROUP).alias(name)
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +10,7 @@ from typing import Any
 import polars as pl
 
 from modelward.datasets.readers import read_file
-from modelward.errors import InputError
+from modelward.files import atomic_path, check_output
 from modelward.registry.records import ModelVersion
 from modelward.registry.service import get_model, load_bundle
 from modelward.training.predictor import Predictor
@@ -49,13 +47,11 @@ def predict_file(
     ws: Workspace, ref: str, source: str | Path, output: str | Path, *, ignore_extra: bool = False
 ) -> PredictResult:
     started = time.perf_counter()
-    target = Path(output)
-    if target.suffix.lower() not in OUTPUT_SUFFIXES:
-        raise InputError.field("--output", str(output), "a .csv or .parquet file name")
+    target = check_output(Path(output), flag="--output", suffixes=OUTPUT_SUFFIXES)
     model, predictor = load_predictor(ws, ref)
     frame = read_file(source)
     result = predictor.predict(frame, ignore_extra=ignore_extra)
-    _write_atomic(result, target)
+    _write(result, target)
     return PredictResult(
         model.ref,
         result.height,
@@ -65,19 +61,9 @@ def predict_file(
     )
 
 
-def _write_atomic(frame: pl.DataFrame, target: Path) -> None:
-    """Write beside the target, then rename: a reader never sees half a file."""
-    folder = target.parent if str(target.parent) else Path()
-    if not folder.is_dir():
-        raise InputError.field("--output", str(target), "a file in an existing folder")
-    fd, tmp = tempfile.mkstemp(prefix=".predict-", suffix=target.suffix, dir=folder)
-    os.close(fd)
-    try:
+def _write(frame: pl.DataFrame, target: Path) -> None:
+    with atomic_path(target) as scratch:
         if target.suffix.lower() == ".parquet":
-            frame.write_parquet(tmp)
+            frame.write_parquet(scratch)
         else:
-            frame.write_csv(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+            frame.write_csv(scratch)

@@ -22,7 +22,7 @@ from modelward.tracking.service import start_run
 from modelward.training.budget import Budget
 from modelward.training.bundle import build_bundle
 from modelward.training.ensemble import Blend, select_blend
-from modelward.training.evidence import Evidence, fold_of_rows
+from modelward.training.evidence import Evidence, fold_of_rows, save_evidence
 from modelward.training.families import Family, families
 from modelward.training.kinds import Kind
 from modelward.training.metrics import Metric, get_metric
@@ -202,8 +202,7 @@ def _finish(job: _Job, state: SearchState) -> TrainResult:
     bundle = build_bundle(prepared, final, members, job.metric, blend.score)
     evidence = _evidence(prepared, blend, final, state)
     summary = _summary(blend, members, notes, state)
-    summary["evidence"] = {"blob": job.ws.blobs.put_bytes(evidence.to_parquet())}
-    summary["evidence"].update(rows=evidence.n_rows, kind="out-of-fold")
+    summary["evidence"] = save_evidence(job.ws, evidence)
     model = register_model(
         job.ws,
         project=job.project,

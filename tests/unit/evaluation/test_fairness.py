@@ -22,9 +22,10 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from modelward.errors import InputError
-from modelward.evaluation.fairness import MISSING, fairness
+from modelward.evaluation.fairness import fairness
 from modelward.spec.model import Task
 from modelward.training.evidence import Evidence
+from modelward.training.groups import MISSING
 from modelward.training.target import Target
 
 

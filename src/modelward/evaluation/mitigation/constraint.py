@@ -23,7 +23,6 @@ from fairlearn.reductions import DemographicParity, EqualizedOdds, Exponentiated
 
 from modelward.backends.executor import open_executor
 from modelward.errors import InputError
-from modelward.evaluation.fairness import group_labels
 from modelward.evaluation.mitigation.refit import (
     MemberSpec,
     Mitigated,
@@ -34,6 +33,7 @@ from modelward.evaluation.mitigation.refit import (
 from modelward.spec.model import Task
 from modelward.training.encode import Encoder
 from modelward.training.families import FitData, FitOptions, FittedModel, get_family
+from modelward.training.groups import group_labels
 from modelward.training.refit import FinalModel, Member, fit_encoders
 from modelward.training.trial import TrialOutcome, TrialState
 

@@ -23,6 +23,7 @@ from modelward.evaluation.fairness import MIN_GROUP_ROWS, group_codes
 from modelward.evaluation.threshold import Threshold, values_at
 from modelward.spec.model import Task, ValueModel
 from modelward.training.evidence import Evidence
+from modelward.training.groups import group_labels
 from modelward.training.predictor import DecisionRule
 
 RATES = np.linspace(0.0, 1.0, 201)  # candidate selection rates, every half percent
@@ -59,7 +60,7 @@ def choose_rule(
 
     Raises InputError when fewer than two groups have `MIN_GROUP_ROWS` rows: nothing to equalize.
     """
-    names, codes = group_codes(DecisionRule(columns, {}, 0.5).groups(frame))
+    names, codes = group_codes(group_labels(frame, columns))
     counts = np.bincount(codes, minlength=len(names))
     judged = [g for g in range(len(names)) if counts[g] >= MIN_GROUP_ROWS]
     if len(judged) < 2:

@@ -19,8 +19,6 @@ import numpy as np
 
 from modelward.datasets.service import get_version, load_frame
 from modelward.errors import Conflict, InputError
-from modelward.evaluation.fairness import group_labels
-from modelward.evaluation.store import load_evidence
 from modelward.registry.records import Bundle, ModelVersion
 from modelward.registry.service import get_model, load_bundle
 from modelward.spec.model import ProjectSpec
@@ -28,8 +26,9 @@ from modelward.spec.service import get_project
 from modelward.tracking.service import get_run
 from modelward.training.bundle import build_bundle
 from modelward.training.ensemble import Blend
-from modelward.training.evidence import Evidence, fold_of_rows
+from modelward.training.evidence import Evidence, fold_of_rows, load_evidence
 from modelward.training.families import FitOptions, get_family
+from modelward.training.groups import group_labels
 from modelward.training.metrics import Metric, get_metric
 from modelward.training.options import TrainOptions
 from modelward.training.prepare import Prepared, prepare

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from modelward.errors import InputError
-from modelward.evaluation.fairness import group_codes, group_labels
+from modelward.evaluation.fairness import group_codes
 from modelward.evaluation.mitigation.refit import (
     Mitigated,
     Original,
@@ -24,6 +24,7 @@ from modelward.evaluation.mitigation.refit import (
     package,
     refit_weighted,
 )
+from modelward.training.groups import group_labels
 from modelward.training.target import Label
 
 SHOWN_CELLS = 24

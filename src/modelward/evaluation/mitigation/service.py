@@ -32,6 +32,7 @@ from modelward.registry.service import register_model
 from modelward.spec.model import Task
 from modelward.tracking.logger import ActiveRun
 from modelward.tracking.service import start_run
+from modelward.training.evidence import save_evidence
 from modelward.training.service import member_line
 from modelward.workspace import Workspace
 
@@ -171,9 +172,7 @@ def _apply(
 
 def threshold_rule(original: Original) -> Mitigated:
     """The original members with a per-group decision rule chosen on their out-of-fold rows."""
-    evidence = original.evidence
-    if evidence.target.task is not Task.BINARY:
-        raise InputError.field("--method", "threshold", "a binary model (thresholds decide)")
+    evidence = original.evidence  # binary: `_check_task` refused any other task already
     rows = evidence.scored
     columns = tuple(original.spec.sensitive)
     p_pos = evidence.oof[rows, 1]
@@ -198,11 +197,7 @@ def _register(
     evidence = mitigated.evidence
     manifest = mitigated.manifest
     summary = _summary(original, mitigated, record)
-    summary["evidence"] = {
-        "blob": ws.blobs.put_bytes(evidence.to_parquet()),
-        "rows": evidence.n_rows,
-        "kind": "out-of-fold",
-    }
+    summary["evidence"] = save_evidence(ws, evidence)
     return register_model(
         ws,
         project=original.model.project,

@@ -22,11 +22,11 @@ from modelward.cli.mitigate import mitigate_command
 from modelward.errors import Conflict, InputError
 from modelward.evaluation.mitigation.service import MitigationResult, mitigate_model
 from modelward.evaluation.service import evaluate_model, get_evaluation
-from modelward.evaluation.store import load_evidence
 from modelward.registry.service import get_model, load_bundle
 from modelward.spec import parse_spec
 from modelward.spec.service import get_project, update_project
 from modelward.tracking.service import get_run
+from modelward.training.evidence import load_evidence
 from modelward.training.predictor import DecisionRule
 from modelward.training.scoring import load_predictor
 
