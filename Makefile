@@ -41,6 +41,9 @@ demo: install
 	MODELWARD_USER=risk-officer $(MW) models approve churn/v1 --comment "Gates pass; value and fairness within policy."
 	MODELWARD_USER=risk-officer $(MW) models promote churn/v1 --to production
 	$(MW) models history churn
+	MODELWARD_USER=data-scientist $(MW) deploy create churn-api --model churn@production
+	$(BIN)/python examples/serve_demo.py $(DEMO)/ws churn-api $(DEMO)/wa_churn.csv
+	$(MW) deploy show churn-api
 	$(MW) models card churn/v1 -o $(DEMO)/churn-v1-card.html
 	$(MW) models card churn/v1 -o $(DEMO)/churn-v1-card.md
 	MODELWARD_USER=risk-officer $(MW) export-audit churn/v1 -o $(DEMO)/churn-v1-audit.zip
@@ -67,6 +70,7 @@ bench: install
 	$(BIN)/python bench/runs_list.py
 	$(BIN)/python bench/predict.py
 	$(BIN)/python bench/evaluation.py
+	$(BIN)/python bench/serving.py
 
 quality: install
 	$(BIN)/python bench/quality.py

@@ -1,4 +1,4 @@
-"""Shared fixtures: real PostgreSQL (started if down), moto's S3 server on loopback, workspaces."""
+"""Shared fixtures: real PostgreSQL and Redis (started if down), moto's S3 server, workspaces."""
 
 from __future__ import annotations
 
@@ -69,6 +69,27 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """A Redis URL on loopback; the server is started (no persistence) when it is down."""
+    if not _port_open(6379):
+        if shutil.which("redis-server") is None:
+            pytest.fail("Redis is down on 127.0.0.1:6379 and redis-server is not installed")
+        cmd = ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "--port", "6379"]
+        cmd += ["--save", "", "--appendonly", "no"]
+        subprocess.run(cmd, check=False, capture_output=True, timeout=30)
+        for _ in range(40):
+            if _port_open(6379):
+                break
+            time.sleep(0.25)
+        else:
+            pytest.fail("Redis did not come up on 127.0.0.1:6379")
+    return REDIS_URL
+
+
 @pytest.fixture(scope="session")
 def s3_endpoint() -> Iterator[str]:
     """moto's S3 server on loopback, with dummy credentials in the environment."""
@@ -110,3 +131,11 @@ def s3_bucket(s3_endpoint: str) -> str:
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     return tmp_path / "ws"
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A workspace with approved churn models (built once per session; see tests/unit/serving)."""
+    from tests.unit.serving.conftest import build_served_workspace
+
+    return build_served_workspace(tmp_path_factory.mktemp("served"))

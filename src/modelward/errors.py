@@ -68,6 +68,39 @@ class BackendError(ModelwardError):
     http_status = 503
 
 
+class Unauthorized(ModelwardError):
+    """No valid credentials: a missing, malformed, unknown, revoked or expired API token."""
+
+    exit_code = 2
+    http_status = 401
+
+
+class Forbidden(ModelwardError):
+    """The caller is known but their role does not allow this action."""
+
+    exit_code = 2
+    http_status = 403
+
+
+class TooLarge(ModelwardError):
+    """A request body or batch is over the server's size limit."""
+
+    exit_code = 2
+    http_status = 413
+
+
+class RateLimited(ModelwardError):
+    """Too many requests for the caller's limit; `retry_after` says when to try again."""
+
+    exit_code = 2
+    http_status = 429
+
+    def __init__(self, message: str, *, retry_after: float = 1.0, reason: str = "rate") -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.reason = reason  # "rate", or "extraction" for a throttled suspect
+
+
 def _show(value: object) -> str:
     text = repr(value) if isinstance(value, str) else str(value)
     return text if len(text) <= 80 else text[:77] + "..."

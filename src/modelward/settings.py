@@ -51,6 +51,12 @@ SETTINGS_HELP: dict[str, SettingInfo] = {
             "Endpoint of an S3-compatible object store (MinIO, moto); AWS when unset.",
         ),
         SettingInfo(
+            "redis_url",
+            "(none)",
+            "Redis shared by server replicas for rate limits (`redis://127.0.0.1:6379/0`); "
+            "in-process when unset.",
+        ),
+        SettingInfo(
             "actor",
             "<login name>",
             "Who is acting: recorded on every event and matched against `users` in reviews "
@@ -69,6 +75,7 @@ class Settings:
     blob_url: str
     s3_endpoint_url: str | None
     actor: str
+    redis_url: str | None = None
 
     @property
     def tmp_dir(self) -> Path:
@@ -109,6 +116,7 @@ def resolve(
         blob_url=pick("blob_url") or str(home / "blobs"),
         s3_endpoint_url=pick("s3_endpoint_url"),
         actor=pick("actor") or _login_name(),
+        redis_url=pick("redis_url"),
     )
 
 

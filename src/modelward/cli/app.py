@@ -11,6 +11,7 @@ from modelward.access import load_verify_key
 from modelward.cli.card import card_command, export_audit_command
 from modelward.cli.context import JSON_OPTION, output, state
 from modelward.cli.data import app as data_app
+from modelward.cli.deploy import app as deploy_app
 from modelward.cli.evaluate import evaluate_command, explain_command
 from modelward.cli.events import app as events_app
 from modelward.cli.mitigate import mitigate_command
@@ -18,6 +19,8 @@ from modelward.cli.models import app as models_app
 from modelward.cli.output import Output
 from modelward.cli.project import app as project_app
 from modelward.cli.runs import app as runs_app
+from modelward.cli.serve import serve_command
+from modelward.cli.tokens import app as tokens_app
 from modelward.cli.train import predict_command, train_command
 from modelward.cli.users import app as users_app
 from modelward.errors import ModelwardError
@@ -36,12 +39,15 @@ app.add_typer(events_app, name="audit")
 app.add_typer(runs_app, name="runs")
 app.add_typer(models_app, name="models")
 app.add_typer(users_app, name="users")
+app.add_typer(deploy_app, name="deploy")
+app.add_typer(tokens_app, name="tokens")
 app.command("train")(train_command)
 app.command("predict")(predict_command)
 app.command("evaluate")(evaluate_command)
 app.command("explain")(explain_command)
 app.command("mitigate")(mitigate_command)
 app.command("export-audit")(export_audit_command)
+app.command("serve")(serve_command)
 models_app.command("card")(card_command)
 
 

@@ -30,6 +30,10 @@ class Output:
         if shown is not None:
             self.out.print(shown)
 
+    def note(self, message: str) -> None:
+        """A status line for people, on stderr (stdout stays for results)."""
+        self.err.print(message, markup=False, highlight=False)
+
     def error(self, message: str) -> None:
         self.err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
 

@@ -4,7 +4,14 @@ from modelward.review.facts import gate_report, model_facts
 from modelward.review.gates import GateReport, GateResult, check_gates
 from modelward.review.history import ProductionSpell, in_production_at, production_history
 from modelward.review.records import Decision, Review, StageChange
-from modelward.review.service import approve, archive, promote, reject, reviews_of
+from modelward.review.service import (
+    approve,
+    archive,
+    promote,
+    reject,
+    release_problems,
+    reviews_of,
+)
 from modelward.review.users import add_user, change_role, users
 
 __all__ = [
@@ -25,6 +32,7 @@ __all__ = [
     "production_history",
     "promote",
     "reject",
+    "release_problems",
     "reviews_of",
     "users",
 ]

@@ -82,6 +82,23 @@ def archive(ws: Workspace, ref: str, *, comment: str = "") -> StageChange:
     return _move(ws, model, Stage.ARCHIVED, gates=gates, approval=None, override=comment or None)
 
 
+def release_problems(ws: Workspace, model: ModelVersion) -> list[str]:
+    """Why `model` may not serve real traffic yet; empty when it passed review.
+
+    A version in production got there through review (or a recorded admin override); any other
+    needs passing gates and a standing approval, the same bar as promotion to production.
+    """
+    if model.stage is Stage.PRODUCTION:
+        return []
+    if model.stage is Stage.ARCHIVED:
+        return [f"{model.ref} is archived"]
+    gates = gate_report(ws, model)
+    problems = [] if gates.passed else [f"failing gates: {gates.summary()}"]
+    if _standing_approval(ws, model) is None:
+        problems.append("no standing approval: an approver must run `modelward models approve`")
+    return problems
+
+
 def _decide(ws: Workspace, ref: str, decision: Decision, comment: str) -> Review:
     model = get_model(ws, ref)
     action = f"model.{decision.value}"

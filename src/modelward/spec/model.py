@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, Self
 
@@ -110,6 +111,78 @@ def _gate_number(text: str, line: str) -> float:
         raise ValueError(f"gate {line!r}: {text.strip()!r} is not a number") from None
 
 
+RULE_OPERATORS = (">=", "<=", "!=", ">", "<", "==")
+Scalar = str | int | float | bool
+
+
+class RuleCase(Frozen):
+    """One branch of a business rule: when every condition holds, decide `then`.
+
+    A condition maps a column to a value (equality) or to a comparison written as text:
+    `{contract: Month-to-month, tenure: "< 12"}`.
+    """
+
+    when: dict[str, Scalar] = Field(min_length=1)
+    then: Scalar
+
+    @model_validator(mode="after")
+    def _comparisons(self) -> Self:
+        for column, condition in self.when.items():
+            parse_condition(column, condition)
+        return self
+
+
+class IncumbentRule(Frozen):
+    """The "traditional method" a model must beat in production: the rules people use today.
+
+    Cases are tried in order; the first whose conditions all hold decides, else `otherwise`.
+    A deployment scores it beside the served model on the same requests.
+    """
+
+    description: str = ""
+    cases: tuple[RuleCase, ...] = Field(min_length=1)
+    otherwise: Scalar
+
+    def decide(self, row: Mapping[str, object]) -> Scalar:
+        for case in self.cases:
+            if all(_holds(row.get(c), *parse_condition(c, v)) for c, v in case.when.items()):
+                return case.then
+        return self.otherwise
+
+
+def parse_condition(column: str, condition: Scalar) -> tuple[str, Scalar]:
+    """`"< 12"` -> ("<", 12.0); a plain value -> ("==", value)."""
+    if not isinstance(condition, str):
+        return "==", condition
+    text = condition.strip()
+    for op in RULE_OPERATORS:
+        if text.startswith(op):
+            try:
+                return op, float(text[len(op) :].strip())
+            except ValueError:
+                if op in ("==", "!="):
+                    return op, text[len(op) :].strip()
+                raise ValueError(
+                    f"incumbent rule: {column} {text!r}: expected a number after {op}"
+                ) from None
+    return "==", text
+
+
+def _holds(value: object, op: str, bound: Scalar) -> bool:
+    if op in ("==", "!="):
+        same = value == bound or (value is not None and str(value) == str(bound))
+        return same if op == "==" else not same
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        try:
+            value = float(str(value))
+        except ValueError:
+            return False
+    number, limit = float(value), float(bound)
+    return {"<": number < limit, "<=": number <= limit, ">": number > limit}.get(
+        op, number >= limit
+    )
+
+
 OUTCOMES = ("true_positive", "false_positive", "false_negative", "true_negative")
 
 
@@ -191,6 +264,7 @@ class ProjectSpec(Frozen):
     prices: Prices = Prices()
     owners: tuple[str, ...] = ()
     approvers: tuple[str, ...] = ()
+    incumbent: IncumbentRule | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

@@ -6,13 +6,14 @@ datetime at midnight would otherwise give a constant column.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import polars as pl
 
 from modelward.training.kinds import Style
-from modelward.training.numeric_code import Scaling, clean, missing_flag
+from modelward.training.numeric_code import Scaling, clean, finite, missing_flag
 
 DATE_PARTS = ("year", "month", "day", "dayofweek", "dayofyear")
 TIME_PARTS = ("hour",)
@@ -33,6 +34,24 @@ def part(expr: pl.Expr, name: str) -> pl.Expr:
             return expr.dt.ordinal_day()
         case "hour":
             return expr.dt.hour()
+    raise ValueError(f"unknown calendar part {name!r}")
+
+
+def part_value(value: dt.date, name: str) -> int:
+    """`part` for one date or datetime (a date's hour is 0)."""
+    match name:
+        case "year":
+            return value.year
+        case "month":
+            return value.month
+        case "day":
+            return value.day
+        case "dayofweek":
+            return value.weekday()
+        case "dayofyear":
+            return value.timetuple().tm_yday
+        case "hour":
+            return value.hour if isinstance(value, dt.datetime) else 0
     raise ValueError(f"unknown calendar part {name!r}")
 
 
@@ -58,6 +77,16 @@ class CalendarCode:
             s.apply(clean(part(column, p))) for p, s in zip(self.parts, self.scalings, strict=True)
         ]
         return numbers + ([missing_flag(column)] if self.flag else [])
+
+    def encode_value(self, value: dt.date | None) -> tuple[float, ...]:
+        """`exprs` for one conformed value (a date, a naive datetime or None)."""
+        numbers = [
+            s.apply_value(None if value is None else finite(part_value(value, p)))
+            for p, s in zip(self.parts, self.scalings, strict=True)
+        ]
+        if self.flag:
+            numbers.append(1.0 if value is None else 0.0)
+        return tuple(numbers)
 
     def to_json(self) -> dict[str, Any]:
         return {

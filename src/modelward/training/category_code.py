@@ -6,8 +6,9 @@ training rows always give the same codes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, ClassVar
 
 import polars as pl
@@ -32,6 +33,11 @@ def level_codes(expr: pl.Expr, levels: Sequence[str]) -> pl.Expr:
     return expr.cast(pl.String).cast(pl.Enum(list(levels)), strict=False).to_physical()
 
 
+def level_index(levels: Sequence[str]) -> Mapping[str, int]:
+    """`level_codes` as a lookup for one value: the exact text to its index."""
+    return {level: i for i, level in enumerate(levels)}
+
+
 @dataclass(frozen=True)
 class OrdinalCode:
     """TREE: one column holding the level's code; NaN for missing and unseen values."""
@@ -47,6 +53,15 @@ class OrdinalCode:
 
     def exprs(self) -> list[pl.Expr]:
         return [level_codes(pl.col(self.source), self.levels).cast(pl.Float64).fill_null(NAN)]
+
+    @cached_property
+    def index(self) -> Mapping[str, int]:
+        return level_index(self.levels)
+
+    def encode_value(self, value: str | None) -> tuple[float, ...]:
+        """`exprs` for one conformed value (text or None)."""
+        code = None if value is None else self.index.get(value)
+        return (NAN if code is None else float(code),)
 
     def to_json(self) -> dict[str, Any]:
         return {"type": self.TYPE, "source": self.source, "levels": list(self.levels)}
@@ -79,6 +94,20 @@ class OneHotCode:
         # the lazy engine computes `code` once for all the level columns (common subexpression)
         hot = [pl.when(code == i).then(1.0).otherwise(0.0) for i in range(len(self.levels))]
         return hot + ([missing_flag(pl.col(self.source))] if self.flag else [])
+
+    @cached_property
+    def index(self) -> Mapping[str, int]:
+        return level_index(self.levels)
+
+    def encode_value(self, value: str | None) -> tuple[float, ...]:
+        """`exprs` for one conformed value (text or None)."""
+        hot = [0.0] * len(self.levels)
+        code = None if value is None else self.index.get(value)
+        if code is not None:
+            hot[code] = 1.0
+        if self.flag:
+            hot.append(1.0 if value is None else 0.0)
+        return tuple(hot)
 
     def to_json(self) -> dict[str, Any]:
         return {

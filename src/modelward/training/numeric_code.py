@@ -27,6 +27,14 @@ def cleaned(values: pl.Series) -> pl.Series:
     return values.to_frame("v").select(clean(pl.col("v")))["v"]
 
 
+def finite(value: float | None) -> float | None:
+    """One value as `clean` reads it: a float, or None for null, NaN and +-inf."""
+    if value is None:
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
 def missing_flag(expr: pl.Expr) -> pl.Expr:
     """1.0 where the (cleaned) value is missing, else 0.0."""
     return expr.is_null().cast(pl.Float64)
@@ -47,7 +55,20 @@ class Scaling:
         value = value.fill_null(self.fill)
         if self.center == 0.0 and self.scale == 1.0:
             return value
-        return (value - self.center) / self.scale
+        # A product with the reciprocal, never a division: polars divides a column by a scalar
+        # as a product with its reciprocal but a one-row column as a plain division, one ulp
+        # apart in about a third of values; a product gives the same bits for any row count,
+        # and `apply_value` gives them too.
+        return (value - self.center) * (1.0 / self.scale)
+
+    def apply_value(self, value: float | None) -> float:
+        """`apply` for one value (None = missing): the same float, bit for bit."""
+        if self.fill is None:
+            return NAN if value is None else value
+        filled = self.fill if value is None else value
+        if self.center == 0.0 and self.scale == 1.0:
+            return filled
+        return (filled - self.center) * (1.0 / self.scale)  # as `apply`, for the same bits
 
     @classmethod
     def standard(cls, values: pl.Series) -> Scaling:
@@ -91,6 +112,12 @@ class NumericCode:
     def exprs(self) -> list[pl.Expr]:
         value = clean(pl.col(self.source))
         return [self.scaling.apply(value), *([missing_flag(value)] if self.flag else [])]
+
+    def encode_value(self, value: float | None) -> tuple[float, ...]:
+        """`exprs` for one conformed value (a float, bool or None)."""
+        number = finite(value)
+        encoded = self.scaling.apply_value(number)
+        return (encoded, 1.0 if number is None else 0.0) if self.flag else (encoded,)
 
     def to_json(self) -> dict[str, Any]:
         return {

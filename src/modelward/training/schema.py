@@ -83,10 +83,10 @@ def _check_unknown(schema: InputSchema, present: Sequence[str]) -> None:
 
 
 def _cast(values: pl.Series, column: InputColumn) -> pl.Series:
-    target = _target_dtype(column)
+    target = target_dtype(column)
     if values.dtype == target:
         return values
-    cast = _convert(values, target)
+    cast = convert(values, target)
     bad = values.is_not_null() & cast.is_null()
     if bad.any():
         example = values.filter(bad)[0]
@@ -96,14 +96,24 @@ def _cast(values: pl.Series, column: InputColumn) -> pl.Series:
     return cast.alias(column.name)
 
 
-def _convert(values: pl.Series, target: pl.DataType) -> pl.Series:
+def convert(values: pl.Series, target: pl.DataType) -> pl.Series:
+    """`values` cast to `target` as scoring reads input; null where a value does not convert."""
     if target == pl.Boolean and values.dtype == pl.String:
         return _bool_from_text(values.str.strip_chars().str.to_lowercase())
     if target in (pl.Date, pl.Datetime("us")) and values.dtype == pl.String:
-        return values.str.to_datetime(strict=False).cast(target, strict=False)
+        return _dates_from_text(values, target)
     if target == pl.Float64 and values.dtype == pl.String:
         return values.str.strip_chars().cast(pl.Float64, strict=False)
     return values.cast(target, strict=False)
+
+
+def _dates_from_text(values: pl.Series, target: pl.DataType) -> pl.Series:
+    try:
+        return values.str.to_datetime(strict=False).cast(target, strict=False)
+    except pl.exceptions.ComputeError:
+        # polars infers one format from the first value it can read; when it reads none it
+        # raises instead of giving nulls: then no value is a date, and the caller names one.
+        return pl.Series(values.name, [None] * len(values), dtype=target)
 
 
 def _bool_from_text(text: pl.Series) -> pl.Series:
@@ -118,7 +128,8 @@ def _bool_from_text(text: pl.Series) -> pl.Series:
     return frame["v"]
 
 
-def _target_dtype(column: InputColumn) -> pl.DataType:
+def target_dtype(column: InputColumn) -> pl.DataType:
+    """The polars type a column is scored as: Float64, Boolean, String, Date or Datetime."""
     match column.kind:
         case ColumnKind.NUMERIC:
             return pl.Float64()

@@ -9,7 +9,9 @@ prior (the overall mean) and a frequency of 0.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, ClassVar
 
 import numpy as np
@@ -39,6 +41,14 @@ class LevelMap:
         )
         return pl.when(column.is_null()).then(self.missing).otherwise(known)
 
+    @cached_property
+    def lookup(self) -> Mapping[str, float]:
+        return dict(zip(self.levels, self.values, strict=True))
+
+    def value(self, text: str | None) -> float:
+        """`expr` for one value (text or None)."""
+        return self.missing if text is None else self.lookup.get(text, self.unseen)
+
     def to_json(self) -> dict[str, Any]:
         return {"values": list(self.values), "missing": self.missing, "unseen": self.unseen}
 
@@ -64,6 +74,11 @@ class TargetCode:
 
     def exprs(self) -> list[pl.Expr]:
         return [s.apply(m.expr(self.source)) for m, s in zip(self.maps, self.scalings, strict=True)]
+
+    def encode_value(self, value: str | None) -> tuple[float, ...]:
+        """`exprs` for one conformed value (text or None)."""
+        pairs = zip(self.maps, self.scalings, strict=True)
+        return tuple(s.apply_value(m.value(value)) for m, s in pairs)
 
     def to_json(self) -> dict[str, Any]:
         levels = self.maps[0].levels

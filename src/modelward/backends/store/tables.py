@@ -242,3 +242,81 @@ reviews = Table(
     Column("created_at", String(40), nullable=False),
 )
 Index("ix_reviews_model", reviews.c.model_version_id)
+
+# API tokens: only the sha256 of the secret is kept; `token_id` is the public part of the token
+# (it names the token in lists and events without revealing it).
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_id", String(32), nullable=False, unique=True),
+    Column("secret_sha256", String(64), nullable=False),
+    Column("user_name", String(200), nullable=False),
+    Column("label", String(200), nullable=False),
+    Column("rate_per_second", Float, nullable=True),
+    Column("created_at", String(40), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("expires_at", String(40), nullable=True),
+    Column("revoked_at", String(40), nullable=True),
+)
+
+# A named endpoint. `routes` (JSON: primary, canary with its weight, shadow) and `generation`
+# change together in one update, so a server that sees a new generation reloads one consistent
+# set of routes; every change is also kept as a revision, which is what rollback goes back to.
+deployments = Table(
+    "deployments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("routes", Text, nullable=False),
+    Column("options", Text, nullable=False),
+    Column("generation", Integer, nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("updated_at", String(40), nullable=False),
+)
+
+deployment_revisions = Table(
+    "deployment_revisions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("deployment_id", Integer, ForeignKey("deployments.id"), nullable=False),
+    Column("generation", Integer, nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("routes", Text, nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    UniqueConstraint("deployment_id", "generation", name="uq_deployment_revisions_generation"),
+)
+
+# One Parquet blob of scored rows per flush of the prediction log, indexed by its time window.
+prediction_batches = Table(
+    "prediction_batches",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("deployment", String(64), nullable=False),
+    Column("first_time", String(40), nullable=False),
+    Column("last_time", String(40), nullable=False),
+    Column("rows", Integer, nullable=False),
+    Column("blob", String(64), nullable=False),
+    Column("created_at", String(40), nullable=False),
+)
+Index(
+    "ix_prediction_batches_window",
+    prediction_batches.c.deployment,
+    prediction_batches.c.first_time,
+    prediction_batches.c.last_time,
+)
+
+# Labels that arrive later, by the request id the prediction answered with; newest one wins.
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("deployment", String(64), nullable=False),
+    Column("request_id", String(64), nullable=False),
+    Column("label", Text, nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("created_by", String(200), nullable=False),
+)
+Index("ix_feedback_request", feedback.c.deployment, feedback.c.request_id)

@@ -1,0 +1,111 @@
+"""The FastAPI application: scoring, health, metrics and the management API.
+
+Errors are translated once, here: a ModelwardError becomes its HTTP status with a JSON body
+naming the problem; anything unexpected is a 500 whose body shows no traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from sqlalchemy import text
+
+from modelward.api.errors import error_response
+from modelward.api.fastlane import FastLane
+from modelward.api.manage import router as manage_router
+from modelward.api.scoring import json_response
+from modelward.api.scoring import router as scoring_router
+from modelward.api.security import EdgeConfig, Gate
+from modelward.api.state import ServerState
+from modelward.errors import ModelwardError
+from modelward.serving.metrics import ServingMetrics
+from modelward.serving.predlog import PredictionLog
+from modelward.serving.ratelimit import open_limiter
+from modelward.serving.scorer import Scorer
+from modelward.serving.watch import TrafficWatch
+from modelward.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class ServeConfig:
+    edge: EdgeConfig
+    poll_interval: float = 1.0  # seconds between checks for route switches
+    log_interval: float = 1.0  # seconds between prediction-log flushes (the crash-loss bound)
+
+
+def create_app(ws: Workspace, config: ServeConfig) -> FastLane:
+    """The ASGI application: the scoring fast lane in front of the FastAPI app (`.app`)."""
+    metrics = ServingMetrics()
+    log_writer = PredictionLog(ws, interval=config.log_interval)
+    scorer = Scorer(ws, log=log_writer, metrics=metrics, poll_interval=config.poll_interval)
+    traffic = TrafficWatch(ws, metrics)
+    gate = Gate(ws, config.edge, open_limiter(ws.settings.redis_url), traffic.throttle)
+    state = ServerState(ws, scorer, gate, metrics, traffic)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        scorer.start()
+        try:
+            yield
+        finally:
+            scorer.close()  # drains the prediction log: a clean shutdown loses no row
+            traffic.close()
+            gate.close()
+
+    app = FastAPI(
+        title="modelward",
+        version="1",
+        summary="Score, explain and manage governed models.",
+        lifespan=lifespan,
+    )
+    app.state.modelward = state
+    app.include_router(scoring_router)
+    app.include_router(manage_router)
+    _add_probes(app, state)
+    _add_error_handlers(app, metrics)
+    return FastLane(app, state)
+
+
+def _add_probes(app: FastAPI, state: ServerState) -> None:
+    @app.get("/healthz", tags=["probes"], summary="The process is up")
+    async def healthz() -> Response:
+        return json_response({"status": "ok"})
+
+    @app.get("/readyz", tags=["probes"], summary="Routes loaded and the store reachable")
+    def readyz() -> Response:
+        try:
+            with state.ws.transaction() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception:
+            return json_response({"status": "store unreachable"}, 503)
+        if not state.scorer.ready:
+            return json_response({"status": "starting"}, 503)
+        return json_response({"status": "ready"})
+
+    @app.get("/metrics", tags=["probes"], summary="Prometheus metrics")
+    async def metrics() -> Response:
+        return Response(state.metrics.render(), media_type="text/plain; version=0.0.4")
+
+
+def _add_error_handlers(app: FastAPI, metrics: ServingMetrics) -> None:
+    async def render(request: Request, exc: Exception) -> Response:
+        status, headers, body = error_response(exc, metrics)
+        response = Response(body, status_code=status, media_type="application/json")
+        response.headers.update({k.decode(): v.decode() for k, v in headers})
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        problems = [
+            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', 'invalid')}"
+            for e in exc.errors()
+        ]
+        message = "; ".join(problems[:5]) or "invalid request"
+        return json_response({"error": {"type": "InputError", "message": message}}, 422)
+
+    app.add_exception_handler(ModelwardError, render)
+    app.add_exception_handler(Exception, render)

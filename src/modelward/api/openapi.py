@@ -1,0 +1,132 @@
+"""OpenAPI descriptions of the bodies the scoring handlers parse themselves (for speed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_VALUE = {"type": ["string", "number", "integer", "boolean", "null"]}
+_RECORDS = {
+    "type": "array",
+    "minItems": 1,
+    "items": {"type": "object", "additionalProperties": _VALUE},
+}
+
+PREDICT_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "oneOf": [
+                        {
+                            "type": "object",
+                            "required": ["dataframe_records"],
+                            "properties": {"dataframe_records": _RECORDS},
+                        },
+                        {
+                            "type": "object",
+                            "required": ["instances"],
+                            "properties": {"instances": _RECORDS},
+                        },
+                        {
+                            "type": "object",
+                            "required": ["dataframe_split"],
+                            "properties": {
+                                "dataframe_split": {
+                                    "type": "object",
+                                    "required": ["columns", "data"],
+                                    "properties": {
+                                        "columns": {"type": "array", "items": {"type": "string"}},
+                                        "data": {
+                                            "type": "array",
+                                            "items": {"type": "array", "items": _VALUE},
+                                        },
+                                    },
+                                }
+                            },
+                        },
+                    ]
+                }
+            },
+            "text/csv": {"schema": {"type": "string"}},
+            "application/vnd.apache.parquet": {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
+
+_ERROR = {
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "error": {
+                        "type": "object",
+                        "properties": {"type": {"type": "string"}, "message": {"type": "string"}},
+                    }
+                },
+            }
+        }
+    }
+}
+
+PREDICT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "One prediction per row, in row order",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "predictions": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "prediction": _VALUE,
+                                    "proba": {
+                                        "type": "object",
+                                        "additionalProperties": {"type": "number"},
+                                    },
+                                },
+                            },
+                        },
+                        "model": {"type": "string"},
+                        "request_id": {"type": "string"},
+                    },
+                }
+            }
+        },
+    },
+    401: {"description": "Missing or invalid API token", **_ERROR},
+    403: {"description": "The token's role does not allow this", **_ERROR},
+    404: {"description": "No such deployment", **_ERROR},
+    413: {"description": "Body over the size limit", **_ERROR},
+    422: {"description": "Invalid input: the message names the field", **_ERROR},
+    429: {"description": "Rate limit reached; see Retry-After", **_ERROR},
+}
+
+FEEDBACK_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["feedback"],
+                    "properties": {
+                        "feedback": {
+                            "type": "array",
+                            "minItems": 1,
+                            "items": {
+                                "type": "object",
+                                "required": ["request_id", "label"],
+                                "properties": {"request_id": {"type": "string"}, "label": _VALUE},
+                            },
+                        }
+                    },
+                }
+            }
+        },
+    }
+}

@@ -1,0 +1,68 @@
+"""`modelward serve`: the HTTP API (scoring, management, probes, metrics) on uvicorn."""
+
+from __future__ import annotations
+
+import typer
+
+from modelward.cli.context import output, workspace
+from modelward.errors import InputError
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def serve_command(
+    ctx: typer.Context,
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to bind."),
+    port: int = typer.Option(8080, "--port", help="Port to bind."),
+    auth: bool = typer.Option(
+        False, "--auth", help="Require API tokens (always on for a non-loopback --host)."
+    ),
+    rate: float | None = typer.Option(
+        None, "--rate", help="Requests per second per token (a token's own limit wins)."
+    ),
+    burst: float | None = typer.Option(None, "--burst", help="Bucket size (default 2 s of rate)."),
+    max_body_mb: float = typer.Option(32.0, "--max-body-mb", help="Largest request body."),
+    log_interval: float = typer.Option(
+        1.0, "--log-interval", help="Seconds between prediction-log writes (crash-loss bound)."
+    ),
+    access_log: bool = typer.Option(False, "--access-log", help="Log every request."),
+) -> None:
+    """Serve deployments (MLflow scoring protocol), the management API and /metrics."""
+    import uvicorn
+
+    from modelward.api.app import ServeConfig, create_app
+    from modelward.api.security import EdgeConfig
+
+    _check(port, max_body_mb, log_interval, rate)
+    required = auth or host not in LOOPBACK
+    edge = EdgeConfig(
+        auth=required, rate=rate, burst=burst, max_body_bytes=int(max_body_mb * 1024 * 1024)
+    )
+    ws = workspace(ctx)
+    app = create_app(ws, ServeConfig(edge, log_interval=log_interval))
+    mode = "API tokens required" if required else "no auth (loopback)"
+    output(False).note(f"serving on http://{host}:{port} ({mode}); OpenAPI at /docs")
+    try:
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            loop="uvloop",
+            http="httptools",
+            log_level="warning",
+            access_log=access_log,
+            timeout_graceful_shutdown=10,
+        )
+    finally:
+        ws.close()
+
+
+def _check(port: int, max_body_mb: float, log_interval: float, rate: float | None) -> None:
+    if not 1 <= port <= 65535:
+        raise InputError.field("--port", port, "a port from 1 to 65535")
+    if not 0 < max_body_mb <= 1024:
+        raise InputError.field("--max-body-mb", max_body_mb, "megabytes above 0, at most 1024")
+    if not 0.05 <= log_interval <= 60:
+        raise InputError.field("--log-interval", log_interval, "seconds from 0.05 to 60")
+    if rate is not None and not rate > 0:
+        raise InputError.field("--rate", rate, "requests per second above 0")

@@ -1,0 +1,1 @@
+"""Serving: deployments and their routes, the scorer, the prediction log, feedback, comparison."""

@@ -1,0 +1,266 @@
+"""Deployment use cases: create, route a canary or a shadow, promote, roll back.
+
+Every change writes the new routes, a revision and an event in one transaction and bumps the
+generation, which running servers watch: a switch takes effect without a restart, atomically.
+Only a version that passed review (passing gates and a standing approval, or production) may
+take real traffic, as primary or canary; a shadow's answers are never returned, so any version
+of the same project may shadow.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+from typing import Any, NoReturn
+
+from sqlalchemy import Connection, Row, insert, select, update
+
+from modelward.access.users import Role, count_users, find_user
+from modelward.backends.store.tables import deployment_revisions, deployments
+from modelward.errors import Conflict, Forbidden, InputError, ModelwardError, NotFound
+from modelward.events.log import utc_now
+from modelward.registry.records import ModelVersion
+from modelward.registry.service import get_model
+from modelward.review.service import release_problems
+from modelward.serving.records import Deployment, DeploymentOptions, Revision, RouteName, Routes
+from modelward.workspace import Workspace
+
+NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+def create_deployment(
+    ws: Workspace, name: str, model: str, *, options: DeploymentOptions | None = None
+) -> Deployment:
+    """A new endpoint serving `model` (a reference that passed review) as its primary."""
+    name = check_name(name)
+    _require_role(ws, "deployment.create", name)
+    with ws.transaction() as conn:
+        if _row(conn, name) is not None:
+            raise Conflict(f"deployment {name!r} exists; change it with `modelward deploy` verbs")
+    version = _releasable(ws, "deployment.create", name, model, RouteName.PRIMARY)
+    routes = Routes(version.ref)
+    chosen = options or DeploymentOptions()
+    now = utc_now()
+    with ws.transaction() as conn:
+        conn.execute(
+            insert(deployments).values(
+                name=name,
+                routes=_json(routes.to_json()),
+                options=_json(chosen.to_json()),
+                generation=1,
+                created_at=now,
+                created_by=ws.actor,
+                updated_at=now,
+            )
+        )
+        _revise(ws, conn, name, 1, "create", routes, now)
+    return get_deployment(ws, name)
+
+
+def set_canary(ws: Workspace, name: str, model: str | None, *, weight: float) -> Deployment:
+    """Send `weight`% of requests to `model` (None removes the canary)."""
+    current = get_deployment(ws, name)
+    if model is None:
+        return _change(ws, current, "canary_removed", current.routes.with_canary(None, 0.0))
+    if not 0.0 < weight <= 100.0:
+        raise InputError.field("--weight", weight, "a percentage above 0 and at most 100")
+    version = _releasable(ws, "deployment.canary", name, model, RouteName.CANARY)
+    _same_project(current, version)
+    return _change(ws, current, "canary_set", current.routes.with_canary(version.ref, weight))
+
+
+def set_shadow(ws: Workspace, name: str, model: str | None) -> Deployment:
+    """Mirror every request to `model` (scored and logged, never returned); None removes it."""
+    current = get_deployment(ws, name)
+    _require_role(ws, "deployment.shadow", name)
+    ref = None
+    if model is not None:
+        version = get_model(ws, model)
+        _same_project(current, version)
+        ref = version.ref
+    shadowed = replace(current.routes, shadow=ref)
+    return _change(ws, current, "shadow_set" if ref else "shadow_removed", shadowed)
+
+
+def promote_canary(ws: Workspace, name: str) -> Deployment:
+    """The canary becomes the primary and takes all traffic; the shadow stays."""
+    current = get_deployment(ws, name)
+    canary = current.routes.canary
+    if canary is None:
+        _refuse(ws, "deployment.promote", name, Conflict, f"{name} has no canary to promote")
+    _releasable(ws, "deployment.promote", name, canary, RouteName.PRIMARY)
+    return _change(ws, current, "promote", Routes(canary, shadow=current.routes.shadow))
+
+
+def rollback(ws: Workspace, name: str, *, to: str | None = None) -> Deployment:
+    """Undo the newest rollout: a running canary is withdrawn (the primary keeps all traffic);
+    without one, the primary that served before the current one (or `to`) comes back."""
+    current = get_deployment(ws, name)
+    routes = current.routes
+    if to is None and routes.canary is not None:
+        return _change(ws, current, "rollback", Routes(routes.primary, shadow=routes.shadow))
+    target = to or _previous_primary(ws, current)
+    if target is None:
+        reason = f"{name} has served only {routes.primary}; nothing to roll back to"
+        _refuse(ws, "deployment.rollback", name, Conflict, reason)
+    version = _releasable(ws, "deployment.rollback", name, target, RouteName.PRIMARY)
+    return _change(ws, current, "rollback", Routes(version.ref, shadow=routes.shadow))
+
+
+def get_deployment(ws: Workspace, name: str) -> Deployment:
+    with ws.transaction() as conn:
+        row = _row(conn, name)
+    if row is None:
+        raise NotFound(f"no deployment {name!r}; create it with `modelward deploy create`")
+    return Deployment.from_row(row)
+
+
+def list_deployments(ws: Workspace) -> list[Deployment]:
+    with ws.transaction() as conn:
+        rows = conn.execute(select(deployments).order_by(deployments.c.name)).all()
+    return [Deployment.from_row(row) for row in rows]
+
+
+def generations(ws: Workspace) -> dict[str, int]:
+    """Each deployment's generation: one cheap query that servers poll for changes."""
+    with ws.transaction() as conn:
+        rows = conn.execute(select(deployments.c.name, deployments.c.generation)).all()
+    return {row.name: row.generation for row in rows}
+
+
+def revisions(ws: Workspace, name: str) -> list[Revision]:
+    """Every routing of the deployment, oldest first."""
+    get_deployment(ws, name)
+    query = (
+        select(deployment_revisions)
+        .join(deployments, deployments.c.id == deployment_revisions.c.deployment_id)
+        .where(deployments.c.name == name)
+        .order_by(deployment_revisions.c.generation)
+    )
+    with ws.transaction() as conn:
+        rows = conn.execute(query).all()
+    return [
+        Revision(
+            name,
+            row.generation,
+            row.action,
+            Routes.from_json(json.loads(row.routes)),
+            row.created_at,
+            row.created_by,
+        )
+        for row in rows
+    ]
+
+
+def check_name(name: str) -> str:
+    if not isinstance(name, str) or not NAME.match(name):
+        raise InputError.field(
+            "deployment name", name, "lower-case letters, digits, `_` or `-` (at most 64)"
+        )
+    return name
+
+
+def _change(ws: Workspace, current: Deployment, action: str, routes: Routes) -> Deployment:
+    _require_role(ws, f"deployment.{action}", current.name)
+    now = utc_now()
+    with ws.transaction() as conn:
+        # Compare-and-swap on the generation: two concurrent switches cannot both win.
+        done = conn.execute(
+            update(deployments)
+            .where(deployments.c.name == current.name)
+            .where(deployments.c.generation == current.generation)
+            .values(
+                routes=_json(routes.to_json()),
+                generation=current.generation + 1,
+                updated_at=now,
+            )
+        )
+        if done.rowcount != 1:
+            raise Conflict(f"deployment {current.name!r} changed meanwhile; look and try again")
+        _revise(ws, conn, current.name, current.generation + 1, action, routes, now)
+    return get_deployment(ws, current.name)
+
+
+def _revise(
+    ws: Workspace,
+    conn: Connection,
+    name: str,
+    generation: int,
+    action: str,
+    routes: Routes,
+    at: str,
+) -> None:
+    deployment_id = conn.execute(
+        select(deployments.c.id).where(deployments.c.name == name)
+    ).scalar_one()
+    conn.execute(
+        insert(deployment_revisions).values(
+            deployment_id=deployment_id,
+            generation=generation,
+            action=action,
+            routes=_json(routes.to_json()),
+            created_at=at,
+            created_by=ws.actor,
+        )
+    )
+    payload = {"generation": generation, "routes": routes.to_json()}
+    ws.record(conn, f"deployment.{action}", f"deployment/{name}", payload)
+
+
+def _previous_primary(ws: Workspace, current: Deployment) -> str | None:
+    for revision in reversed(revisions(ws, current.name)):
+        if revision.routes.primary != current.routes.primary:
+            return revision.routes.primary
+    return None
+
+
+def _releasable(
+    ws: Workspace, action: str, name: str, model: str, route: RouteName
+) -> ModelVersion:
+    version = get_model(ws, model)
+    problems = release_problems(ws, version)
+    if problems:
+        reason = (
+            f"{version.ref} may not be the {route.value} of {name}: only a version that passed "
+            "review takes real traffic (" + "; ".join(problems) + "); a shadow may be any version"
+        )
+        _refuse(ws, action, name, Conflict, reason)
+    return version
+
+
+def _same_project(current: Deployment, version: ModelVersion) -> None:
+    project = current.routes.primary.split("/")[0]
+    if version.project != project:
+        raise InputError.field(
+            "model", version.ref, f"a version of project {project} (the primary's project)"
+        )
+
+
+def _require_role(ws: Workspace, action: str, name: str) -> None:
+    """Scientists and above change deployments; a workspace without users is single-user."""
+    with ws.transaction() as conn:
+        user = find_user(conn, ws.actor)
+        anyone = count_users(conn) > 0
+    if user is None and anyone:
+        reason = f"{ws.actor!r} is not a registered user; an admin adds one with `users add`"
+        _refuse(ws, action, name, Forbidden, reason)
+    if user is not None and not user.role.allows(Role.SCIENTIST):
+        reason = f"{user.name} is a {user.role.value}; changing deployments needs scientist"
+        _refuse(ws, action, name, Forbidden, reason)
+
+
+def _refuse(
+    ws: Workspace, action: str, name: str, error: type[ModelwardError], reason: str
+) -> NoReturn:
+    with ws.transaction() as conn:
+        ws.record(conn, f"{action}.refused", f"deployment/{name}", {"reason": reason})
+    raise error(reason)
+
+
+def _row(conn: Connection, name: str) -> Row[Any] | None:
+    return conn.execute(select(deployments).where(deployments.c.name == name)).first()
+
+
+def _json(data: object) -> str:
+    return json.dumps(data, sort_keys=True)

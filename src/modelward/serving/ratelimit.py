@@ -1,0 +1,205 @@
+"""Rate limits: one token bucket per key (an API token), in process or shared through Redis.
+
+A bucket holds at most `burst` tokens and refills at `rate` tokens per second; each request takes
+one. `LocalLimiter` keeps buckets in this process; `RedisLimiter` keeps them in Redis, so several
+server replicas enforce one limit. `open_limiter` picks one from a URL.
+
+When Redis cannot be reached the limiter fails closed: `allow` raises `BackendError` (HTTP 503)
+instead of letting traffic through unmetered. A limit that silently stops applying when its store
+is down would let one client take every replica's capacity, and the extraction detection that
+relies on these limits would stop throttling; a 503 is visible, retried by clients, and alerts.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+from urllib.parse import urlsplit
+
+from modelward.errors import BackendError, InputError
+
+if TYPE_CHECKING:
+    import redis
+
+REDIS_SCHEMES = ("redis", "rediss", "unix")
+DEFAULT_PREFIX = "modelward:ratelimit:"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The answer for one request: whether it may go, else when to retry (seconds); the tokens
+    left in the bucket after this request."""
+
+    allowed: bool
+    retry_after: float
+    remaining: float
+
+
+class Limiter(Protocol):
+    """A token-bucket limiter. Implementations are thread-safe."""
+
+    def allow(self, key: str, rate: float, burst: float) -> Decision:
+        """Take one token from `key`'s bucket (`rate` per second, `burst` at most), if any."""
+        ...
+
+    def close(self) -> None:
+        """Release connections; the limiter is not used afterwards."""
+        ...
+
+
+def check_limit(rate: float, burst: float) -> None:
+    """`InputError` unless `rate` > 0 per second and `burst` >= 1 (else no request could pass)."""
+    if not _finite(rate) or rate <= 0:
+        raise InputError.field("rate", rate, "requests per second > 0")
+    if not _finite(burst) or burst < 1:
+        raise InputError.field("burst", burst, "a number of requests >= 1")
+
+
+class LocalLimiter:
+    """Buckets in this process's memory: thread-safe, O(1) amortized per call.
+
+    Buckets that have refilled completely are dropped once the number of keys has doubled since
+    the last sweep (an idle full bucket is the same as no bucket), so memory follows the number
+    of recently active keys.
+    """
+
+    def __init__(
+        self, *, clock: Callable[[], float] = time.monotonic, sweep_at: int = 1024
+    ) -> None:
+        self._clock = clock
+        self._buckets: dict[str, tuple[float, float, float]] = {}  # key -> tokens, time, full at
+        self._lock = threading.Lock()
+        self._min_sweep = sweep_at
+        self._sweep_at = sweep_at
+
+    def allow(self, key: str, rate: float, burst: float) -> Decision:
+        check_limit(rate, burst)
+        with self._lock:
+            now = self._clock()
+            state = self._buckets.get(key)
+            tokens = burst if state is None else min(burst, state[0] + (now - state[1]) * rate)
+            decision = _take(tokens, rate)
+            left = decision.remaining
+            self._buckets[key] = (left, now, now + (burst - left) / rate)
+            if len(self._buckets) > self._sweep_at:
+                self._sweep(now)
+            return decision
+
+    def close(self) -> None:
+        with self._lock:
+            self._buckets.clear()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._buckets)
+
+    def _sweep(self, now: float) -> None:
+        self._buckets = {k: v for k, v in self._buckets.items() if v[2] > now}
+        self._sweep_at = max(self._min_sweep, 2 * len(self._buckets))
+
+
+# Refill and take in one atomic step, timed by the Redis server's clock so that replicas whose
+# clocks disagree still share one bucket. A bucket expires once it would be full again, since a
+# full bucket and a missing one mean the same. Numbers go back as strings: Redis would truncate
+# Lua numbers to integers.
+_SCRIPT = """
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'time')
+local tokens = tonumber(state[1])
+local last = tonumber(state[2])
+if tokens == nil or last == nil then
+  tokens = burst
+else
+  tokens = math.min(burst, tokens + math.max(0, now - last) * rate)
+end
+local allowed = 0
+local retry = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+  allowed = 1
+else
+  retry = (1 - tokens) / rate
+end
+redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens),
+  'time', string.format('%.17g', now))
+redis.call('PEXPIRE', KEYS[1], math.ceil((burst - tokens) / rate * 1000) + 1000)
+return {allowed, string.format('%.17g', retry), string.format('%.17g', tokens)}
+"""
+
+
+class RedisLimiter:
+    """Buckets in Redis, shared by every replica using the same `url` and `prefix`.
+
+    One round trip per call: an atomic Lua script refills and takes. Thread-safe (the client's
+    connection pool is). Connects on first use, with `timeout` seconds for connecting and each
+    call, so a dead Redis costs a request that much at most. Raises `BackendError` (503) when
+    Redis fails: it fails closed, see the module's docstring.
+    """
+
+    def __init__(self, url: str, *, prefix: str = DEFAULT_PREFIX, timeout: float = 0.5) -> None:
+        import redis
+
+        self.url = url
+        self.prefix = prefix
+        self._client: redis.Redis = redis.Redis.from_url(
+            url, socket_timeout=timeout, socket_connect_timeout=timeout
+        )
+        self._script = self._client.register_script(_SCRIPT)
+
+    def allow(self, key: str, rate: float, burst: float) -> Decision:
+        import redis
+
+        check_limit(rate, burst)
+        try:
+            reply = self._script(keys=[self.prefix + key], args=[repr(rate), repr(burst)])
+        except redis.RedisError as exc:
+            raise BackendError(
+                f"rate limiter: Redis at {_safe(self.url)} failed ({exc}); requests are refused "
+                "until it is back: check that Redis runs and MODELWARD_REDIS_URL"
+            ) from exc
+        allowed, retry, remaining = reply
+        return Decision(bool(int(allowed)), float(retry), float(remaining))
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def open_limiter(redis_url: str | None, *, prefix: str = DEFAULT_PREFIX) -> Limiter:
+    """A `RedisLimiter` for a `redis://`, `rediss://` or `unix://` URL, else a `LocalLimiter`."""
+    if redis_url is None or not redis_url.strip():
+        return LocalLimiter()
+    scheme = urlsplit(redis_url.strip()).scheme
+    if scheme not in REDIS_SCHEMES:
+        known = ", ".join(f"{s}://" for s in REDIS_SCHEMES)
+        raise InputError.field("MODELWARD_REDIS_URL", _safe(redis_url), f"a URL starting {known}")
+    try:
+        return RedisLimiter(redis_url.strip(), prefix=prefix)
+    except ValueError as exc:
+        raise InputError.field(
+            "MODELWARD_REDIS_URL", _safe(redis_url), f"a valid URL ({exc})"
+        ) from exc
+
+
+def _take(tokens: float, rate: float) -> Decision:
+    if tokens >= 1:
+        return Decision(True, 0.0, tokens - 1)
+    return Decision(False, (1 - tokens) / rate, tokens)
+
+
+def _finite(value: float) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _safe(url: str) -> str:
+    """The URL without its credentials, for messages."""
+    head, sep, rest = url.partition("://")
+    if sep and "@" in rest.split("/", 1)[0]:
+        return f"{head}://***@{rest.split('@', 1)[1]}"
+    return url

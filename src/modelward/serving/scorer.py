@@ -1,0 +1,240 @@
+"""The scorer of a running server: live deployments, routing, shadow scoring and logging.
+
+It watches the deployments' generations (one small query per `poll_interval`), so a route
+switch made by any process takes effect without a restart. The new routes' models are loaded
+before the swap; the swap replaces one reference, so a request sees the old routes or the new
+ones, never a mix, and no request fails during a switch.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import polars as pl
+
+from modelward.errors import ModelwardError, NotFound
+from modelward.serving.deployments import generations, get_deployment
+from modelward.serving.metrics import ServingMetrics
+from modelward.serving.models import ModelCache, Scored, ServedModel
+from modelward.serving.predlog import LogRow, PredictionLog
+from modelward.serving.records import RouteName, Validation
+from modelward.serving.router import LiveDeployment
+from modelward.workspace import Workspace
+
+Batch = Sequence[Mapping[str, Any]] | pl.DataFrame  # JSON records, or a CSV/Parquet frame
+MISS_REFRESH_SECONDS = 0.25  # an unknown name re-reads the store at most this often
+
+
+@dataclass(frozen=True)
+class Answer:
+    deployment: str
+    model: str
+    route: str
+    request_id: str
+    predictions: list[dict[str, Any]]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"predictions": self.predictions, "model": self.model, "request_id": self.request_id}
+
+
+class Scorer:
+    """Thread-safe. `start()` loads every deployment and starts the watcher and the log."""
+
+    def __init__(
+        self,
+        ws: Workspace,
+        *,
+        log: PredictionLog | None = None,
+        metrics: ServingMetrics | None = None,
+        poll_interval: float = 1.0,
+    ) -> None:
+        self._ws = ws
+        self.log = log or PredictionLog(ws)
+        self.metrics = metrics or ServingMetrics()
+        self.poll_interval = poll_interval
+        self._cache = ModelCache(ws)
+        self._live: dict[str, LiveDeployment] = {}
+        self._refresh_lock = threading.Lock()
+        self._last_miss = 0.0
+        self._stop = threading.Event()
+        self._watcher: threading.Thread | None = None
+        self._shadow = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shadow")
+        self._series_cache: dict[tuple[str, str], tuple[Any, Any, Any]] = {}
+
+    def start(self) -> None:
+        self.refresh()
+        self.log.start()
+        self._watcher = threading.Thread(target=self._watch, name="routes", daemon=True)
+        self._watcher.start()
+
+    def close(self) -> None:
+        """Stop watching, finish shadow work, drain the prediction log."""
+        self._stop.set()
+        if self._watcher is not None:
+            self._watcher.join()
+        self._shadow.shutdown(wait=True)
+        self.log.close()
+
+    @property
+    def ready(self) -> bool:
+        return self._watcher is not None and self._watcher.is_alive()
+
+    def refresh(self) -> list[str]:
+        """Reload the deployments whose generation changed; the names reloaded."""
+        with self._refresh_lock:
+            stored = generations(self._ws)
+            changed = [n for n, g in stored.items() if self._generation(n) != g]
+            live = {n: d for n, d in self._live.items() if n in stored}
+            for name in changed:
+                live[name] = LiveDeployment.load(get_deployment(self._ws, name), self._cache)
+            self._live = live  # one reference swap: readers see old or new, never a mix
+            return changed
+
+    def model(self, ref: str) -> ServedModel:
+        """A loaded model version (each is loaded once per process)."""
+        return self._cache.get(ref)
+
+    def live(self, name: str) -> LiveDeployment:
+        found = self._live.get(name)
+        if found is None and time.monotonic() - self._last_miss > MISS_REFRESH_SECONDS:
+            self._last_miss = time.monotonic()
+            self.refresh()
+            found = self._live.get(name)
+        if found is None:
+            raise NotFound(f"no deployment {name!r}; create it with `modelward deploy create`")
+        return found
+
+    def predict(
+        self,
+        name: str,
+        records: Batch,
+        *,
+        key: str | None = None,
+        token: str = "",
+    ) -> Answer:
+        started = time.perf_counter()
+        live = self.live(name)
+        route, model = live.choose(key)
+        options = live.deployment.options
+        try:
+            scored = _score(model, records, options.validation, options.round_probabilities)
+        except ModelwardError as exc:
+            self.metrics.requests.labels(name, route.value, str(exc.http_status)).inc()
+            raise
+        request_id = uuid.uuid4().hex
+        seconds = time.perf_counter() - started
+        answer = Answer(name, model.ref, route.value, request_id, scored.predictions)
+        self._record(answer, records, seconds, token)
+        if live.shadow is not None:
+            self._shadow.submit(self._score_shadow, live, live.shadow, records, request_id, token)
+        return answer
+
+    def _record(self, answer: Answer, records: Batch, seconds: float, token: str) -> None:
+        served, rows, latency = self._series(answer.deployment, answer.route)
+        served.inc()
+        rows.inc(len(records))
+        latency.observe(seconds)
+        self.log.append(
+            _rows(answer, records, answer.predictions, seconds * 1000 / len(records), token)
+        )
+
+    def _score_shadow(
+        self,
+        live: LiveDeployment,
+        shadow: ServedModel,
+        records: Batch,
+        request_id: str,
+        token: str,
+    ) -> None:
+        started = time.perf_counter()
+        try:
+            scored = _score(shadow, records, live.deployment.options.validation, None)
+            predictions = scored.predictions
+        except Exception as exc:  # a shadow must never hurt the primary: log, count, go on
+            self.metrics.shadow_errors.labels(live.name).inc()
+            message = exc.message if isinstance(exc, ModelwardError) else type(exc).__name__
+            predictions = [{"error": message}] * len(records)
+        seconds = time.perf_counter() - started
+        answer = Answer(live.name, shadow.ref, RouteName.SHADOW.value, request_id, predictions)
+        self.metrics.rows.labels(live.name, RouteName.SHADOW.value).inc(len(records))
+        self.log.append(_rows(answer, records, predictions, seconds * 1000 / len(records), token))
+
+    def _series(self, name: str, route: str) -> tuple[Any, Any, Any]:
+        """The metric series of a route; looking up labels costs more than counting."""
+        found = self._series_cache.get((name, route))
+        if found is None:
+            metrics = self.metrics
+            found = (
+                metrics.requests.labels(name, route, "200"),
+                metrics.rows.labels(name, route),
+                metrics.latency.labels(name, route),
+            )
+            self._series_cache[(name, route)] = found
+        return found
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.poll_interval):
+            try:
+                self.refresh()
+            except Exception:  # noqa: S112 - the store may be briefly down: keep serving
+                continue
+            finally:
+                stats = self.log.stats()
+                self.metrics.log_pending.set(stats.pending)
+                self.metrics.log_dropped.set(stats.dropped)
+
+    def _generation(self, name: str) -> int | None:
+        found = self._live.get(name)
+        return None if found is None else found.generation
+
+
+def row_ids(request_id: str, n: int) -> list[str]:
+    """The ids feedback names rows by: the request id for one row, `ID:i` within a batch."""
+    return [request_id] if n == 1 else [f"{request_id}:{i}" for i in range(n)]
+
+
+def _score(
+    model: ServedModel, records: Batch, validation: Validation, digits: int | None
+) -> Scored:
+    if isinstance(records, pl.DataFrame):
+        return model.score_frame(records, validation=validation, digits=digits)
+    return model.score(records, validation=validation, digits=digits)
+
+
+def _inputs(records: Batch) -> list[str]:
+    """Each row's inputs as JSON text, for the log."""
+    if isinstance(records, pl.DataFrame):
+        return records.write_ndjson().splitlines()
+    return [orjson.dumps(record).decode() for record in records]
+
+
+def _rows(
+    answer: Answer,
+    records: Batch,
+    predictions: Sequence[Mapping[str, Any]],
+    latency_ms: float,
+    token: str,
+) -> list[LogRow]:
+    at = time.time()
+    ids = row_ids(answer.request_id, len(records))
+    return [
+        (
+            at,
+            answer.deployment,
+            row_id,
+            answer.route,
+            answer.model,
+            inputs,
+            orjson.dumps(prediction).decode(),
+            latency_ms,
+            token,
+        )
+        for row_id, inputs, prediction in zip(ids, _inputs(records), predictions, strict=True)
+    ]

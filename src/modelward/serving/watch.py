@@ -1,0 +1,160 @@
+"""Watching each caller's traffic for model extraction, per deployment.
+
+A scored request only queues its rows (a list append); a watcher thread feeds them to the
+serving model's `ExtractionMonitor` in batches every `TICK` seconds, off the request path.
+Each caller is judged at most once a second; a suspicious caller
+raises an `extraction.suspected` event (at most one per caller per `ALERT_EVERY` seconds) and
+gets a throttle factor that the edge applies to its rate. The monitor's reference is a sample
+of the primary model's training rows, built off the request path on first use.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from modelward.datasets.service import get_version, load_frame
+from modelward.errors import NotFound
+from modelward.serving.extraction import ExtractionAssessment, ExtractionMonitor
+from modelward.serving.metrics import ServingMetrics
+from modelward.serving.models import ServedModel
+from modelward.serving.scorer import Answer
+from modelward.tracking.service import get_run
+from modelward.training.features import ColumnKind
+from modelward.workspace import Workspace
+
+TICK = 0.25  # seconds between batches of queued traffic
+ASSESS_EVERY = 1.0  # seconds between judgements of one caller
+ALERT_EVERY = 600.0  # seconds between alerts about one caller
+REFERENCE_ROWS = 5_000
+MAX_FEATURES = 8
+MIN_REFERENCE = 100  # training rows needed to judge coverage
+
+Batch = Sequence[Mapping[str, Any]] | pl.DataFrame
+
+
+class _Watched:
+    """One deployment's monitor and the numeric columns it reads."""
+
+    def __init__(self, monitor: ExtractionMonitor | None, columns: tuple[str, ...]) -> None:
+        self.monitor = monitor
+        self.columns = columns
+
+
+class TrafficWatch:
+    """Thread-safe. `observe` after each answer; `throttle(key)` at the edge."""
+
+    def __init__(self, ws: Workspace, metrics: ServingMetrics) -> None:
+        self._ws = ws
+        self._metrics = metrics
+        self._watched: dict[str, _Watched] = {}  # by model ref
+        self._queue: list[tuple[str, str, ServedModel, Batch, float]] = []
+        self._judged: dict[str, float] = {}
+        self._alerted: dict[str, float] = {}
+        self._throttles: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="traffic-watch", daemon=True)
+        self._thread.start()
+
+    def observe(self, key: str, answer: Answer, model: ServedModel, records: Batch) -> None:
+        """Queue a scored request's rows (the request path pays only this append)."""
+        item = (key, answer.deployment, model, records, time.time())
+        with self._lock:
+            self._queue.append(item)
+
+    def throttle(self, key: str) -> float:
+        """The factor (0 to 1] to scale the caller's rate by; 1.0 when not suspected."""
+        return self._throttles.get(key, 1.0)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def drain(self) -> None:
+        """Feed everything queued to the monitors and judge the callers seen (the tick's work)."""
+        with self._lock:
+            queued, self._queue = self._queue, []
+        seen: dict[str, tuple[str, ExtractionMonitor]] = {}
+        for key, deployment, model, records, at in queued:
+            watched = self._watched.get(model.ref) or self._build(model)
+            if watched.monitor is not None:
+                watched.monitor.observe(key, _features(records, watched.columns), at)
+                seen[key] = (deployment, watched.monitor)
+        now = time.time()
+        for key, (deployment, monitor) in seen.items():
+            if now - self._judged.get(key, 0.0) >= ASSESS_EVERY:
+                self._judged[key] = now
+                self._judge(key, deployment, monitor.assess(key, now))
+
+    def _run(self) -> None:
+        while not self._stop.wait(TICK):
+            try:
+                self.drain()
+            except Exception:  # noqa: S112 - a failed tick must not stop the watch
+                continue
+
+    def _judge(self, key: str, deployment: str, found: ExtractionAssessment) -> None:
+        if not found.suspicious:
+            self._throttles.pop(key, None)
+            return
+        self._throttles[key] = found.throttle_factor
+        now = time.time()
+        if now - self._alerted.get(key, 0.0) >= ALERT_EVERY:
+            self._alerted[key] = now
+            payload = {"caller": key, "deployment": deployment, **found.to_json()}
+            with self._ws.transaction() as conn:
+                self._ws.record(conn, "extraction.suspected", f"deployment/{deployment}", payload)
+
+    def _build(self, model: ServedModel) -> _Watched:
+        columns = tuple(
+            c.name for c in model.predictor.schema.columns if c.kind is ColumnKind.NUMERIC
+        )[:MAX_FEATURES]
+        reference = _reference(self._ws, model, columns)
+        monitor = None
+        if columns and reference is not None and len(reference) >= MIN_REFERENCE:
+            monitor = ExtractionMonitor(reference)
+        watched = _Watched(monitor, columns)
+        self._watched[model.ref] = watched
+        return watched
+
+
+def _reference(ws: Workspace, model: ServedModel, columns: tuple[str, ...]) -> np.ndarray | None:
+    if model.version.run is None or not columns:
+        return None
+    try:
+        dataset = get_run(ws, model.version.run).dataset
+        if dataset is None:
+            return None
+        frame = load_frame(ws, get_version(ws, dataset))
+    except NotFound:
+        return None
+    sample = frame.select(columns).sample(min(REFERENCE_ROWS, frame.height), seed=0)
+    return _features(sample, columns)
+
+
+def _features(records: Batch, columns: tuple[str, ...]) -> np.ndarray:
+    if isinstance(records, pl.DataFrame):
+        present = [pl.col(c).cast(pl.Float64, strict=False) for c in columns if c in records]
+        if len(present) != len(columns):
+            return np.empty((0, len(columns)))
+        return records.select(present).to_numpy().astype(np.float64)
+    return np.array(
+        [[_number(record.get(c)) for c in columns] for record in records], dtype=np.float64
+    )
+
+
+def _number(value: object) -> float:
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, int | float):
+        return float(value)
+    try:
+        return float(str(value)) if value is not None else float("nan")
+    except ValueError:
+        return float("nan")

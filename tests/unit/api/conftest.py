@@ -1,0 +1,54 @@
+"""A real HTTP server on 127.0.0.1 (uvicorn in a thread) over a served workspace."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import uvicorn
+
+import modelward
+from modelward.api.app import ServeConfig, create_app
+from modelward.api.security import EdgeConfig
+from tests.unit.serving.conftest import churn_rows, served_home  # noqa: F401
+
+__all__ = ["churn_rows", "running"]
+
+
+@contextmanager
+def running(
+    home: Path,
+    *,
+    edge: EdgeConfig | None = None,
+    actor: str = "ana",
+    poll_interval: float = 0.2,
+    log_interval: float = 0.2,
+    redis_url: str | None = None,
+) -> Iterator[httpx.Client]:
+    """Serve `home` until the block ends (a clean shutdown); yields a client bound to it."""
+    ws = modelward.open(home=home, actor=actor, redis_url=redis_url)
+    config = ServeConfig(edge or EdgeConfig(auth=False), poll_interval, log_interval)
+    app = create_app(ws, config)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.02)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            yield client
+    finally:
+        server.should_exit = True
+        thread.join(30)
+        sock.close()
+        ws.close()

@@ -1,0 +1,177 @@
+"""Scoring over real HTTP: MLflow's protocol, CSV and Parquet, validation, logging, feedback."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+import modelward
+from modelward.serving.deployments import create_deployment
+from modelward.serving.feedback import read_feedback
+from modelward.serving.predlog import read_predictions
+from modelward.training.scoring import load_predictor
+from tests.unit.api.conftest import churn_rows, running
+
+JSON = {"content-type": "application/json"}
+
+
+@pytest.fixture
+def deployed(served_home: Path) -> Path:
+    with modelward.open(home=served_home, actor="ana") as ws:
+        create_deployment(ws, "default", "churn/v1")
+    return served_home
+
+
+def expected(home: Path, rows: list[dict[str, object]]) -> pl.DataFrame:
+    with modelward.open(home=home) as ws:
+        return load_predictor(ws, "churn/v1")[1].predict(pl.DataFrame(rows))
+
+
+def test_every_body_form_gives_the_batch_scorer_s_answers(deployed: Path) -> None:
+    rows = churn_rows(20)
+    want = expected(deployed, rows)
+    columns = list(rows[0])
+    split = {"columns": columns, "data": [[r[c] for c in columns] for r in rows]}
+    csv = pl.DataFrame(rows).write_csv().encode()
+    parquet = io.BytesIO()
+    pl.DataFrame(rows).write_parquet(parquet)
+    with running(deployed) as client:
+        answers = [
+            client.post("/invocations", json={"dataframe_records": rows}),
+            client.post("/v1/deployments/default/predict", json={"instances": rows}),
+            client.post("/v1/deployments/default/predict", json={"dataframe_split": split}),
+            client.post(
+                "/invocations", content=csv, headers={"content-type": "text/csv; charset=utf-8"}
+            ),
+            client.post(
+                "/invocations",
+                content=parquet.getvalue(),
+                headers={"content-type": "application/vnd.apache.parquet"},
+            ),
+        ]
+    for answer in answers:
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        assert body["model"] == "churn/v1"
+        assert len(body["request_id"]) == 32
+        got = body["predictions"]
+        assert [p["prediction"] for p in got] == want["prediction"].to_list()
+        assert [p["proba"]["Yes"] for p in got] == pytest.approx(want["proba_Yes"].to_list())
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"tenure": "long"}, r"records\[0\]\.tenure: got 'long'; expected a number"),
+        ({"contract": "Weekly"}, r"records\[0\]\.contract: got 'Weekly'; expected one of"),
+        ({"monthly_charges": 1e6}, r"monthly_charges.*training range"),
+        ({"favourite_colour": "red"}, r"records\[0\]: unknown field.*favourite_colour"),
+        (
+            {"tenure": [1, 2]},
+            r"dataframe_records\[0\]\.tenure: got 'a list of 2'; expected a number",
+        ),
+    ],
+)
+def test_bad_values_are_422_naming_the_field(
+    deployed: Path, change: dict[str, object], message: str
+) -> None:
+    row = {**churn_rows(1)[0], **change}
+    with running(deployed) as client:
+        answer = client.post("/invocations", json={"dataframe_records": [row]})
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"]["type"] == "InputError"
+    assert re.search(message, answer.json()["error"]["message"]), answer.json()
+
+
+def test_a_missing_field_names_it(deployed: Path) -> None:
+    row = churn_rows(1)[0]
+    del row["tenure"]
+    with running(deployed) as client:
+        answer = client.post("/invocations", json={"dataframe_records": [row]})
+    assert answer.status_code == 422
+    assert "'tenure'" in answer.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "status"),
+    [
+        (b"{not json", JSON, 422),
+        (b"[1, 2]", JSON, 422),
+        (b'{"dataframe_records": []}', JSON, 422),
+        (b'{"rows": [{}]}', JSON, 422),
+        (b"a,b\n1,2\n", {"content-type": "text/plain"}, 422),
+        (b"\x00\x01garbage", {"content-type": "application/vnd.apache.parquet"}, 422),
+        (b'{"dataframe_split": {"columns": ["a"], "data": [[1, 2]]}}', JSON, 422),
+    ],
+)
+def test_malformed_bodies_are_4xx_never_5xx(
+    deployed: Path, body: bytes, headers: dict[str, str], status: int
+) -> None:
+    with running(deployed) as client:
+        answer = client.post("/invocations", content=body, headers=headers)
+    assert answer.status_code == status, answer.text
+    assert "message" in answer.json()["error"]
+
+
+def test_unknown_deployment_is_404_and_oversized_body_413(deployed: Path) -> None:
+    from modelward.api.security import EdgeConfig
+
+    with running(deployed, edge=EdgeConfig(auth=False, max_body_bytes=2_000)) as client:
+        missing = client.post("/v1/deployments/nope/predict", json={"instances": churn_rows(1)})
+        large = client.post("/invocations", json={"instances": churn_rows(50)})
+    assert missing.status_code == 404
+    assert "no deployment 'nope'" in missing.json()["error"]["message"]
+    assert large.status_code == 413
+
+
+def test_rounding_of_returned_probabilities(served_home: Path) -> None:
+    from modelward.serving.records import DeploymentOptions
+
+    with modelward.open(home=served_home, actor="ana") as ws:
+        create_deployment(
+            ws, "default", "churn/v1", options=DeploymentOptions(round_probabilities=2)
+        )
+    with running(served_home) as client:
+        got = client.post("/invocations", json={"instances": churn_rows(5)}).json()
+    for p in got["predictions"]:
+        assert all(round(v, 2) == v for v in p["proba"].values())
+
+
+def test_every_scored_row_is_logged_and_feedback_joins_by_request_id(deployed: Path) -> None:
+    rows = churn_rows(6)
+    with running(deployed) as client:
+        single = client.post("/invocations", json={"instances": rows[:1]}).json()
+        batch = client.post("/invocations", json={"instances": rows[1:]}).json()
+        ids = [single["request_id"], *(f"{batch['request_id']}:{i}" for i in range(5))]
+        labels = [{"request_id": i, "label": "Yes"} for i in ids]
+        accepted = client.post("/v1/deployments/default/feedback", json={"feedback": labels})
+        refused = client.post(
+            "/v1/deployments/default/feedback",
+            json={"feedback": [{"request_id": "nope", "label": "Yes"}]},
+        )
+    # the server has shut down cleanly: the log was drained
+    with modelward.open(home=deployed) as ws:
+        logged = read_predictions(ws, "default")
+        assert logged["request_id"].to_list() == ids
+        assert set(logged["model"]) == {"churn/v1"}
+        assert (logged["latency_ms"] > 0).all()
+        assert read_feedback(ws, "default")["request_id"].to_list() == ids
+    assert accepted.json() == {"deployment": "default", "accepted": 6}
+    assert refused.status_code == 422
+    assert "feedback[0].request_id" in refused.json()["error"]["message"]
+
+
+def test_probes_and_metrics(deployed: Path) -> None:
+    with running(deployed) as client:
+        client.post("/invocations", json={"instances": churn_rows(3)})
+        assert client.get("/healthz").json() == {"status": "ok"}
+        assert client.get("/readyz").status_code == 200
+        metrics = client.get("/metrics").text
+        spec = client.get("/openapi.json").json()
+    assert 'modelward_predicted_rows_total{deployment="default",route="primary"} 3.0' in metrics
+    assert "/v1/deployments/{name}/predict" in spec["paths"]
+    assert "/api/v1/deployments/{name}/rollback" in spec["paths"]

