@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from modelward.api.security import EdgeConfig
 from modelward.cli.context import output, workspace
 from modelward.errors import InputError
 
@@ -31,13 +32,10 @@ def serve_command(
     import uvicorn
 
     from modelward.api.app import ServeConfig, create_app
-    from modelward.api.security import EdgeConfig
 
     _check(port, max_body_mb, log_interval, rate)
-    required = auth or host not in LOOPBACK
-    edge = EdgeConfig(
-        auth=required, rate=rate, burst=burst, max_body_bytes=int(max_body_mb * 1024 * 1024)
-    )
+    edge = edge_config(host, auth=auth, rate=rate, burst=burst, max_body_mb=max_body_mb)
+    required = edge.auth
     ws = workspace(ctx)
     app = create_app(ws, ServeConfig(edge, log_interval=log_interval))
     mode = "API tokens required" if required else "no auth (loopback)"
@@ -55,6 +53,18 @@ def serve_command(
         )
     finally:
         ws.close()
+
+
+def edge_config(
+    host: str, *, auth: bool, rate: float | None, burst: float | None, max_body_mb: float
+) -> EdgeConfig:
+    """Auth is on when asked for, and always when the server is reachable beyond loopback."""
+    return EdgeConfig(
+        auth=auth or host not in LOOPBACK,
+        rate=rate,
+        burst=burst,
+        max_body_bytes=int(max_body_mb * 1024 * 1024),
+    )
 
 
 def _check(port: int, max_body_mb: float, log_interval: float, rate: float | None) -> None:

@@ -154,7 +154,9 @@ class PredictionLog:
 
 
 def _write(ws: Workspace, rows: list[LogRow]) -> None:
-    frame = pl.DataFrame(rows, schema=SCHEMA, orient="row")
+    # column lists build a frame several times faster than row tuples (the GIL is held here)
+    columns = [list(column) for column in zip(*rows, strict=True)]
+    frame = pl.DataFrame(dict(zip(COLUMNS, columns, strict=True)), schema=SCHEMA)
     for (deployment,), part in frame.group_by(["deployment"], maintain_order=True):
         buffer = io.BytesIO()
         part.write_parquet(buffer, compression="zstd")

@@ -77,20 +77,32 @@ class TrafficWatch:
         self._thread.join()
 
     def drain(self) -> None:
-        """Feed everything queued to the monitors and judge the callers seen (the tick's work)."""
+        """Feed everything queued to the monitors and judge the callers seen (the tick's work).
+
+        One monitor call per caller and model, on all its queued rows at once: the watch holds
+        the interpreter for microseconds a tick, not per request."""
         with self._lock:
             queued, self._queue = self._queue, []
-        seen: dict[str, tuple[str, ExtractionMonitor]] = {}
+        grouped: dict[tuple[str, str], list[tuple[Batch, float]]] = {}
+        models: dict[str, ServedModel] = {}
+        deployments: dict[str, str] = {}
         for key, deployment, model, records, at in queued:
-            watched = self._watched.get(model.ref) or self._build(model)
-            if watched.monitor is not None:
-                watched.monitor.observe(key, _features(records, watched.columns), at)
-                seen[key] = (deployment, watched.monitor)
+            grouped.setdefault((key, model.ref), []).append((records, at))
+            models[model.ref] = model
+            deployments[key] = deployment
         now = time.time()
-        for key, (deployment, monitor) in seen.items():
+        seen: dict[str, ExtractionMonitor] = {}
+        for (key, ref), batches in grouped.items():
+            watched = self._watched.get(ref) or self._build(models[ref])
+            if watched.monitor is None:
+                continue
+            rows = np.vstack([_features(records, watched.columns) for records, _ in batches])
+            watched.monitor.observe(key, rows, batches[-1][1])
+            seen[key] = watched.monitor
+        for key, monitor in seen.items():
             if now - self._judged.get(key, 0.0) >= ASSESS_EVERY:
                 self._judged[key] = now
-                self._judge(key, deployment, monitor.assess(key, now))
+                self._judge(key, deployments[key], monitor.assess(key, now))
 
     def _run(self) -> None:
         while not self._stop.wait(TICK):
