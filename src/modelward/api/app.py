@@ -22,6 +22,7 @@ from modelward.api.scoring import json_response
 from modelward.api.scoring import router as scoring_router
 from modelward.api.security import EdgeConfig, Gate
 from modelward.api.state import ServerState
+from modelward.api.work import router as work_router
 from modelward.errors import ModelwardError
 from modelward.serving.metrics import ServingMetrics
 from modelward.serving.predlog import PredictionLog
@@ -70,6 +71,7 @@ def create_app(ws: Workspace, config: ServeConfig) -> FastLane:
     app.state.modelward = state
     app.include_router(scoring_router)
     app.include_router(manage_router)
+    app.include_router(work_router)
     _add_probes(app, state)
     _add_error_handlers(app, metrics)
     return FastLane(app, state)

@@ -1,0 +1,166 @@
+"""The management API's work: projects, data upload and audit, training, evaluation, cards.
+
+Training and evaluation run in a worker thread and answer when done (seconds to minutes: give
+the client a matching timeout). A server never reads a path a client names: data arrives as a
+CSV or Parquet body, and training takes a dataset reference.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Query, Request, Response
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from modelward.access.users import Role
+from modelward.api.bodies import CSV_TYPES, PARQUET_TYPES
+from modelward.api.scoring import json_response
+from modelward.api.state import ServerState, read_body
+from modelward.audit.service import audit_dataset
+from modelward.datasets.service import add_dataset
+from modelward.errors import InputError
+from modelward.evaluation.service import evaluate_model, evaluation_html, get_evaluation
+from modelward.refs import parse_ref
+from modelward.review.card import model_card
+from modelward.review.pipeline import train_and_review
+from modelward.spec.load import parse_spec
+from modelward.spec.model import Task
+from modelward.spec.service import create_project
+from modelward.training.options import TrainOptions
+from modelward.workspace import Workspace
+
+router = APIRouter(prefix="/api/v1", tags=["management"])
+
+
+class TrainRequest(BaseModel):
+    data: str = Field(min_length=1, max_length=200, description="A dataset reference: churn@1")
+    target: str | None = Field(default=None, max_length=200)
+    task: Task = Task.AUTO
+    budget: float | None = Field(default=None, gt=0, le=86_400)
+    trials: int | None = Field(default=None, ge=1, le=10_000)
+    metric: str | None = Field(default=None, max_length=64)
+    project: str | None = Field(default=None, max_length=64)
+    sensitive: list[str] | None = None
+    seed: int = Field(default=0, ge=0)
+    families: list[str] = Field(default_factory=list)
+    evaluate: bool = True
+
+
+def _as(request: Request, role: Role) -> Workspace:
+    state = ServerState.of(request)
+    return state.gate.acting(state.gate.admit(request.headers, role))
+
+
+def _ref(project: str, version: str) -> str:
+    number = version[1:] if version[:1] in ("v", "V") else version
+    return f"{project}/v{number}" if number.isdigit() else f"{project}@{version}"
+
+
+@router.post("/projects", summary="Create a project from its spec (as modelward.yaml holds it)")
+def new_project(request: Request, spec: Annotated[dict[str, Any], Body()]) -> Response:
+    ws = _as(request, Role.SCIENTIST)
+    return json_response(create_project(ws, parse_spec(spec, source="body")).to_json(), 201)
+
+
+@router.post(
+    "/datasets",
+    summary="Add a CSV or Parquet body as a new dataset version (then audited)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/vnd.apache.parquet": {
+                    "schema": {"type": "string", "format": "binary"}
+                },
+            },
+        }
+    },
+)
+async def upload(
+    request: Request,
+    name: Annotated[str, Query(min_length=1, max_length=64)],
+    project: Annotated[str | None, Query(max_length=64)] = None,
+) -> Response:
+    ws = _as(request, Role.SCIENTIST)
+    suffix = _suffix(request.headers.get("content-type", ""))
+    body = await read_body(request, ServerState.of(request).gate.config.max_body_bytes)
+    ws.settings.tmp_dir.mkdir(parents=True, exist_ok=True)
+    path = ws.settings.tmp_dir / f"upload-{uuid.uuid4().hex}{suffix}"
+    try:
+        path.write_bytes(body)
+        added = await run_in_threadpool(add_dataset, ws, path, name=name, project=project)
+    finally:
+        path.unlink(missing_ok=True)
+    found = {**added.version.to_json(), "created": added.created, "notes": list(added.notes)}
+    return json_response(found, 201 if added.created else 200)
+
+
+@router.post("/datasets/{ref}/audit", summary="Audit a dataset version (data quality and risks)")
+def audit(
+    ref: str,
+    request: Request,
+    target: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    found = audit_dataset(_as(request, Role.SCIENTIST), ref, target=target)
+    return json_response(found.to_json())
+
+
+@router.post(
+    "/runs", summary="Train on a dataset version; evaluate and check gates", status_code=201
+)
+def train(body: TrainRequest, request: Request) -> Response:
+    ws = _as(request, Role.SCIENTIST)
+    parse_ref(body.data, field="data")  # a reference, never a path on the server
+    options = TrainOptions(
+        target=body.target,
+        task=body.task,
+        budget=body.budget,
+        trials=body.trials,
+        metric=body.metric,
+        project=body.project,
+        sensitive=None if body.sensitive is None else tuple(body.sensitive),
+        seed=body.seed,
+        families=tuple(body.families),
+    )
+    trained = train_and_review(ws, body.data, options, evaluate=body.evaluate)
+    return json_response(trained.to_json(), 201)
+
+
+@router.post("/models/{project}/{version}/evaluate", summary="Evaluate a model version again")
+def evaluate(project: str, version: str, request: Request) -> Response:
+    found = evaluate_model(_as(request, Role.SCIENTIST), _ref(project, version))
+    return json_response(found.to_json())
+
+
+@router.get("/models/{project}/{version}/evaluation.html", summary="The evaluation as HTML")
+def evaluation_page(project: str, version: str, request: Request) -> Response:
+    ws = _as(request, Role.VIEWER)
+    page = evaluation_html(ws, get_evaluation(ws, _ref(project, version)))
+    return Response(page, media_type="text/html; charset=utf-8")
+
+
+@router.get("/models/{project}/{version}/card", summary="The model card (Markdown or HTML)")
+def card(
+    project: str,
+    version: str,
+    request: Request,
+    format: Literal["markdown", "html"] = "markdown",
+) -> Response:
+    found = model_card(_as(request, Role.VIEWER), _ref(project, version))
+    if format == "html":
+        return Response(found.html, media_type="text/html; charset=utf-8")
+    return Response(found.markdown, media_type="text/markdown; charset=utf-8")
+
+
+def _suffix(content_type: str) -> str:
+    kind = content_type.split(";")[0].strip().lower()
+    if kind in CSV_TYPES:
+        return ".csv"
+    if kind in PARQUET_TYPES:
+        return ".parquet"
+    raise InputError.field(
+        "content-type", content_type, "text/csv or application/vnd.apache.parquet"
+    )

