@@ -71,6 +71,7 @@ bench: install
 	$(BIN)/python bench/predict.py
 	$(BIN)/python bench/evaluation.py
 	$(BIN)/python bench/serving.py
+	$(BIN)/python bench/monitoring.py
 
 quality: install
 	$(BIN)/python bench/quality.py

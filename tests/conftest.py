@@ -139,3 +139,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from tests.unit.serving.conftest import build_served_workspace
 
     return build_served_workspace(tmp_path_factory.mktemp("served"))
+
+
+@pytest.fixture
+def served_home(served: Path, tmp_path: Path) -> Path:
+    """A private copy of the served workspace, for tests that change it."""
+    return Path(shutil.copytree(served, tmp_path / "ws"))

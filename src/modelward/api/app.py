@@ -24,6 +24,7 @@ from modelward.api.security import EdgeConfig, Gate
 from modelward.api.state import ServerState
 from modelward.api.work import router as work_router
 from modelward.errors import ModelwardError
+from modelward.monitoring.schedule import MonitorSchedule
 from modelward.serving.metrics import ServingMetrics
 from modelward.serving.predlog import PredictionLog
 from modelward.serving.ratelimit import open_limiter
@@ -37,6 +38,7 @@ class ServeConfig:
     edge: EdgeConfig
     poll_interval: float = 1.0  # seconds between checks for route switches
     log_interval: float = 1.0  # seconds between prediction-log flushes (the crash-loss bound)
+    monitor_tick: float = 30.0  # seconds between looks for deployments due a monitoring pass
 
 
 def create_app(ws: Workspace, config: ServeConfig) -> FastLane:
@@ -45,6 +47,7 @@ def create_app(ws: Workspace, config: ServeConfig) -> FastLane:
     log_writer = PredictionLog(ws, interval=config.log_interval)
     scorer = Scorer(ws, log=log_writer, metrics=metrics, poll_interval=config.poll_interval)
     traffic = TrafficWatch(ws, metrics)
+    schedule = MonitorSchedule(ws, metrics.registry, tick=config.monitor_tick)
     gate = Gate(ws, config.edge, open_limiter(ws.settings.redis_url), traffic.throttle)
     state = ServerState(ws, scorer, gate, metrics, traffic)
 
@@ -55,9 +58,11 @@ def create_app(ws: Workspace, config: ServeConfig) -> FastLane:
         # of the collector's full passes, whose pauses would show in the latency tail.
         gc.collect()
         gc.freeze()
+        schedule.start()
         try:
             yield
         finally:
+            schedule.close()
             scorer.close()  # drains the prediction log: a clean shutdown loses no row
             traffic.close()
             gate.close()

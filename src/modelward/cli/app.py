@@ -14,10 +14,13 @@ from modelward.cli.data import app as data_app
 from modelward.cli.deploy import app as deploy_app
 from modelward.cli.evaluate import evaluate_command, explain_command
 from modelward.cli.events import app as events_app
+from modelward.cli.ledger import ledger_command
 from modelward.cli.mitigate import mitigate_command
 from modelward.cli.models import app as models_app
+from modelward.cli.monitor import app as monitor_app
 from modelward.cli.output import Output
 from modelward.cli.project import app as project_app
+from modelward.cli.retrain import retrain_command
 from modelward.cli.runs import app as runs_app
 from modelward.cli.serve import serve_command
 from modelward.cli.tokens import app as tokens_app
@@ -41,6 +44,7 @@ app.add_typer(models_app, name="models")
 app.add_typer(users_app, name="users")
 app.add_typer(deploy_app, name="deploy")
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(monitor_app, name="monitor")
 app.command("train")(train_command)
 app.command("predict")(predict_command)
 app.command("evaluate")(evaluate_command)
@@ -48,6 +52,8 @@ app.command("explain")(explain_command)
 app.command("mitigate")(mitigate_command)
 app.command("export-audit")(export_audit_command)
 app.command("serve")(serve_command)
+app.command("ledger")(ledger_command)
+app.command("retrain")(retrain_command)
 models_app.command("card")(card_command)
 
 

@@ -8,6 +8,7 @@ records a `model.evaluated` event.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import polars as pl
 
@@ -39,8 +40,24 @@ def evaluate_model(ws: Workspace, ref: str, *, on_step: Step | None = None) -> S
         training_cost=_training_cost(ws, model),
     )
     report = build_report(inputs, on_step=on_step)
-    html = render_evaluation_html(report.body, title=f"Evaluation of {model.ref}")
-    return save_evaluation(ws, model, report.body, report.facts, html)
+    body, facts = _carried(latest_evaluation(ws, model), report.body, report.facts)
+    html = render_evaluation_html(body, title=f"Evaluation of {model.ref}")
+    return save_evaluation(ws, model, body, facts, html)
+
+
+# Found once, at retraining, on rows the evaluation never sees (the forgetting guard): an
+# evaluation again keeps them rather than dropping evidence a gate may name.
+CARRIED_SECTION = "retraining"
+CARRIED_FACTS = ("recent_gain", "forgetting_loss")
+
+
+def _carried(
+    previous: StoredEvaluation | None, body: dict[str, Any], facts: dict[str, float]
+) -> tuple[dict[str, Any], dict[str, float]]:
+    if previous is None or CARRIED_SECTION not in previous.report:
+        return body, facts
+    kept = {k: previous.facts[k] for k in CARRIED_FACTS if k in previous.facts}
+    return {**body, CARRIED_SECTION: previous.report[CARRIED_SECTION]}, {**facts, **kept}
 
 
 def get_evaluation(ws: Workspace, ref: str) -> StoredEvaluation:

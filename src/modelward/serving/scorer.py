@@ -26,6 +26,7 @@ from modelward.serving.models import ModelCache, Scored, ServedModel
 from modelward.serving.predlog import LogRow, PredictionLog
 from modelward.serving.records import RouteName, Validation
 from modelward.serving.router import LiveDeployment
+from modelward.serving.usage import UsageMeter
 from modelward.workspace import Workspace
 
 Batch = Sequence[Mapping[str, Any]] | pl.DataFrame  # JSON records, or a CSV/Parquet frame
@@ -67,6 +68,7 @@ class Scorer:
         self._watcher: threading.Thread | None = None
         self._shadow = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shadow")
         self._series_cache: dict[tuple[str, str], tuple[Any, Any, Any]] = {}
+        self.usage = UsageMeter(ws)
 
     def start(self) -> None:
         self.refresh()
@@ -81,6 +83,7 @@ class Scorer:
             self._watcher.join()
         self._shadow.shutdown(wait=True)
         self.log.close()
+        self.usage.flush()
 
     @property
     def ready(self) -> bool:
@@ -119,7 +122,7 @@ class Scorer:
         key: str | None = None,
         token: str = "",
     ) -> Answer:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.thread_time()
         live = self.live(name)
         route, model = live.choose(key)
         options = live.deployment.options
@@ -132,6 +135,7 @@ class Scorer:
         seconds = time.perf_counter() - started
         answer = Answer(name, model.ref, route.value, request_id, scored.predictions)
         self._record(answer, records, seconds, token)
+        self.usage.add(name, model.ref, len(records), time.thread_time() - cpu)
         if live.shadow is not None:
             self._shadow.submit(self._score_shadow, live, live.shadow, records, request_id, token)
         return answer
@@ -153,7 +157,7 @@ class Scorer:
         request_id: str,
         token: str,
     ) -> None:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.thread_time()
         try:
             scored = _score(shadow, records, live.deployment.options.validation, None)
             predictions = scored.predictions
@@ -164,6 +168,7 @@ class Scorer:
         seconds = time.perf_counter() - started
         answer = Answer(live.name, shadow.ref, RouteName.SHADOW.value, request_id, predictions)
         self.metrics.rows.labels(live.name, RouteName.SHADOW.value).inc(len(records))
+        self.usage.add(live.name, shadow.ref, len(records), time.thread_time() - cpu)
         self.log.append(_rows(answer, records, predictions, seconds * 1000 / len(records), token))
 
     def _series(self, name: str, route: str) -> tuple[Any, Any, Any]:
@@ -183,6 +188,8 @@ class Scorer:
         while not self._stop.wait(self.poll_interval):
             try:
                 self.refresh()
+                if self.usage.due():
+                    self.usage.flush()
             except Exception:  # noqa: S112 - the store may be briefly down: keep serving
                 continue
             finally:

@@ -240,6 +240,37 @@ class Prices(Frozen):
     gb_month: float = Field(default=0.023, ge=0)
     per_1k_requests: float = Field(default=0.0, ge=0)
     kwh: float = Field(default=0.15, ge=0)
+    watts_per_core: float = Field(default=15.0, ge=0, description="Draw of one busy CPU core")
+    co2_kg_per_kwh: float = Field(default=0.4, ge=0, description="Grid carbon intensity")
+
+
+class Monitoring(Frozen):
+    """When a deployment's traffic counts as drifted, degraded or stale, and whom to tell."""
+
+    psi_warning: float = Field(default=0.1, gt=0, description="Population stability index")
+    psi_critical: float = Field(default=0.25, gt=0)
+    js_warning: float = Field(default=0.1, gt=0, le=1, description="Jensen-Shannon distance")
+    js_critical: float = Field(default=0.2, gt=0, le=1)
+    p_value: float = Field(default=0.01, gt=0, lt=1, description="KS / chi-square level")
+    min_rows: int = Field(default=100, ge=10, description="Rows needed before judging drift")
+    performance_drop: float = Field(
+        default=0.05, gt=0, lt=1, description="Accuracy (or R²) drop from the evaluation"
+    )
+    window_hours: float = Field(default=24.0, gt=0, description="Recent traffic judged")
+    interval_minutes: float = Field(default=60.0, gt=0, description="Server's schedule")
+    webhook: str | None = Field(default=None, pattern=r"^https?://\S+$")
+    retrain_after_days: float | None = Field(
+        default=None, gt=0, description="Schedule: suggest retraining a champion this old"
+    )
+    forgetting_bound: float = Field(
+        default=0.02, ge=0, description="Most a challenger may lose on older data (metric units)"
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.psi_critical < self.psi_warning or self.js_critical < self.js_warning:
+            raise ValueError("monitoring: a critical threshold is below its warning threshold")
+        return self
 
 
 class Staleness(Frozen):
@@ -265,6 +296,7 @@ class ProjectSpec(Frozen):
     owners: tuple[str, ...] = ()
     approvers: tuple[str, ...] = ()
     incumbent: IncumbentRule | None = None
+    monitoring: Monitoring = Monitoring()
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

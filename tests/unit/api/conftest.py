@@ -15,7 +15,7 @@ import uvicorn
 import modelward
 from modelward.api.app import ServeConfig, create_app
 from modelward.api.security import EdgeConfig
-from tests.unit.serving.conftest import churn_rows, served_home  # noqa: F401
+from tests.unit.serving.conftest import churn_rows
 
 __all__ = ["churn_rows", "running"]
 

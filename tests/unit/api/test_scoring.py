@@ -8,8 +8,10 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from sqlalchemy import select
 
 import modelward
+from modelward.backends.store.tables import serving_usage
 from modelward.serving.deployments import create_deployment
 from modelward.serving.feedback import read_feedback
 from modelward.serving.predlog import read_predictions
@@ -160,6 +162,10 @@ def test_every_scored_row_is_logged_and_feedback_joins_by_request_id(deployed: P
         assert set(logged["model"]) == {"churn/v1"}
         assert (logged["latency_ms"] > 0).all()
         assert read_feedback(ws, "default")["request_id"].to_list() == ids
+        with ws.transaction() as conn:
+            usage = conn.execute(select(serving_usage)).all()
+    assert [(u.model, u.requests, u.rows) for u in usage] == [("churn/v1", 2, 6)]
+    assert usage[0].cpu_seconds > 0
     assert accepted.json() == {"deployment": "default", "accepted": 6}
     assert refused.status_code == 422
     assert "feedback[0].request_id" in refused.json()["error"]["message"]

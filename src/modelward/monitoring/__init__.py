@@ -1,0 +1,1 @@
+"""Monitoring: drift, performance and staleness of deployments, alerts."""

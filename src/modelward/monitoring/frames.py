@@ -1,0 +1,120 @@
+"""What monitoring compares: the training evidence of the served model against recent traffic.
+
+The reference is the model's own training rows (kept beside it as evidence): its features, its
+out-of-fold predictions (what the model says on rows it did not see, the honest baseline for
+prediction drift) and its labels. The current side is the prediction log's rows of the window
+(served routes only: a shadow's rows are the same requests twice) and the feedback on them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import polars as pl
+
+from modelward.registry.records import ModelVersion
+from modelward.serving.feedback import read_feedback
+from modelward.serving.predlog import read_predictions
+from modelward.training.evidence import Evidence, load_evidence
+from modelward.training.target import Target
+from modelward.workspace import Workspace
+
+SERVED = ("primary", "canary")
+PREDICTION = "prediction"  # the column holding what the model said, on both sides
+LABEL = "label"
+
+
+@dataclass(frozen=True)
+class Sides:
+    """Reference and current frames: features, one prediction column, and labels."""
+
+    features: tuple[str, ...]
+    reference: pl.DataFrame  # features + prediction
+    current: pl.DataFrame  # features + prediction, of the window
+    reference_labels: pl.Series
+    current_labels: pl.DataFrame  # prediction and label of the labelled rows of the window
+    target: Target
+    training: pl.DataFrame  # every column of the training rows (for staleness)
+
+
+def sides(
+    ws: Workspace, model: ModelVersion, deployment: str, since: datetime, until: datetime
+) -> Sides:
+    evidence = load_evidence(ws, model)
+    features = tuple(c for c in model.input_schema.get("columns", []) for c in [c["name"]])
+    reference = evidence.frame.select(features).with_columns(
+        pl.Series(PREDICTION, _reference_predictions(evidence))
+    )
+    logged = read_predictions(ws, deployment, since=since, until=until)
+    served = logged.filter(pl.col("route").is_in(SERVED))
+    current = _current(served, features, evidence.target)
+    labels = _labelled(served, read_feedback(ws, deployment), evidence.target)
+    truth = evidence.frame[evidence.target.column]
+    reference_labels = truth if not evidence.target.is_classification else truth.cast(pl.String)
+    return Sides(
+        features, reference, current, reference_labels, labels, evidence.target, evidence.frame
+    )
+
+
+def _reference_predictions(evidence: Evidence) -> pl.Series:
+    """Out-of-fold: the positive class's probability (binary), the class (multiclass), the
+    value (regression). Rows no fold validated are missing."""
+    oof, target = evidence.oof, evidence.target
+    if not target.is_classification:
+        return pl.Series(PREDICTION, oof, dtype=pl.Float64).fill_nan(None)
+    if target.n_classes == 2:
+        return pl.Series(PREDICTION, oof[:, 1], dtype=pl.Float64).fill_nan(None)
+    scored = ~np.isnan(oof).any(axis=1)
+    chosen = np.where(scored, oof.argmax(axis=1), -1)
+    labels = [str(target.classes[i]) if i >= 0 else None for i in chosen]
+    return pl.Series(PREDICTION, labels, dtype=pl.String)
+
+
+def _current(served: pl.DataFrame, features: tuple[str, ...], target: Target) -> pl.DataFrame:
+    if served.is_empty():
+        return pl.DataFrame({**{f: [] for f in features}, PREDICTION: []})
+    inputs = pl.DataFrame([json.loads(text) for text in served["inputs"]], infer_schema_length=None)
+    missing = [f for f in features if f not in inputs.columns]
+    inputs = inputs.with_columns(pl.lit(None).alias(f) for f in missing).select(features)
+    answers = [json.loads(text) for text in served["prediction"]]
+    return inputs.with_columns(pl.Series(PREDICTION, _said(answers, target)))
+
+
+def _said(answers: list[dict[str, object]], target: Target) -> list[object]:
+    if target.is_classification and target.n_classes == 2:
+        positive = str(target.classes[1])
+        return [_probability(a, positive) for a in answers]
+    if target.is_classification:
+        return [None if a.get("prediction") is None else str(a["prediction"]) for a in answers]
+    return [_number(a.get("prediction")) for a in answers]
+
+
+def _labelled(served: pl.DataFrame, feedback: pl.DataFrame, target: Target) -> pl.DataFrame:
+    """The window's labelled rows: what the model decided and the true label, as text or number."""
+    joined = served.join(feedback.select("request_id", "label"), on="request_id", how="inner")
+    decided = [json.loads(text).get("prediction") for text in joined["prediction"]]
+    truth = [json.loads(text) for text in joined["label"]]
+    if target.is_classification:
+        return pl.DataFrame(
+            {PREDICTION: [str(d) for d in decided], LABEL: [str(t) for t in truth]},
+            schema={PREDICTION: pl.String, LABEL: pl.String},
+        )
+    return pl.DataFrame(
+        {PREDICTION: [_number(d) for d in decided], LABEL: [_number(t) for t in truth]},
+        schema={PREDICTION: pl.Float64, LABEL: pl.Float64},
+    )
+
+
+def _probability(answer: dict[str, object], positive: str) -> float | None:
+    proba = answer.get("proba")
+    return _number(proba.get(positive)) if isinstance(proba, dict) else None
+
+
+def _number(value: object) -> float | None:
+    try:
+        return None if value is None else float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,139 @@
+"""The monitoring use case: one pass over a deployment's recent traffic.
+
+It compares the served model's training evidence with the window's logged requests (feature
+drift, prediction drift), the feedback with the training labels (label drift) and with the
+model's evaluation (performance), checks the training data's age against the spec's policy,
+stores the report, opens and resolves alerts, and tells the spec's webhook about new alerts.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from modelward.datasets.service import get_version
+from modelward.errors import NotFound
+from modelward.evaluation.service import get_evaluation
+from modelward.monitoring.alerts import StoredPass, post_webhook, store_pass
+from modelward.monitoring.checks import drift_findings
+from modelward.monitoring.frames import LABEL, PREDICTION, Sides, sides
+from modelward.monitoring.health import Finding, performance, staleness
+from modelward.registry.records import ModelVersion
+from modelward.registry.service import get_model
+from modelward.serving.deployments import get_deployment, list_deployments
+from modelward.spec.model import ProjectSpec
+from modelward.spec.service import get_project
+from modelward.tracking.service import get_run
+from modelward.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class MonitorResult:
+    deployment: str
+    model: str
+    window: tuple[str, str]
+    rows: int
+    labelled: int
+    findings: tuple[Finding, ...]
+    stored: StoredPass
+    webhook_error: str | None
+    cpu_seconds: float
+
+    @property
+    def alerting(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity.alerts]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "deployment": self.deployment,
+            "model": self.model,
+            "window": list(self.window),
+            "rows": self.rows,
+            "labelled": self.labelled,
+            "findings": [f.to_json() for f in self.findings],
+            "alerts_raised": [a.to_json() for a in self.stored.raised],
+            "alerts_resolved": [a.to_json() for a in self.stored.resolved],
+            "report": self.stored.report_id,
+            "webhook_error": self.webhook_error,
+            "cpu_seconds": round(self.cpu_seconds, 4),
+        }
+
+
+def monitor_deployment(ws: Workspace, name: str, *, now: datetime | None = None) -> MonitorResult:
+    """One monitoring pass over `name`'s window of traffic (the spec sets its length)."""
+    started = time.process_time()
+    deployment = get_deployment(ws, name)
+    model = get_model(ws, deployment.routes.primary)
+    spec = get_project(ws, model.project).spec
+    until = now or datetime.now(UTC)
+    since = until - timedelta(hours=spec.monitoring.window_hours)
+    found = sides(ws, model, name, since, until)
+    findings = _findings(ws, model, spec, found, until)
+    window = (since.isoformat(), until.isoformat())
+    cpu = time.process_time() - started
+    report = {
+        "model": model.ref,
+        "rows": found.current.height,
+        "labelled": found.current_labels.height,
+        "findings": [f.to_json() for f in findings],
+        "cpu_seconds": cpu,
+    }
+    stored = store_pass(ws, name, window, report, findings)
+    error = None
+    if stored.raised and spec.monitoring.webhook:
+        body = {"deployment": name, "alerts": [a.to_json() for a in stored.raised]}
+        error = post_webhook(spec.monitoring.webhook, body)
+    return MonitorResult(
+        name,
+        model.ref,
+        window,
+        found.current.height,
+        found.current_labels.height,
+        tuple(findings),
+        stored,
+        error,
+        cpu,
+    )
+
+
+def monitor_all(ws: Workspace, *, now: datetime | None = None) -> list[MonitorResult]:
+    return [monitor_deployment(ws, d.name, now=now) for d in list_deployments(ws)]
+
+
+def _findings(
+    ws: Workspace, model: ModelVersion, spec: ProjectSpec, found: Sides, now: datetime
+) -> list[Finding]:
+    policy = spec.monitoring
+    findings = drift_findings(
+        "feature_drift", found.reference.select(found.features), found.current, policy
+    )
+    findings += drift_findings(
+        "prediction_drift", found.reference.select(PREDICTION), found.current, policy
+    )
+    labels = found.reference_labels.rename(LABEL).to_frame()
+    findings += drift_findings("label_drift", labels, found.current_labels, policy)
+    facts = _facts(ws, model)
+    findings.append(performance(found.current_labels, found.target, facts, policy))
+    created = _dataset_created(ws, model)
+    findings.append(staleness(spec.staleness, found.training, spec.time_column, created, now))
+    return sorted(findings, key=lambda f: _ORDER.index(f.severity.value))
+
+
+_ORDER = ("critical", "warning", "not_judged", "ok")
+
+
+def _facts(ws: Workspace, model: ModelVersion) -> dict[str, float]:
+    try:
+        return dict(get_evaluation(ws, model.ref).facts)
+    except NotFound:
+        return {}
+
+
+def _dataset_created(ws: Workspace, model: ModelVersion) -> str:
+    try:
+        dataset = None if model.run is None else get_run(ws, model.run).dataset
+        return model.created_at if dataset is None else get_version(ws, dataset).created_at
+    except NotFound:
+        return model.created_at

@@ -1,0 +1,1 @@
+"""Retraining: challengers built without forgetting (memory set, forgetting guard)."""

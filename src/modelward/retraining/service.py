@@ -1,0 +1,190 @@
+"""The retrain use case: a challenger for a deployment's champion, trained without forgetting.
+
+1. New data: `data` (a dataset reference), else the newest version of the dataset the champion
+   was trained on, which must be newer than that one.
+2. The memory set (older rows kept with the deployment) is refreshed from the previous memory
+   and the champion's training rows, and stored as `<deployment>-memory`.
+3. The challenger trains on the new data's earlier share plus part of the memory (rehearsal),
+   stored as `<deployment>-retrain`, through the normal training job: search, refit, signing,
+   evaluation, gates.
+4. The forgetting guard scores champion and challenger on the new data's latest share and on
+   the held-out memory; its figures join the challenger's evaluation facts (`recent_gain`,
+   `forgetting_loss`), so gates can name them. A challenger that forgets beyond the spec's
+   bound is archived with the reason; one that passes is a candidate for review and a canary.
+
+Warm starts (continued boosting from the champion) are not done yet: every challenger is a full
+retrain on the combined rows.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from modelward.datasets.records import DatasetVersion
+from modelward.datasets.service import add_dataset, get_version, list_versions, load_frame
+from modelward.errors import InputError, NotFound
+from modelward.evaluation.service import evaluation_html, get_evaluation
+from modelward.evaluation.store import save_evaluation
+from modelward.registry.records import ModelVersion
+from modelward.registry.service import get_model
+from modelward.retraining.guard import ForgettingReport, guard
+from modelward.retraining.memory import refresh_memory, split
+from modelward.review.pipeline import train_and_review
+from modelward.review.service import archive
+from modelward.serving.deployments import get_deployment
+from modelward.spec.model import Task
+from modelward.spec.service import get_project
+from modelward.tracking.service import get_run
+from modelward.training.evidence import load_evidence
+from modelward.training.metrics import get_metric
+from modelward.training.options import TrainOptions
+from modelward.training.scoring import load_predictor
+from modelward.workspace import Workspace
+
+RECENT_SHARE = 0.2  # of the new data, held out to compare champion and challenger
+MEMORY_HELD_OUT = 0.3  # of the memory set, held out for the forgetting guard
+
+
+@dataclass(frozen=True)
+class RetrainResult:
+    deployment: str
+    champion: str
+    challenger: str
+    data: str
+    training_data: str
+    memory: str
+    guard: ForgettingReport
+    archived: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "deployment": self.deployment,
+            "champion": self.champion,
+            "challenger": self.challenger,
+            "data": self.data,
+            "training_data": self.training_data,
+            "memory": self.memory,
+            "guard": self.guard.to_json(),
+            "archived": self.archived,
+            "next": (
+                "the challenger forgot too much and was archived"
+                if self.archived
+                else f"review {self.challenger} (gates, approval), then "
+                f"`modelward deploy canary {self.deployment} --model {self.challenger}`"
+            ),
+        }
+
+
+def retrain(
+    ws: Workspace,
+    deployment: str,
+    *,
+    data: str | None = None,
+    budget: float | None = None,
+    trials: int | None = None,
+    seed: int = 0,
+) -> RetrainResult:
+    champion = get_model(ws, get_deployment(ws, deployment).routes.primary)
+    spec = get_project(ws, champion.project).spec
+    evidence = load_evidence(ws, champion)
+    target = evidence.target
+    new_version = _new_data(ws, champion, data)
+    new = load_frame(ws, new_version)
+    if target.column not in new.columns:
+        raise InputError.field("--data", new_version.ref, f"data with the target {target.column!r}")
+    memory = refresh_memory(
+        evidence.frame,
+        _previous_memory(ws, deployment),
+        target=target.column,
+        classification=target.is_classification,
+        seed=seed,
+    )
+    new_train, recent = split(new, RECENT_SHARE, seed=seed, time_column=spec.time_column)
+    rehearsal, older = split(memory, MEMORY_HELD_OUT, seed=seed, time_column=None)
+    columns = [c for c in new_train.columns if c in rehearsal.columns]
+    combined = pl.concat([new_train, rehearsal.select(columns)], how="diagonal_relaxed")
+    training = _store(ws, combined, f"{deployment}-retrain", champion.project)
+    options = TrainOptions(
+        target=target.column,
+        task=Task(champion.task),
+        budget=budget,
+        trials=trials,
+        metric=champion.metric,
+        project=champion.project,
+        seed=seed,
+        name=f"retrain-{deployment}",
+    )
+    trained = train_and_review(ws, training.ref, options, evaluate=True)
+    challenger = trained.result.model
+    report = guard(
+        get_metric(champion.metric, Task(champion.task)),
+        load_predictor(ws, champion.ref)[1],
+        load_predictor(ws, challenger.ref)[1],
+        recent=recent,
+        older=older.select([c for c in older.columns if c in recent.columns]),
+        bound=spec.monitoring.forgetting_bound,
+    )
+    _add_facts(ws, challenger, report)
+    # kept only once a challenger exists: a failed retrain leaves the memory as it was
+    memory_ref = _store(ws, memory, f"{deployment}-memory", champion.project).ref
+    if not report.passed:
+        archive(ws, challenger.ref, comment=f"forgetting guard: {report.sentence}")
+    with ws.transaction() as conn:
+        action = "retrain.completed" if report.passed else "retrain.refused"
+        payload = {"champion": champion.ref, "challenger": challenger.ref, **report.to_json()}
+        ws.record(conn, action, f"deployment/{deployment}", payload)
+    return RetrainResult(
+        deployment,
+        champion.ref,
+        challenger.ref,
+        new_version.ref,
+        training.ref,
+        memory_ref,
+        report,
+        not report.passed,
+    )
+
+
+def _new_data(ws: Workspace, champion: ModelVersion, data: str | None) -> DatasetVersion:
+    if data is not None:
+        return get_version(ws, data)
+    trained_on = None if champion.run is None else get_run(ws, champion.run).dataset
+    if trained_on is None:
+        raise InputError.field("--data", None, "a dataset reference (the champion's is unknown)")
+    used = get_version(ws, trained_on)
+    newest = list_versions(ws, name=used.name)[-1]
+    if newest.version <= used.version:
+        raise InputError.field(
+            "--data",
+            None,
+            f"new data: {used.ref} is what {champion.ref} trained on; add a "
+            f"new version (`modelward data add … --name {used.name}`) or pass --data",
+        )
+    return newest
+
+
+def _previous_memory(ws: Workspace, deployment: str) -> pl.DataFrame | None:
+    found = list_versions(ws, name=f"{deployment}-memory")
+    return load_frame(ws, found[-1]) if found else None
+
+
+def _store(ws: Workspace, frame: pl.DataFrame, name: str, project: str) -> DatasetVersion:
+    with tempfile.TemporaryDirectory(dir=ws.settings.tmp_dir) as folder:
+        path = Path(folder) / f"{name}.parquet"
+        frame.write_parquet(path)
+        return add_dataset(ws, path, name=name, project=project).version
+
+
+def _add_facts(ws: Workspace, model: ModelVersion, report: ForgettingReport) -> None:
+    try:
+        stored = get_evaluation(ws, model.ref)
+    except NotFound:
+        return
+    facts = {**stored.facts, "recent_gain": report.gain, "forgetting_loss": report.loss}
+    body = {**stored.report, "retraining": report.to_json()}
+    save_evaluation(ws, model, body, facts, evaluation_html(ws, stored))
