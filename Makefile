@@ -44,6 +44,8 @@ demo: install
 	MODELWARD_USER=data-scientist $(MW) deploy create churn-api --model churn@production
 	$(BIN)/python examples/serve_demo.py $(DEMO)/ws churn-api $(DEMO)/wa_churn.csv
 	$(MW) deploy show churn-api
+	$(MW) monitor run --deployment churn-api
+	$(MW) ledger --project churn
 	$(MW) models card churn/v1 -o $(DEMO)/churn-v1-card.html
 	$(MW) models card churn/v1 -o $(DEMO)/churn-v1-card.md
 	MODELWARD_USER=risk-officer $(MW) export-audit churn/v1 -o $(DEMO)/churn-v1-audit.zip

@@ -3,8 +3,9 @@
     python examples/serve_demo.py WORKSPACE DEPLOYMENT ROWS.csv
 
 Starts `modelward serve` on a free loopback port, scores three rows with MLflow's scoring
-protocol, sends their true outcomes as feedback, prints what came back, and shuts the server
-down cleanly (which writes the prediction log). Standard library only, like any client.
+protocol and prints the answers, scores a batch of the next 500 rows, sends the true outcomes
+of all of them as feedback (what monitoring and the ledger read), and shuts the server down
+cleanly (which writes the prediction log). Standard library only, like any client.
 """
 
 from __future__ import annotations
@@ -24,8 +25,14 @@ from typing import Any
 
 def main(home: Path, deployment: str, rows_file: Path) -> None:
     with rows_file.open(newline="") as handle:
-        rows = [dict(row) for _, row in zip(range(3), csv.DictReader(handle), strict=False)]
-    labels = [row.pop("churn") for row in rows]
+        reader = csv.DictReader(handle)
+        # CSV has no null: an empty field is a missing value, which JSON says with null
+        everyone = [
+            {k: (v if v != "" else None) for k, v in row.items()}
+            for _, row in zip(range(503), reader, strict=False)
+        ]
+    labels = [row.pop("churn") for row in everyone]
+    rows, batch = everyone[:3], everyone[3:]
     port = _free_port()
     command = [sys.executable, "-m", "modelward", "--home", str(home), "serve"]
     server = subprocess.Popen([*command, "--port", str(port)])
@@ -35,7 +42,9 @@ def main(home: Path, deployment: str, rows_file: Path) -> None:
         answer = _post(f"{base}/v1/deployments/{deployment}/predict", {"dataframe_records": rows})
         for row, prediction in zip(rows, answer["predictions"], strict=True):
             print(f"customer tenure={row['tenure']:>3}: {json.dumps(prediction)}")  # noqa: T201
+        more = _post(f"{base}/v1/deployments/{deployment}/predict", {"dataframe_records": batch})
         ids = [f"{answer['request_id']}:{i}" for i in range(len(rows))]
+        ids += [f"{more['request_id']}:{i}" for i in range(len(batch))]
         feedback = [{"request_id": i, "label": y} for i, y in zip(ids, labels, strict=True)]
         sent = _post(f"{base}/v1/deployments/{deployment}/feedback", {"feedback": feedback})
         print(f"model {answer['model']}; feedback accepted: {sent['accepted']}")  # noqa: T201

@@ -71,14 +71,23 @@ def _view(result: MonitorResult, triggers: list[str]) -> list[RenderableType]:
         f"{result.labelled} labelled, {len(result.alerting)} alerting"
     )
     view = Table("severity", "check", "about", "finding", title=title)
+    quiet: dict[str, int] = {}
     for f in result.findings:
-        if f.kind.endswith("drift") and f.severity.value == "ok":
-            continue  # quiet columns would drown the ones that moved
-        view.add_row(
-            f"[{STYLE[f.severity.value]}]{f.severity.value}[/]", f.kind, f.subject, f.message
-        )
+        if f.kind.endswith("drift") and f.severity.value in ("ok", "not_judged"):
+            # quiet columns would drown the ones that moved: counted, not listed
+            quiet[f"{f.kind} {f.severity.value}"] = quiet.get(f"{f.kind} {f.severity.value}", 0) + 1
+            continue
+        view.add_row(_severity(f.severity.value), f.kind, f.subject, f.message)
+    for key, count in quiet.items():
+        kind, severity = key.split()
+        said = "stable" if severity == "ok" else "not judged (too few rows)"
+        view.add_row(_severity(severity), kind, f"{count} column(s)", said)
     suggestions = [
         f"retrain suggested ({reason}): `modelward retrain {result.deployment}`"
         for reason in triggers
     ]
     return [view, *suggestions]
+
+
+def _severity(value: str) -> str:
+    return f"[{STYLE[value]}]{value}[/]"

@@ -38,6 +38,7 @@ class Sides:
     current_labels: pl.DataFrame  # prediction and label of the labelled rows of the window
     target: Target
     training: pl.DataFrame  # every column of the training rows (for staleness)
+    expected: dict[str, float]  # out-of-fold accuracy (argmax, as served) or MAE
 
 
 def sides(
@@ -55,8 +56,31 @@ def sides(
     truth = evidence.frame[evidence.target.column]
     reference_labels = truth if not evidence.target.is_classification else truth.cast(pl.String)
     return Sides(
-        features, reference, current, reference_labels, labels, evidence.target, evidence.frame
+        features,
+        reference,
+        current,
+        reference_labels,
+        labels,
+        evidence.target,
+        evidence.frame,
+        expected_performance(evidence),
     )
+
+
+def expected_performance(evidence: Evidence) -> dict[str, float]:
+    """What the served decisions scored out of fold: the baseline for live performance.
+
+    The server decides by the most probable class (or a model's own decision rule), which is
+    not the value-maximizing threshold of the evaluation report; so live accuracy is compared
+    with out-of-fold accuracy of the same kind of decision."""
+    oof, y = evidence.oof, evidence.y
+    if evidence.target.is_classification:
+        scored = ~np.isnan(oof).any(axis=1)
+        if not scored.any():
+            return {}
+        return {"accuracy": float((oof[scored].argmax(axis=1) == y[scored]).mean())}
+    scored = ~np.isnan(oof)
+    return {"mae": float(np.abs(oof[scored] - y[scored]).mean())} if scored.any() else {}
 
 
 def _reference_predictions(evidence: Evidence) -> pl.Series:

