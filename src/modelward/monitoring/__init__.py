@@ -1,1 +1,23 @@
 """Monitoring: drift, performance and staleness of deployments, alerts."""
+
+from modelward.monitoring.alerts import Alert, open_alerts
+from modelward.monitoring.drift import ColumnDrift, DriftReport, Thresholds, compare
+from modelward.monitoring.health import Finding, Severity
+from modelward.monitoring.profile import Reference, fit_reference
+from modelward.monitoring.service import MonitorResult, monitor_all, monitor_deployment
+
+__all__ = [
+    "Alert",
+    "ColumnDrift",
+    "DriftReport",
+    "Finding",
+    "MonitorResult",
+    "Reference",
+    "Severity",
+    "Thresholds",
+    "compare",
+    "fit_reference",
+    "monitor_all",
+    "monitor_deployment",
+    "open_alerts",
+]
