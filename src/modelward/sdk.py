@@ -54,10 +54,16 @@ class Workspace(KernelWorkspace):
     def predict(
         self, model: str, frame: pl.DataFrame, *, ignore_extra: bool = False
     ) -> pl.DataFrame:
-        """Score a frame with a registered model: `prediction` and `proba_<label>` columns."""
-        from modelward.training.scoring import load_predictor
+        """Score a frame with a registered model: `prediction` and `proba_<label>` columns.
 
-        return load_predictor(self, model)[1].predict(frame, ignore_extra=ignore_extra)
+        A binary model decides at its evaluated threshold, as a server and `modelward predict`
+        do."""
+        from modelward.serving.models import load_served
+
+        served = load_served(self, model)
+        return served.predictor.predict(
+            frame, ignore_extra=ignore_extra, threshold=served.threshold
+        )
 
     def evaluate(self, model: str) -> StoredEvaluation:
         """`modelward evaluate` from Python: the stored report, its facts and HTML blob."""

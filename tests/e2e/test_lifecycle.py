@@ -105,6 +105,7 @@ def test_train_serve_drift_retrain_review_canary_promote_ledger(
         modelward.add_dataset(ws, later_csv, name="hotel", project="hotel")
         result = retrain(ws, "hotel-api", trials=2, seed=0)
         assert result.data == "hotel@2"
+        assert result.method == "warm start", result.method_reason  # a LightGBM champion
         assert result.guard.passed, result.guard.sentence
         assert result.guard.gain > 0  # it learned the new prices
         assert not result.archived

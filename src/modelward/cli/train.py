@@ -99,10 +99,13 @@ def predict_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Score rows with a registered model: `prediction` and `proba_<label>` per class."""
+    from modelward.serving.models import decision_threshold
     from modelward.training.scoring import predict_file
 
     with workspace(ctx) as ws:
-        result = predict_file(ws, model, source, out_path, ignore_extra=ignore_extra)
+        # decide as a server would: at the threshold the evaluation judged, when there is one
+        cut = decision_threshold(ws, model)
+        result = predict_file(ws, model, source, out_path, ignore_extra=ignore_extra, threshold=cut)
     output(as_json).result(
         result.to_json(),
         lambda: (

@@ -17,6 +17,7 @@ import polars as pl
 
 from modelward.registry.records import ModelVersion
 from modelward.serving.feedback import read_feedback
+from modelward.serving.models import load_served
 from modelward.serving.predlog import read_predictions
 from modelward.training.evidence import Evidence, load_evidence
 from modelward.training.target import Target
@@ -63,22 +64,24 @@ def sides(
         labels,
         evidence.target,
         evidence.frame,
-        expected_performance(evidence),
+        expected_performance(evidence, load_served(ws, model.ref).threshold),
     )
 
 
-def expected_performance(evidence: Evidence) -> dict[str, float]:
+def expected_performance(evidence: Evidence, threshold: float | None) -> dict[str, float]:
     """What the served decisions scored out of fold: the baseline for live performance.
 
-    The server decides by the most probable class (or a model's own decision rule), which is
-    not the value-maximizing threshold of the evaluation report; so live accuracy is compared
-    with out-of-fold accuracy of the same kind of decision."""
+    Decisions are made as the server makes them: at the evaluated threshold for a binary model
+    (`threshold`), else by the most probable class."""
     oof, y = evidence.oof, evidence.y
     if evidence.target.is_classification:
         scored = ~np.isnan(oof).any(axis=1)
         if not scored.any():
             return {}
-        return {"accuracy": float((oof[scored].argmax(axis=1) == y[scored]).mean())}
+        decided = oof[scored].argmax(axis=1)
+        if threshold is not None:
+            decided = (oof[scored][:, 1] >= threshold).astype(np.int64)
+        return {"accuracy": float((decided == y[scored]).mean())}
     scored = ~np.isnan(oof)
     return {"mae": float(np.abs(oof[scored] - y[scored]).mean())} if scored.any() else {}
 

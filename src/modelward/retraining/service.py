@@ -5,15 +5,14 @@
 2. The memory set (older rows kept with the deployment) is refreshed from the previous memory
    and the champion's training rows, and stored as `<deployment>-memory`.
 3. The challenger trains on the new data's earlier share plus part of the memory (rehearsal),
-   stored as `<deployment>-retrain`, through the normal training job: search, refit, signing,
-   evaluation, gates.
+   stored as `<deployment>-retrain`. A champion whose members are all LightGBM is warm-started
+   (`retraining.warm`): it keeps its trees and continues boosting on those rows. Any other
+   champion, or `warm=False` (`--full`), gets a full retrain through the normal training job:
+   search, refit, signing. Either way the challenger is evaluated.
 4. The forgetting guard scores champion and challenger on the new data's latest share and on
    the held-out memory; its figures join the challenger's evaluation facts (`recent_gain`,
    `forgetting_loss`), so gates can name them. A challenger that forgets beyond the spec's
    bound is archived with the reason; one that passes is a candidate for review and a canary.
-
-Warm starts (continued boosting from the champion) are not done yet: every challenger is a full
-retrain on the combined rows.
 """
 
 from __future__ import annotations
@@ -21,19 +20,20 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 
 from modelward.datasets.records import DatasetVersion
 from modelward.datasets.service import add_dataset, get_version, list_versions, load_frame
 from modelward.errors import InputError, NotFound
-from modelward.evaluation.service import evaluation_html, get_evaluation
+from modelward.evaluation.service import evaluate_model, evaluation_html, get_evaluation
 from modelward.evaluation.store import save_evaluation
 from modelward.registry.records import ModelVersion
 from modelward.registry.service import get_model
 from modelward.retraining.guard import ForgettingReport, guard
 from modelward.retraining.memory import refresh_memory, split
+from modelward.retraining.warm import warm_start
 from modelward.review.pipeline import train_and_review
 from modelward.review.service import archive
 from modelward.serving.deployments import get_deployment
@@ -49,6 +49,10 @@ from modelward.workspace import Workspace
 RECENT_SHARE = 0.2  # of the new data, held out to compare champion and challenger
 MEMORY_HELD_OUT = 0.3  # of the memory set, held out for the forgetting guard
 
+Method = Literal["warm start", "full retrain"]
+WARM: Method = "warm start"
+FULL: Method = "full retrain"
+
 
 @dataclass(frozen=True)
 class RetrainResult:
@@ -60,6 +64,13 @@ class RetrainResult:
     memory: str
     guard: ForgettingReport
     archived: bool
+    method: Method
+    method_reason: str  # what the warm start did, or why the retrain was a full one
+
+    @property
+    def sentence(self) -> str:
+        """How the challenger was made, and why that way."""
+        return f"{self.method}: {self.method_reason}"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -69,6 +80,8 @@ class RetrainResult:
             "data": self.data,
             "training_data": self.training_data,
             "memory": self.memory,
+            "method": self.method,
+            "method_reason": self.method_reason,
             "guard": self.guard.to_json(),
             "archived": self.archived,
             "next": (
@@ -88,11 +101,29 @@ def retrain(
     budget: float | None = None,
     trials: int | None = None,
     seed: int = 0,
+    warm: bool = True,
 ) -> RetrainResult:
+    """A challenger for the deployment's champion, trained on new data plus the memory set.
+
+    `warm`: continue the champion's boosting where its family allows (else, or when False, a
+    full retrain within `budget` / `trials`). The challenger is evaluated, then judged by the
+    forgetting guard; one that forgets beyond the spec's bound is archived.
+    """
     champion = get_model(ws, get_deployment(ws, deployment).routes.primary)
     spec = get_project(ws, champion.project).spec
     evidence = load_evidence(ws, champion)
     target = evidence.target
+    options = TrainOptions(
+        target=target.column,
+        task=Task(champion.task),
+        budget=budget,
+        trials=trials,
+        metric=champion.metric,
+        project=champion.project,
+        seed=seed,
+        name=f"retrain-{deployment}",
+    )
+    options.validate()  # before anything is written, whichever way the challenger is made
     new_version = _new_data(ws, champion, data)
     new = load_frame(ws, new_version)
     if target.column not in new.columns:
@@ -109,18 +140,7 @@ def retrain(
     columns = [c for c in new_train.columns if c in rehearsal.columns]
     combined = pl.concat([new_train, rehearsal.select(columns)], how="diagonal_relaxed")
     training = _store(ws, combined, f"{deployment}-retrain", champion.project)
-    options = TrainOptions(
-        target=target.column,
-        task=Task(champion.task),
-        budget=budget,
-        trials=trials,
-        metric=champion.metric,
-        project=champion.project,
-        seed=seed,
-        name=f"retrain-{deployment}",
-    )
-    trained = train_and_review(ws, training.ref, options, evaluate=True)
-    challenger = trained.result.model
+    challenger, method, why = _challenger(ws, champion, training.ref, options, warm=warm)
     report = guard(
         get_metric(champion.metric, Task(champion.task)),
         load_predictor(ws, champion.ref)[1],
@@ -136,7 +156,12 @@ def retrain(
         archive(ws, challenger.ref, comment=f"forgetting guard: {report.sentence}")
     with ws.transaction() as conn:
         action = "retrain.completed" if report.passed else "retrain.refused"
-        payload = {"champion": champion.ref, "challenger": challenger.ref, **report.to_json()}
+        payload = {
+            "champion": champion.ref,
+            "challenger": challenger.ref,
+            "method": method,
+            **report.to_json(),
+        }
         ws.record(conn, action, f"deployment/{deployment}", payload)
     return RetrainResult(
         deployment,
@@ -147,7 +172,24 @@ def retrain(
         memory_ref,
         report,
         not report.passed,
+        method,
+        why,
     )
+
+
+def _challenger(
+    ws: Workspace, champion: ModelVersion, training: str, options: TrainOptions, *, warm: bool
+) -> tuple[ModelVersion, Method, str]:
+    """The evaluated challenger, how it was made and why that way."""
+    why = "asked for a full retrain"
+    if warm:
+        started = warm_start(ws, champion, training, seed=options.seed, name=options.name)
+        if started.model is not None:
+            evaluate_model(ws, started.model.ref)
+            return started.model, WARM, started.reason
+        why = started.reason
+    trained = train_and_review(ws, training, options, evaluate=True)
+    return trained.result.model, FULL, why
 
 
 def _new_data(ws: Workspace, champion: ModelVersion, data: str | None) -> DatasetVersion:

@@ -12,6 +12,7 @@ import polars as pl
 
 from modelward.datasets.service import get_version
 from modelward.errors import NotFound
+from modelward.evaluation.service import get_evaluation
 from modelward.registry.records import ModelVersion
 from modelward.registry.service import get_model, load_bundle
 from modelward.serving.contract import ServingContract
@@ -35,6 +36,7 @@ class ServedModel:
     version: ModelVersion
     predictor: Predictor
     contract: ServingContract
+    threshold: float | None = None  # the evaluated decision threshold (binary models)
 
     @property
     def ref(self) -> str:
@@ -50,7 +52,7 @@ class ServedModel:
         """Validate (types always, training values under strict) and predict."""
         if validation is Validation.STRICT:
             self.contract.check(records)
-        result = self.predictor.predict_records(records)
+        result = self.predictor.predict_records(records, threshold=self.threshold)
         return Scored(_answers(self.predictor, result.raw, result.prediction, digits))
 
     def score_frame(
@@ -59,7 +61,7 @@ class ServedModel:
         """A batch (CSV or Parquet body) through the vectorized path; same checks."""
         if validation is Validation.STRICT:
             self.contract.check_frame(frame)
-        out = self.predictor.predict(frame)
+        out = self.predictor.predict(frame, threshold=self.threshold)
         if not self.predictor.target.is_classification:
             return Scored(_answers(self.predictor, out["prediction"].to_numpy(), [], digits))
         classes = self.predictor.target.classes
@@ -92,7 +94,24 @@ def load_served(ws: Workspace, ref: str) -> ServedModel:
     version = get_model(ws, ref)
     predictor = Predictor.from_bundle(load_bundle(ws, version))
     features = [column.name for column in predictor.schema.columns]
-    return ServedModel(version, predictor, ServingContract.build(_contract(ws, version), features))
+    contract = ServingContract.build(_contract(ws, version), features)
+    return ServedModel(version, predictor, contract, evaluated_threshold(ws, version, predictor))
+
+
+def evaluated_threshold(ws: Workspace, version: ModelVersion, predictor: Predictor) -> float | None:
+    """The threshold the evaluation judged the binary model's decisions at (value-maximizing,
+    within the spec's fairness bound), so that production decides as the reviewers approved.
+
+    None for other tasks, for a model with its own decision rule (per-group thresholds), and
+    for a version never evaluated (then the most probable class decides)."""
+    if predictor.target.n_classes != 2 or predictor.decision is not None:
+        return None
+    try:
+        report = get_evaluation(ws, version.ref).report
+    except NotFound:
+        return None
+    value = report.get("threshold", {}).get("value") if isinstance(report, dict) else None
+    return float(value) if isinstance(value, int | float) and 0 <= value <= 1 else None
 
 
 def _contract(ws: Workspace, version: ModelVersion) -> Any:
@@ -117,3 +136,9 @@ def _answers(
         {"prediction": label, "proba": dict(zip(classes, row, strict=True))}
         for label, row in zip(labels, probabilities, strict=True)
     ]
+
+
+def decision_threshold(ws: Workspace, ref: str) -> float | None:
+    """The threshold a server decides `ref`'s positive class at (None: most probable class)."""
+    version = get_model(ws, ref)
+    return evaluated_threshold(ws, version, Predictor.from_bundle(load_bundle(ws, version)))

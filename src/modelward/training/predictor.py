@@ -152,13 +152,18 @@ class Predictor:
             {style: enc.transform(conformed) for style, enc in self.encoders.items()}
         )
 
-    def predict(self, frame: pl.DataFrame, *, ignore_extra: bool = False) -> pl.DataFrame:
+    def predict(
+        self, frame: pl.DataFrame, *, ignore_extra: bool = False, threshold: float | None = None
+    ) -> pl.DataFrame:
         """`prediction`, and `proba_<label>` per class for classification, in row order.
 
         With a decision rule, `prediction` is the positive class where its probability reaches
         the row's group threshold; the rule's columns must be in `frame` (InputError otherwise).
+        Else, for a binary model, `threshold` (the evaluated decision threshold) replaces the
+        most probable class; probabilities never change.
         """
-        cuts = None if self.decision is None else self.decision.cuts(frame)
+        cuts = self._cuts(frame.height, threshold)
+        cuts = self.decision.cuts(frame) if self.decision is not None else cuts
         raw = self.predict_array(frame, ignore_extra=ignore_extra)
         if not self.target.is_classification:
             return pl.DataFrame({"prediction": raw})
@@ -169,7 +174,11 @@ class Predictor:
         return pl.DataFrame(columns)
 
     def predict_records(
-        self, records: Sequence[Record], *, ignore_extra: bool = False
+        self,
+        records: Sequence[Record],
+        *,
+        ignore_extra: bool = False,
+        threshold: float | None = None,
     ) -> RecordPrediction:
         """`predict` of JSON records (mappings of field to None, bool, int, float or str).
 
@@ -179,7 +188,8 @@ class Predictor:
         else through polars; either way the numbers are those of `predict`.
         """
         rows = self.reader.read(records, ignore_extra=ignore_extra)
-        cuts = None if self.decision is None else self.decision.record_cuts(records)
+        cuts = self._cuts(len(records), threshold)
+        cuts = self.decision.record_cuts(records) if self.decision is not None else cuts
         raw, engine = self._score_rows(rows)
         raw.flags.writeable = False
         if not self.target.is_classification:
@@ -187,6 +197,14 @@ class Predictor:
         classes = self.target.classes
         chosen = tuple(classes[i] for i in _chosen(raw, cuts).tolist())
         return RecordPrediction(raw, chosen, engine)
+
+    def _cuts(self, n: int, threshold: float | None) -> np.ndarray | None:
+        """A binary model's one threshold for every row, or None (the most probable class)."""
+        if threshold is None or self.target.n_classes != 2:
+            return None
+        if not 0.0 <= threshold <= 1.0:
+            raise InputError.field("threshold", threshold, "a probability from 0 to 1")
+        return np.full(n, float(threshold))
 
     @cached_property
     def reader(self) -> RecordReader:

@@ -63,7 +63,7 @@ def prepare(frame: pl.DataFrame, problem: Problem) -> Prepared:
     ]
     rows = _search_rows(len(y), problem.seed, notes)
     sample, y_sample = labelled[rows], y[rows]
-    folds = _folds(sample, y_sample, target, problem)
+    folds = problem_folds(sample, y_sample, target, problem)
     matrices = {
         style: _encode_folds(plan, sample, y_sample, folds, style, target.task, problem.seed)
         for style in (Style.TREE, Style.LINEAR)
@@ -108,9 +108,10 @@ def _search_rows(n: int, seed: int, notes: list[str]) -> np.ndarray:
     return np.sort(rng.choice(n, size=SEARCH_ROWS, replace=False))
 
 
-def _folds(
+def problem_folds(
     frame: pl.DataFrame, y: np.ndarray, target: Target, problem: Problem
 ) -> tuple[Fold, ...]:
+    """The folds training would cut `frame` into: by time, by group or stratified by class."""
     smallest = int(np.bincount(y).min()) if target.is_classification else None
     k = choose_k(len(y), smallest)
     groups = None if problem.group_column is None else _codes(frame[problem.group_column])

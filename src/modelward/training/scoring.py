@@ -44,13 +44,21 @@ def load_predictor(ws: Workspace, ref: str) -> tuple[ModelVersion, Predictor]:
 
 
 def predict_file(
-    ws: Workspace, ref: str, source: str | Path, output: str | Path, *, ignore_extra: bool = False
+    ws: Workspace,
+    ref: str,
+    source: str | Path,
+    output: str | Path,
+    *,
+    ignore_extra: bool = False,
+    threshold: float | None = None,
 ) -> PredictResult:
+    """Score a CSV or Parquet file; a binary model decides at `threshold` when given (the
+    evaluated one, as the server does: `serving.models.decision_threshold`)."""
     started = time.perf_counter()
     target = check_output(Path(output), flag="--output", suffixes=OUTPUT_SUFFIXES)
     model, predictor = load_predictor(ws, ref)
     frame = read_file(source)
-    result = predictor.predict(frame, ignore_extra=ignore_extra)
+    result = predictor.predict(frame, ignore_extra=ignore_extra, threshold=threshold)
     _write(result, target)
     return PredictResult(
         model.ref,

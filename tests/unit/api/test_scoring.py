@@ -181,3 +181,22 @@ def test_probes_and_metrics(deployed: Path) -> None:
     assert 'modelward_predicted_rows_total{deployment="default",route="primary"} 3.0' in metrics
     assert "/v1/deployments/{name}/predict" in spec["paths"]
     assert "/api/v1/deployments/{name}/rollback" in spec["paths"]
+
+
+def test_a_binary_model_decides_at_its_evaluated_threshold(served_home: Path) -> None:
+    """Reviewers approved decisions at the evaluation's threshold: production makes those."""
+    from modelward.evaluation.store import save_evaluation
+    from modelward.registry import get_model
+    from modelward.serving.models import decision_threshold
+
+    with modelward.open(home=served_home, actor="ana") as ws:
+        save_evaluation(ws, get_model(ws, "churn/v1"), {"threshold": {"value": 0.2}}, {}, "<p/>")
+        create_deployment(ws, "default", "churn/v1")
+        assert decision_threshold(ws, "churn/v1") == 0.2
+        batch = ws.predict("churn/v1", pl.DataFrame(churn_rows(40)))
+    with running(served_home) as client:
+        got = client.post("/invocations", json={"instances": churn_rows(40)}).json()
+    decided = [p["prediction"] for p in got["predictions"]]
+    assert decided == ["Yes" if p["proba"]["Yes"] >= 0.2 else "No" for p in got["predictions"]]
+    assert "Yes" in decided
+    assert batch["prediction"].to_list() == decided

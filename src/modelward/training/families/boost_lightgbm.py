@@ -1,4 +1,5 @@
-"""LightGBM: native categorical splits, early stopping, a deadline, a text-format artifact."""
+"""LightGBM: native categorical splits, early stopping, a deadline, a text-format artifact,
+and warm starts (more rounds on new rows from a fitted model's trees)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import lightgbm as lgb
 import numpy as np
 import optuna
 
-from modelward.errors import Tampered
+from modelward.errors import InputError, Tampered
 from modelward.spec.model import Task
 from modelward.training.families import onnx_export
 from modelward.training.families.base import (
@@ -24,6 +25,7 @@ from modelward.training.families.base import (
 from modelward.training.families.boosting import (
     MAX_ROUNDS,
     PATIENCE,
+    Rounds,
     class_weights,
     leaf_size,
     past,
@@ -178,7 +180,37 @@ class _Stopper:
 
 def fit(params: Params, data: FitData, options: FitOptions) -> LightGBMModel:
     p = resolve(NAME, BASE, params)
-    rounds = plan_rounds(p["n_estimators"], data, options)
+    return _boost(p, data, options, plan_rounds(p["n_estimators"], data, options))
+
+
+def continue_fit(
+    model: LightGBMModel, params: Params, data: FitData, options: FitOptions
+) -> LightGBMModel:
+    """`model` with up to `options.rounds` more rounds fitted on `data`; its trees unchanged.
+
+    The new trees learn what `model` still gets wrong on `data` (a warm start). Unlike `fit`,
+    the round count here is a ceiling: with `data.X_valid` given, early stopping picks how many
+    of them to keep. `data` must be encoded as `model`'s training rows were, and `params` are
+    the ones `model` was fitted with, so the new trees grow like the old ones.
+    """
+    if options.rounds is None:
+        raise InputError.field("rounds", None, "the most rounds to add, an integer >= 1")
+    if data.n_features != model.booster.num_feature():
+        expected = f"{model.booster.num_feature()} encoded features, as the model was fitted on"
+        raise InputError.field("X", data.X.shape, expected)
+    p = resolve(NAME, BASE, params)
+    rounds = Rounds(options.rounds, early_stopping=data.X_valid is not None)
+    return _boost(p, data, options, rounds, init=model.booster)
+
+
+def _boost(
+    p: Params,
+    data: FitData,
+    options: FitOptions,
+    rounds: Rounds,
+    *,
+    init: lgb.Booster | None = None,
+) -> LightGBMModel:
     binary_balance = bool(p["balanced"]) and data.task is Task.BINARY
     weight = class_weights(data, balanced=bool(p["balanced"]) and not binary_balance)
     train = lgb.Dataset(
@@ -198,6 +230,7 @@ def fit(params: Params, data: FitData, options: FitOptions) -> LightGBMModel:
         num_boost_round=rounds.total,
         valid_sets=valid_sets,
         callbacks=[stopper],
+        init_model=init,
     )
     return LightGBMModel(booster, data.task, data.n_classes, options.threads)
 
