@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from modelward.access.users import Role
 from modelward.api.scoring import json_response
-from modelward.api.state import ServerState
+from modelward.api.state import acting
 from modelward.serving.comparison import compare_deployment
 from modelward.serving.deployments import (
     create_deployment,
@@ -24,7 +24,6 @@ from modelward.serving.deployments import (
 )
 from modelward.serving.predlog import read_predictions
 from modelward.serving.records import DeploymentOptions, Validation
-from modelward.workspace import Workspace
 
 router = APIRouter(prefix="/deployments", tags=["deployments"])
 
@@ -50,52 +49,49 @@ class Rollback(BaseModel):
     to: str | None = Field(default=None, max_length=200)
 
 
-def _as(request: Request, role: Role) -> Workspace:
-    state = ServerState.of(request)
-    return state.gate.acting(state.gate.admit(request.headers, role))
-
-
 @router.get("", summary="Every deployment and its routes")
 def deployments(request: Request) -> Response:
-    return json_response([d.to_json() for d in list_deployments(_as(request, Role.VIEWER))])
+    return json_response([d.to_json() for d in list_deployments(acting(request, Role.VIEWER))])
 
 
 @router.post("", summary="Create a deployment serving a reviewed model", status_code=201)
 def create(body: NewDeployment, request: Request) -> Response:
     options = DeploymentOptions(body.validation, body.round_probabilities, body.sticky_key)
-    found = create_deployment(_as(request, Role.SCIENTIST), body.name, body.model, options=options)
+    found = create_deployment(
+        acting(request, Role.SCIENTIST), body.name, body.model, options=options
+    )
     return json_response(found.to_json(), 201)
 
 
 @router.get("/{name}", summary="One deployment")
 def deployment(name: str, request: Request) -> Response:
-    return json_response(get_deployment(_as(request, Role.VIEWER), name).to_json())
+    return json_response(get_deployment(acting(request, Role.VIEWER), name).to_json())
 
 
 @router.get("/{name}/revisions", summary="Every routing the deployment has had, oldest first")
 def history(name: str, request: Request) -> Response:
-    return json_response([r.to_json() for r in revisions(_as(request, Role.VIEWER), name)])
+    return json_response([r.to_json() for r in revisions(acting(request, Role.VIEWER), name)])
 
 
 @router.post("/{name}/canary", summary="Route a share of traffic to a reviewed model (or stop)")
 def canary(name: str, body: Canary, request: Request) -> Response:
-    found = set_canary(_as(request, Role.SCIENTIST), name, body.model, weight=body.weight)
+    found = set_canary(acting(request, Role.SCIENTIST), name, body.model, weight=body.weight)
     return json_response(found.to_json())
 
 
 @router.post("/{name}/shadow", summary="Mirror every request to a model, never returned")
 def shadow(name: str, body: Shadow, request: Request) -> Response:
-    return json_response(set_shadow(_as(request, Role.SCIENTIST), name, body.model).to_json())
+    return json_response(set_shadow(acting(request, Role.SCIENTIST), name, body.model).to_json())
 
 
 @router.post("/{name}/promote", summary="The canary becomes the primary")
 def promote(name: str, request: Request) -> Response:
-    return json_response(promote_canary(_as(request, Role.SCIENTIST), name).to_json())
+    return json_response(promote_canary(acting(request, Role.SCIENTIST), name).to_json())
 
 
 @router.post("/{name}/rollback", summary="Back to the previous primary (or a named model)")
 def roll_back(name: str, body: Rollback, request: Request) -> Response:
-    return json_response(rollback(_as(request, Role.SCIENTIST), name, to=body.to).to_json())
+    return json_response(rollback(acting(request, Role.SCIENTIST), name, to=body.to).to_json())
 
 
 @router.get("/{name}/predictions", summary="Logged predictions in a time window, oldest first")
@@ -106,7 +102,7 @@ def predictions(
     until: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> Response:
-    ws = _as(request, Role.VIEWER)
+    ws = acting(request, Role.VIEWER)
     get_deployment(ws, name)
     frame = read_predictions(ws, name, since=since, until=until).tail(limit)
     rows = frame.with_columns(frame["time"].dt.to_string("%Y-%m-%dT%H:%M:%S%.6f%z")).to_dicts()
@@ -117,5 +113,5 @@ def predictions(
 def compare(
     name: str, request: Request, min_samples: Annotated[int, Query(ge=2, le=1_000_000)] = 200
 ) -> Response:
-    found = compare_deployment(_as(request, Role.VIEWER), name, min_samples=min_samples)
+    found = compare_deployment(acting(request, Role.VIEWER), name, min_samples=min_samples)
     return json_response(found.to_json())

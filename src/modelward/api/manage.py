@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from modelward.access.users import Role
 from modelward.api.deployments import router as deployments_router
 from modelward.api.scoring import json_response
-from modelward.api.state import ServerState
+from modelward.api.state import acting, model_ref
 from modelward.datasets.service import list_versions
 from modelward.evaluation.service import get_evaluation
 from modelward.registry.records import Stage
@@ -26,7 +26,6 @@ from modelward.review.users import add_user, users
 from modelward.serving.tokens import api_tokens, create_api_token, revoke_api_token
 from modelward.spec.service import get_project, list_projects
 from modelward.tracking.service import get_run, list_runs
-from modelward.workspace import Workspace
 
 router = APIRouter(prefix="/api/v1", tags=["management"])
 router.include_router(deployments_router)
@@ -54,97 +53,88 @@ class NewToken(BaseModel):
     rate_per_second: float | None = Field(default=None, gt=0, le=1_000_000)
 
 
-def _as(request: Request, role: Role) -> Workspace:
-    state = ServerState.of(request)
-    return state.gate.acting(state.gate.admit(request.headers, role))
-
-
-def _ref(project: str, version: str) -> str:
-    """`v3` or `3` name a version; any other word a stage (`production`)."""
-    number = version[1:] if version[:1] in ("v", "V") else version
-    return f"{project}/v{number}" if number.isdigit() else f"{project}@{version}"
-
-
 @router.get("/projects", summary="Projects and their specs")
 def projects(request: Request) -> Response:
-    ws = _as(request, Role.VIEWER)
+    ws = acting(request, Role.VIEWER)
     return json_response([p.to_json() for p in list_projects(ws)])
 
 
 @router.get("/projects/{name}", summary="One project and its spec")
 def project(name: str, request: Request) -> Response:
-    return json_response(get_project(_as(request, Role.VIEWER), name).to_json())
+    return json_response(get_project(acting(request, Role.VIEWER), name).to_json())
 
 
 @router.get("/datasets", summary="Dataset versions, optionally of one dataset or project")
 def datasets(request: Request, name: str | None = None, project: str | None = None) -> Response:
-    found = list_versions(_as(request, Role.VIEWER), name=name, project=project)
+    found = list_versions(acting(request, Role.VIEWER), name=name, project=project)
     return json_response([v.to_json() for v in found])
 
 
 @router.get("/runs", summary="Training runs, newest first")
 def runs(request: Request, project: str | None = None, limit: Limit = 50) -> Response:
-    found = list_runs(_as(request, Role.VIEWER), project=project, limit=limit)
+    found = list_runs(acting(request, Role.VIEWER), project=project, limit=limit)
     return json_response([r.to_json() for r in found])
 
 
 @router.get("/runs/{uid}", summary="One run")
 def run(uid: str, request: Request) -> Response:
-    return json_response(get_run(_as(request, Role.VIEWER), uid).to_json())
+    return json_response(get_run(acting(request, Role.VIEWER), uid).to_json())
 
 
 @router.get("/models", summary="Model versions, optionally of one project or stage")
 def models(request: Request, project: str | None = None, stage: Stage | None = None) -> Response:
-    found = list_models(_as(request, Role.VIEWER), project=project, stage=stage)
+    found = list_models(acting(request, Role.VIEWER), project=project, stage=stage)
     return json_response([m.to_json() for m in found])
 
 
 @router.get("/models/{project}/{version}", summary="One model version (`v3` or a stage)")
 def model(project: str, version: str, request: Request) -> Response:
-    return json_response(get_model(_as(request, Role.VIEWER), _ref(project, version)).to_json())
+    return json_response(
+        get_model(acting(request, Role.VIEWER), model_ref(project, version)).to_json()
+    )
 
 
 @router.get("/models/{project}/{version}/evaluation", summary="The newest evaluation report")
 def evaluation(project: str, version: str, request: Request) -> Response:
-    found = get_evaluation(_as(request, Role.VIEWER), _ref(project, version))
+    found = get_evaluation(acting(request, Role.VIEWER), model_ref(project, version))
     return json_response(found.to_json())
 
 
 @router.get("/models/{project}/{version}/gates", summary="The spec's gates against the evidence")
 def gates(project: str, version: str, request: Request) -> Response:
-    ws = _as(request, Role.VIEWER)
-    return json_response(gate_report(ws, get_model(ws, _ref(project, version))).to_json())
+    ws = acting(request, Role.VIEWER)
+    return json_response(gate_report(ws, get_model(ws, model_ref(project, version))).to_json())
 
 
 @router.get("/models/{project}/{version}/reviews", summary="Approvals and rejections")
 def reviews(project: str, version: str, request: Request) -> Response:
-    found = reviews_of(_as(request, Role.VIEWER), _ref(project, version))
+    found = reviews_of(acting(request, Role.VIEWER), model_ref(project, version))
     return json_response([r.to_json() for r in found])
 
 
 @router.post("/models/{project}/{version}/approve", summary="Approve (approvers; not the trainer)")
 def approve_model(project: str, version: str, body: Comment, request: Request) -> Response:
-    ws = _as(request, Role.APPROVER)
-    return json_response(approve(ws, _ref(project, version), comment=body.comment).to_json())
+    ws = acting(request, Role.APPROVER)
+    return json_response(approve(ws, model_ref(project, version), comment=body.comment).to_json())
 
 
 @router.post("/models/{project}/{version}/reject", summary="Reject (approvers)")
 def reject_model(project: str, version: str, body: Comment, request: Request) -> Response:
-    ws = _as(request, Role.APPROVER)
-    return json_response(reject(ws, _ref(project, version), comment=body.comment).to_json())
+    ws = acting(request, Role.APPROVER)
+    return json_response(reject(ws, model_ref(project, version), comment=body.comment).to_json())
 
 
 @router.post("/models/{project}/{version}/promote", summary="Move forward a stage (gated)")
 def promote_model(project: str, version: str, body: Promotion, request: Request) -> Response:
-    ws = _as(request, Role.SCIENTIST)
-    change = promote(ws, _ref(project, version), to=body.to, override=body.override)
+    ws = acting(request, Role.SCIENTIST)
+    change = promote(ws, model_ref(project, version), to=body.to, override=body.override)
     return json_response(change.to_json())
 
 
 @router.post("/models/{project}/{version}/archive", summary="Retire a version")
 def archive_model(project: str, version: str, body: Comment, request: Request) -> Response:
-    ws = _as(request, Role.SCIENTIST)
-    return json_response(archive(ws, _ref(project, version), comment=body.comment).to_json())
+    ws = acting(request, Role.SCIENTIST)
+    return json_response(archive(ws, model_ref(project, version), comment=body.comment).to_json())
 
 
 @router.get("/events", summary="The event log, newest first")
@@ -154,40 +144,40 @@ def events(
     action: str | None = None,
     limit: Limit = 50,
 ) -> Response:
-    found = _as(request, Role.VIEWER).read_events(subject=subject, action=action, limit=limit)
+    found = acting(request, Role.VIEWER).read_events(subject=subject, action=action, limit=limit)
     return json_response([e.to_json() for e in found])
 
 
 @router.get("/events/verify", summary="Walk the hash chain; names the first broken link")
 def verify(request: Request) -> Response:
-    return json_response(_as(request, Role.VIEWER).verify_events().to_json())
+    return json_response(acting(request, Role.VIEWER).verify_events().to_json())
 
 
 @router.get("/users", summary="Users and their roles")
 def list_users(request: Request) -> Response:
-    return json_response([u.to_json() for u in users(_as(request, Role.VIEWER))])
+    return json_response([u.to_json() for u in users(acting(request, Role.VIEWER))])
 
 
 @router.post("/users", summary="Add a user (admins)", status_code=201)
 def new_user(body: NewUser, request: Request) -> Response:
-    ws = _as(request, Role.ADMIN)
+    ws = acting(request, Role.ADMIN)
     return json_response(add_user(ws, body.name, body.role).to_json(), 201)
 
 
 @router.get("/tokens", summary="API tokens (never their secrets)")
 def tokens(request: Request, user: str | None = None) -> Response:
-    return json_response([t.to_json() for t in api_tokens(_as(request, Role.ADMIN), user)])
+    return json_response([t.to_json() for t in api_tokens(acting(request, Role.ADMIN), user)])
 
 
 @router.post(
     "/tokens", summary="Issue a token: for yourself, or any user as an admin", status_code=201
 )
 def new_token(body: NewToken, request: Request) -> Response:
-    ws = _as(request, Role.VIEWER)
+    ws = acting(request, Role.VIEWER)
     issued = create_api_token(ws, body.user, label=body.label, rate_per_second=body.rate_per_second)
     return json_response(issued.to_json(), 201)
 
 
 @router.delete("/tokens/{token_id}", summary="Revoke a token (its owner or an admin)")
 def revoke(token_id: str, request: Request) -> Response:
-    return json_response(revoke_api_token(_as(request, Role.VIEWER), token_id).to_json())
+    return json_response(revoke_api_token(acting(request, Role.VIEWER), token_id).to_json())

@@ -9,6 +9,7 @@ from typing import Any
 import polars as pl
 from starlette.requests import Request
 
+from modelward.access.users import Role
 from modelward.api.security import Caller, Gate
 from modelward.errors import InputError, TooLarge
 from modelward.serving.metrics import ServingMetrics
@@ -35,6 +36,18 @@ class ServerState:
     ) -> None:
         """Feed the extraction watch with the caller's traffic (after the answer is built)."""
         self.traffic.observe(caller.limit_key, answer, self.scorer.model(answer.model), records)
+
+
+def acting(request: Request, role: Role) -> Workspace:
+    """The workspace acting as the admitted caller (who needs at least `role`)."""
+    state = ServerState.of(request)
+    return state.gate.acting(state.gate.admit(request.headers, role))
+
+
+def model_ref(project: str, version: str) -> str:
+    """A model reference from URL parts: `v3` or `3` name a version; any other word a stage."""
+    number = version[1:] if version[:1] in ("v", "V") else version
+    return f"{project}/v{number}" if number.isdigit() else f"{project}@{version}"
 
 
 async def read_body(request: Request, limit: int) -> bytes:

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from modelward.access.users import Role
 from modelward.api.bodies import CSV_TYPES, PARQUET_TYPES
 from modelward.api.scoring import json_response
-from modelward.api.state import ServerState, read_body
+from modelward.api.state import ServerState, acting, model_ref, read_body
 from modelward.audit.service import audit_dataset
 from modelward.datasets.service import add_dataset
 from modelward.errors import InputError
@@ -29,7 +29,6 @@ from modelward.spec.load import parse_spec
 from modelward.spec.model import Task
 from modelward.spec.service import create_project
 from modelward.training.options import TrainOptions
-from modelward.workspace import Workspace
 
 router = APIRouter(prefix="/api/v1", tags=["management"])
 
@@ -48,19 +47,9 @@ class TrainRequest(BaseModel):
     evaluate: bool = True
 
 
-def _as(request: Request, role: Role) -> Workspace:
-    state = ServerState.of(request)
-    return state.gate.acting(state.gate.admit(request.headers, role))
-
-
-def _ref(project: str, version: str) -> str:
-    number = version[1:] if version[:1] in ("v", "V") else version
-    return f"{project}/v{number}" if number.isdigit() else f"{project}@{version}"
-
-
 @router.post("/projects", summary="Create a project from its spec (as modelward.yaml holds it)")
 def new_project(request: Request, spec: Annotated[dict[str, Any], Body()]) -> Response:
-    ws = _as(request, Role.SCIENTIST)
+    ws = acting(request, Role.SCIENTIST)
     return json_response(create_project(ws, parse_spec(spec, source="body")).to_json(), 201)
 
 
@@ -84,7 +73,7 @@ async def upload(
     name: Annotated[str, Query(min_length=1, max_length=64)],
     project: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
-    ws = _as(request, Role.SCIENTIST)
+    ws = acting(request, Role.SCIENTIST)
     suffix = _suffix(request.headers.get("content-type", ""))
     body = await read_body(request, ServerState.of(request).gate.config.max_body_bytes)
     ws.settings.tmp_dir.mkdir(parents=True, exist_ok=True)
@@ -104,7 +93,7 @@ def audit(
     request: Request,
     target: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    found = audit_dataset(_as(request, Role.SCIENTIST), ref, target=target)
+    found = audit_dataset(acting(request, Role.SCIENTIST), ref, target=target)
     return json_response(found.to_json())
 
 
@@ -112,7 +101,7 @@ def audit(
     "/runs", summary="Train on a dataset version; evaluate and check gates", status_code=201
 )
 def train(body: TrainRequest, request: Request) -> Response:
-    ws = _as(request, Role.SCIENTIST)
+    ws = acting(request, Role.SCIENTIST)
     parse_ref(body.data, field="data")  # a reference, never a path on the server
     options = TrainOptions(
         target=body.target,
@@ -131,14 +120,14 @@ def train(body: TrainRequest, request: Request) -> Response:
 
 @router.post("/models/{project}/{version}/evaluate", summary="Evaluate a model version again")
 def evaluate(project: str, version: str, request: Request) -> Response:
-    found = evaluate_model(_as(request, Role.SCIENTIST), _ref(project, version))
+    found = evaluate_model(acting(request, Role.SCIENTIST), model_ref(project, version))
     return json_response(found.to_json())
 
 
 @router.get("/models/{project}/{version}/evaluation.html", summary="The evaluation as HTML")
 def evaluation_page(project: str, version: str, request: Request) -> Response:
-    ws = _as(request, Role.VIEWER)
-    page = evaluation_html(ws, get_evaluation(ws, _ref(project, version)))
+    ws = acting(request, Role.VIEWER)
+    page = evaluation_html(ws, get_evaluation(ws, model_ref(project, version)))
     return Response(page, media_type="text/html; charset=utf-8")
 
 
@@ -149,7 +138,7 @@ def card(
     request: Request,
     format: Literal["markdown", "html"] = "markdown",
 ) -> Response:
-    found = model_card(_as(request, Role.VIEWER), _ref(project, version))
+    found = model_card(acting(request, Role.VIEWER), model_ref(project, version))
     if format == "html":
         return Response(found.html, media_type="text/html; charset=utf-8")
     return Response(found.markdown, media_type="text/markdown; charset=utf-8")
