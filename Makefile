@@ -11,7 +11,7 @@ MW := $(BIN)/modelward --home $(DEMO)/ws
 export UV_PYTHON_DOWNLOADS := never
 export UV_LINK_MODE := copy
 
-.PHONY: install demo test lint format bench quality clean
+.PHONY: install browser demo test lint format bench quality clean
 
 install: $(VENV)/.synced
 
@@ -53,8 +53,14 @@ demo: install
 	$(MW) audit verify
 	@echo "Model card: $(DEMO)/churn-v1-card.html (Markdown beside it); auditor's bundle: $(DEMO)/churn-v1-audit.zip"
 
-test: install
+test: install browser
 	$(BIN)/pytest
+
+# The web UI's tests drive Debian's Chromium (Playwright never downloads a browser here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 lint: install
 	$(BIN)/ruff check src tests bench examples

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 from modelward.api.errors import error_response
@@ -22,6 +23,8 @@ from modelward.api.scoring import json_response
 from modelward.api.scoring import router as scoring_router
 from modelward.api.security import EdgeConfig, Gate
 from modelward.api.state import ServerState
+from modelward.api.web.routes import STATIC
+from modelward.api.web.routes import router as web_router
 from modelward.api.work import router as work_router
 from modelward.errors import ModelwardError
 from modelward.monitoring.schedule import MonitorSchedule
@@ -77,6 +80,8 @@ def create_app(ws: Workspace, config: ServeConfig) -> FastLane:
     app.include_router(scoring_router)
     app.include_router(manage_router)
     app.include_router(work_router)
+    app.include_router(web_router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _add_probes(app, state)
     _add_error_handlers(app, metrics)
     return FastLane(app, state)

@@ -17,6 +17,7 @@ from modelward.errors import Forbidden, RateLimited, Unauthorized
 from modelward.serving.ratelimit import Limiter
 from modelward.workspace import Workspace
 
+TOKEN_COOKIE = "mw_token"  # noqa: S105 - a cookie name: the web UI keeps the token there
 THROTTLE_BASE = 50.0  # requests/s a throttle scales down when the caller has no limit
 
 
@@ -78,7 +79,7 @@ class Gate:
         self._limiter.close()
 
     def _identify(self, headers: Mapping[str, str]) -> Caller:
-        header = headers.get("authorization")
+        header = headers.get("authorization") or _cookie_token(headers.get("cookie"))
         if header is None:
             if self.config.auth:
                 raise Unauthorized(
@@ -125,3 +126,12 @@ class Gate:
         with self._ws.transaction() as conn:
             user = find_user(conn, self._ws.actor)
         return Role.ADMIN if user is None else user.role
+
+
+def _cookie_token(cookie: str | None) -> str | None:
+    """`Bearer <token>` from the web UI's sign-in cookie, if the request carries it."""
+    for part in (cookie or "").split(";"):
+        name, _, value = part.strip().partition("=")
+        if name == TOKEN_COOKIE and value:
+            return f"Bearer {value}"
+    return None

@@ -1,0 +1,108 @@
+"""What each page shows, gathered from the core functions; templates only render it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+
+from modelward.backends.store.tables import serving_usage
+from modelward.errors import NotFound
+from modelward.evaluation.service import get_evaluation
+from modelward.ledger import ledger
+from modelward.monitoring.alerts import Alert, open_alerts
+from modelward.registry.records import ModelVersion, Stage
+from modelward.registry.service import get_model, list_models
+from modelward.review import gate_report, reviews_of
+from modelward.review.gates import GateReport
+from modelward.serving.deployments import get_deployment, list_deployments, revisions
+from modelward.spec.service import list_projects
+from modelward.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class ProjectCard:
+    name: str
+    description: str
+    production: ModelVersion | None
+    gates: GateReport | None
+    alerts: list[Alert]
+    money: str
+    versions: int
+
+
+def overview(ws: Workspace) -> dict[str, Any]:
+    models = list_models(ws)
+    deployed = {d.name: d.routes.primary.split("/")[0] for d in list_deployments(ws)}
+    alerts = open_alerts(ws)
+    book = ledger(ws)
+    cards = []
+    for project in list_projects(ws):
+        mine = [m for m in models if m.project == project.name]
+        live = next((m for m in mine if m.stage is Stage.PRODUCTION), None)
+        cards.append(
+            ProjectCard(
+                project.name,
+                project.spec.description,
+                live,
+                None if live is None else gate_report(ws, live),
+                [a for a in alerts if deployed.get(a.deployment) == project.name],
+                _money(book.to_json(), project.name),
+                len(mine),
+            )
+        )
+    return {"projects": cards}
+
+
+def model_page(ws: Workspace, ref: str) -> dict[str, Any]:
+    model = get_model(ws, ref)
+    try:
+        evaluation = get_evaluation(ws, model.ref)
+    except NotFound:
+        evaluation = None
+    return {
+        "model": model,
+        "evaluation": evaluation,
+        "gates": gate_report(ws, model),
+        "reviews": reviews_of(ws, model.ref),
+    }
+
+
+def deployment_page(ws: Workspace, name: str) -> dict[str, Any]:
+    deployment = get_deployment(ws, name)
+    query = select(
+        func.coalesce(func.sum(serving_usage.c.requests), 0),
+        func.coalesce(func.sum(serving_usage.c.rows), 0),
+        func.coalesce(func.sum(serving_usage.c.cpu_seconds), 0.0),
+    ).where(serving_usage.c.deployment == name)
+    with ws.transaction() as conn:
+        requests, rows, cpu = conn.execute(query).one()
+    return {
+        "deployment": deployment,
+        "revisions": revisions(ws, name),
+        "alerts": open_alerts(ws, name),
+        "usage": {"requests": int(requests), "rows": int(rows), "cpu": float(cpu)},
+    }
+
+
+def deployments_page(ws: Workspace) -> dict[str, Any]:
+    counts: dict[str, int] = {}
+    for alert in open_alerts(ws):
+        counts[alert.deployment] = counts.get(alert.deployment, 0) + 1
+    return {"deployments": list_deployments(ws), "alerts": counts}
+
+
+def _money(book: dict[str, Any], project: str) -> str:
+    for found in book.get("projects", []):
+        if found.get("project") == project:
+            currency = found.get("currency", "")
+            cost = found.get("total", {}).get("cost", {}).get("total")
+            value, roi = found.get("value"), found.get("roi")
+            shown = [f"cost {_number(cost)} {currency}", f"value {_number(value)}"]
+            return " · ".join([*shown, f"ROI {_number(roi)}"])
+    return "–"
+
+
+def _number(value: object) -> str:
+    return f"{value:,.4g}" if isinstance(value, int | float) else "–"

@@ -1,0 +1,181 @@
+"""The web UI's routes: each page admits the caller, gathers its data, renders a template.
+
+Actions are plain HTML forms (they work without JavaScript) posting to the same core functions
+as the CLI, as the signed-in user; the answer is a redirect back to the page with what was done,
+or the page again with the refusal. With auth on, signing in stores the API token in an
+HttpOnly, SameSite=Strict cookie, which the edge reads like the Authorization header.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
+
+from modelward.access.users import Role
+from modelward.api.security import TOKEN_COOKIE
+from modelward.api.state import ServerState, acting, model_ref
+from modelward.api.web import pages
+from modelward.errors import ModelwardError, Unauthorized
+from modelward.ledger import ledger
+from modelward.registry.service import list_models
+from modelward.review import approve, reject
+from modelward.serving.deployments import promote_canary, rollback
+
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
+_templates = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=select_autoescape(["html"]),
+    auto_reload=False,
+)
+router = APIRouter(include_in_schema=False)
+
+
+def render(request: Request, template: str, title: str, status: int = 200, **data: Any) -> Response:
+    state = ServerState.of(request)
+    caller = state.gate.admit(request.headers, Role.VIEWER)
+    page = _templates.get_template(template).render(
+        title=title, caller=caller, said=request.query_params.get("said"), **data
+    )
+    return HTMLResponse(page, status_code=status)
+
+
+def _page(request: Request, template: str, title: str, gather: Any, *args: Any) -> Response:
+    try:
+        data = gather(acting(request, Role.VIEWER), *args)
+    except Unauthorized:
+        return RedirectResponse("/login", status_code=303)
+    except ModelwardError as exc:
+        return render(request, "base.html", title, exc.http_status, error=exc.message)
+    return render(request, template, title, **data)
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request) -> Response:
+    return _page(request, "overview.html", "Projects", pages.overview)
+
+
+@router.get("/models", response_class=HTMLResponse)
+def models(request: Request) -> Response:
+    return _page(request, "models.html", "Models", lambda ws: {"models": list_models(ws)})
+
+
+@router.get("/models/{project}/{version}", response_class=HTMLResponse)
+def model(project: str, version: str, request: Request) -> Response:
+    ref = model_ref(project, version)
+    response = _page(request, "model.html", f"Model {ref}", _model_data(request), ref)
+    return response
+
+
+@router.post("/models/{project}/{version}/review")
+def review(
+    project: str,
+    version: str,
+    request: Request,
+    decision: str = Form(...),
+    comment: str = Form(""),
+) -> Response:
+    ref = model_ref(project, version)
+    decide = approve if decision == "approve" else reject
+    back = f"/models/{project}/v{version.lstrip('vV')}"
+    return _act(
+        request,
+        back,
+        Role.APPROVER,
+        lambda ws: decide(ws, ref, comment=comment),
+        f"{ref}: {decision} recorded",
+    )
+
+
+@router.get("/deployments", response_class=HTMLResponse)
+def deployments(request: Request) -> Response:
+    return _page(request, "deployments.html", "Deployments", pages.deployments_page)
+
+
+@router.get("/deployments/{name}", response_class=HTMLResponse)
+def deployment(name: str, request: Request) -> Response:
+    data = _deployment_data(request)
+    return _page(request, "deployment.html", f"Deployment {name}", data, name)
+
+
+@router.post("/deployments/{name}/rollback")
+def roll_back(name: str, request: Request) -> Response:
+    back = f"/deployments/{name}"
+    return _act(request, back, Role.SCIENTIST, lambda ws: rollback(ws, name), f"{name} rolled back")
+
+
+@router.post("/deployments/{name}/promote")
+def promote(name: str, request: Request) -> Response:
+    back = f"/deployments/{name}"
+    return _act(
+        request,
+        back,
+        Role.SCIENTIST,
+        lambda ws: promote_canary(ws, name),
+        f"{name}: canary promoted",
+    )
+
+
+@router.get("/ledger", response_class=HTMLResponse)
+def ledger_page(request: Request) -> Response:
+    return _page(request, "ledger.html", "Ledger", lambda ws: {"book": ledger(ws)})
+
+
+@router.get("/events", response_class=HTMLResponse)
+def events(request: Request) -> Response:
+    def gather(ws: Any) -> dict[str, Any]:
+        return {"events": ws.read_events(limit=200), "chain": ws.verify_events()}
+
+    return _page(request, "events.html", "Event log", gather)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form() -> Response:
+    return HTMLResponse(_templates.get_template("login.html").render(error=None))
+
+
+@router.post("/login")
+async def login(request: Request, token: str = Form(...)) -> Response:
+    state = ServerState.of(request)
+    try:
+        await run_in_threadpool(state.gate.admit, {"authorization": f"Bearer {token}"}, Role.VIEWER)
+    except ModelwardError as exc:
+        page = _templates.get_template("login.html").render(error=exc.message)
+        return HTMLResponse(page, status_code=exc.http_status)
+    response = RedirectResponse("/", status_code=303)
+    response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict")
+    return response
+
+
+def _act(request: Request, back: str, role: Role, action: Any, done: str) -> Response:
+    try:
+        action(acting(request, role))
+    except Unauthorized:
+        return RedirectResponse("/login", status_code=303)
+    except ModelwardError as exc:
+        return RedirectResponse(f"{back}?said={quote('refused: ' + exc.message)}", status_code=303)
+    return RedirectResponse(f"{back}?said={quote(done)}", status_code=303)
+
+
+def _model_data(request: Request) -> Any:
+    def gather(ws: Any, ref: str) -> dict[str, Any]:
+        data = pages.model_page(ws, ref)
+        caller = ServerState.of(request).gate.admit(request.headers, Role.VIEWER)
+        return {**data, "can_review": caller.role.allows(Role.APPROVER)}
+
+    return gather
+
+
+def _deployment_data(request: Request) -> Any:
+    def gather(ws: Any, name: str) -> dict[str, Any]:
+        data = pages.deployment_page(ws, name)
+        caller = ServerState.of(request).gate.admit(request.headers, Role.VIEWER)
+        return {**data, "can_change": caller.role.allows(Role.SCIENTIST)}
+
+    return gather

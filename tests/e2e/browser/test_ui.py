@@ -1,0 +1,109 @@
+"""The web UI in a real browser (Debian's Chromium driven by Playwright) against a real server:
+every page loads without a console error or a failed request; an approver approves a model and
+an engineer rolls a deployment back, and both show on the page and in the event log."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+import modelward
+from modelward.api.security import EdgeConfig
+from modelward.serving.deployments import create_deployment, set_canary
+from modelward.serving.tokens import create_api_token
+from tests.unit.api.conftest import running
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+PAGES = (
+    "/",
+    "/models",
+    "/models/churn/v1",
+    "/deployments",
+    "/deployments/default",
+    "/ledger",
+    "/events",
+)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail("Debian's chromium is not installed: `make test` installs it (apt-get)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def site(served_home: Path) -> dict[str, str]:
+    with modelward.open(home=served_home, actor="ana") as ws:
+        create_deployment(ws, "default", "churn/v1")
+        set_canary(ws, "default", "churn/v2", weight=20)
+    with modelward.open(home=served_home, actor="root") as ws:
+        return {
+            user: create_api_token(ws, user, label="browser").token
+            for user in ("risk-office", "ana", "vic")
+        }
+
+
+class Watch:
+    """Console errors and failed requests of a page."""
+
+    def __init__(self, page: Page) -> None:
+        self.problems: list[str] = []
+        page.on("console", lambda m: self.problems.append(m.text) if m.type == "error" else None)
+        page.on("requestfailed", lambda r: self.problems.append(f"failed {r.url}"))
+        page.on(
+            "response",
+            lambda r: self.problems.append(f"{r.status} {r.url}") if r.status >= 400 else None,
+        )
+
+
+def sign_in(browser: Browser, base: str, token: str) -> tuple[Page, Watch]:
+    page = browser.new_context(base_url=base).new_page()
+    watch = Watch(page)
+    page.goto("/login")
+    page.get_by_label("API token").fill(token)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/")
+    return page, watch
+
+
+def test_pages_load_and_actions_show_on_the_page_and_in_the_log(
+    browser: Browser, served_home: Path, site: dict[str, str]
+) -> None:
+    with running(served_home, edge=EdgeConfig(auth=True)) as client:
+        base = str(client.base_url).rstrip("/")
+        viewer, watch = sign_in(browser, base, site["vic"])
+        for path in PAGES:
+            viewer.goto(path)
+            assert viewer.locator("h1").count() == 1, path
+        assert watch.problems == []
+        assert viewer.get_by_role("button", name="Approve").count() == 0  # a viewer may not
+
+        approver, watch = sign_in(browser, base, site["risk-office"])
+        approver.goto("/models/churn/v3")
+        approver.get_by_label("Comment").fill("checked in the browser")
+        approver.get_by_role("button", name="Approve").click()
+        approver.wait_for_load_state()
+        assert "churn/v3: approve recorded" in approver.get_by_role("status").inner_text()
+        assert "checked in the browser" in approver.locator("table").nth(1).inner_text()
+
+        engineer, _ = sign_in(browser, base, site["ana"])
+        engineer.goto("/deployments/default")
+        engineer.get_by_role("button", name="Roll back").click()
+        engineer.wait_for_load_state()
+        assert "default rolled back" in engineer.get_by_role("status").inner_text()
+        assert "canary" not in engineer.locator("section").first.inner_text()
+        engineer.goto("/events")
+        log = engineer.locator("table").inner_text()
+        assert "model.approved" in log
+        assert "deployment.rollback" in log
+        assert "Intact" in engineer.locator("section").first.inner_text()
+        assert watch.problems == []
