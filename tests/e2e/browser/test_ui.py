@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, Request, sync_playwright
 
 import modelward
 from modelward.api.security import EdgeConfig
@@ -53,16 +53,21 @@ def site(served_home: Path) -> dict[str, str]:
 
 
 class Watch:
-    """Console errors and failed requests of a page."""
+    """Console errors and failed requests of a page (a request the browser itself abandons
+    because the page moved on, `net::ERR_ABORTED`, is not the server's failure)."""
 
     def __init__(self, page: Page) -> None:
         self.problems: list[str] = []
         page.on("console", lambda m: self.problems.append(m.text) if m.type == "error" else None)
-        page.on("requestfailed", lambda r: self.problems.append(f"failed {r.url}"))
+        page.on("requestfailed", self._failed)
         page.on(
             "response",
             lambda r: self.problems.append(f"{r.status} {r.url}") if r.status >= 400 else None,
         )
+
+    def _failed(self, request: Request) -> None:
+        if "ERR_ABORTED" not in (request.failure or ""):
+            self.problems.append(f"failed {request.url}: {request.failure}")
 
 
 def sign_in(browser: Browser, base: str, token: str) -> tuple[Page, Watch]:
@@ -82,7 +87,7 @@ def test_pages_load_and_actions_show_on_the_page_and_in_the_log(
         base = str(client.base_url).rstrip("/")
         viewer, watch = sign_in(browser, base, site["vic"])
         for path in PAGES:
-            viewer.goto(path)
+            viewer.goto(path, wait_until="networkidle")
             assert viewer.locator("h1").count() == 1, path
         assert watch.problems == []
         assert viewer.get_by_role("button", name="Approve").count() == 0  # a viewer may not
@@ -90,15 +95,15 @@ def test_pages_load_and_actions_show_on_the_page_and_in_the_log(
         approver, watch = sign_in(browser, base, site["risk-office"])
         approver.goto("/models/churn/v3")
         approver.get_by_label("Comment").fill("checked in the browser")
-        approver.get_by_role("button", name="Approve").click()
-        approver.wait_for_load_state()
+        with approver.expect_navigation():
+            approver.get_by_role("button", name="Approve").click()
         assert "churn/v3: approve recorded" in approver.get_by_role("status").inner_text()
         assert "checked in the browser" in approver.locator("table").nth(1).inner_text()
 
         engineer, _ = sign_in(browser, base, site["ana"])
         engineer.goto("/deployments/default")
-        engineer.get_by_role("button", name="Roll back").click()
-        engineer.wait_for_load_state()
+        with engineer.expect_navigation():
+            engineer.get_by_role("button", name="Roll back").click()
         assert "default rolled back" in engineer.get_by_role("status").inner_text()
         assert "canary" not in engineer.locator("section").first.inner_text()
         engineer.goto("/events")

@@ -69,8 +69,8 @@ def models(request: Request) -> Response:
 @router.get("/models/{project}/{version}", response_class=HTMLResponse)
 def model(project: str, version: str, request: Request) -> Response:
     ref = model_ref(project, version)
-    response = _page(request, "model.html", f"Model {ref}", _model_data(request), ref)
-    return response
+    gather = _allowing(request, pages.model_page, "can_review", Role.APPROVER)
+    return _page(request, "model.html", f"Model {ref}", gather, ref)
 
 
 @router.post("/models/{project}/{version}/review")
@@ -100,8 +100,8 @@ def deployments(request: Request) -> Response:
 
 @router.get("/deployments/{name}", response_class=HTMLResponse)
 def deployment(name: str, request: Request) -> Response:
-    data = _deployment_data(request)
-    return _page(request, "deployment.html", f"Deployment {name}", data, name)
+    gather = _allowing(request, pages.deployment_page, "can_change", Role.SCIENTIST)
+    return _page(request, "deployment.html", f"Deployment {name}", gather, name)
 
 
 @router.post("/deployments/{name}/rollback")
@@ -163,19 +163,11 @@ def _act(request: Request, back: str, role: Role, action: Any, done: str) -> Res
     return RedirectResponse(f"{back}?said={quote(done)}", status_code=303)
 
 
-def _model_data(request: Request) -> Any:
-    def gather(ws: Any, ref: str) -> dict[str, Any]:
-        data = pages.model_page(ws, ref)
+def _allowing(request: Request, gather: Any, flag: str, role: Role) -> Any:
+    """`gather` plus whether the signed-in user may take the page's action (`flag`)."""
+
+    def gathered(ws: Any, key: str) -> dict[str, Any]:
         caller = ServerState.of(request).gate.admit(request.headers, Role.VIEWER)
-        return {**data, "can_review": caller.role.allows(Role.APPROVER)}
+        return {**gather(ws, key), flag: caller.role.allows(role)}
 
-    return gather
-
-
-def _deployment_data(request: Request) -> Any:
-    def gather(ws: Any, name: str) -> dict[str, Any]:
-        data = pages.deployment_page(ws, name)
-        caller = ServerState.of(request).gate.admit(request.headers, Role.VIEWER)
-        return {**data, "can_change": caller.role.allows(Role.SCIENTIST)}
-
-    return gather
+    return gathered
