@@ -80,6 +80,7 @@ bench: install
 	$(BIN)/python bench/evaluation.py
 	$(BIN)/python bench/serving.py
 	$(BIN)/python bench/monitoring.py
+	$(BIN)/python bench/ui.py
 
 quality: install
 	$(BIN)/python bench/quality.py

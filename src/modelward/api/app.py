@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
+from modelward.api.chain import ChainWatch
 from modelward.api.errors import error_response
 from modelward.api.fastlane import FastLane
 from modelward.api.manage import router as manage_router
@@ -52,7 +53,7 @@ def create_app(ws: Workspace, config: ServeConfig) -> FastLane:
     traffic = TrafficWatch(ws, metrics)
     schedule = MonitorSchedule(ws, metrics.registry, tick=config.monitor_tick)
     gate = Gate(ws, config.edge, open_limiter(ws.settings.redis_url), traffic.throttle)
-    state = ServerState(ws, scorer, gate, metrics, traffic)
+    state = ServerState(ws, scorer, gate, metrics, traffic, ChainWatch(ws))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

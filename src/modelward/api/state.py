@@ -10,6 +10,7 @@ import polars as pl
 from starlette.requests import Request
 
 from modelward.access.users import Role
+from modelward.api.chain import ChainWatch
 from modelward.api.security import Caller, Gate
 from modelward.errors import InputError, TooLarge
 from modelward.serving.metrics import ServingMetrics
@@ -25,6 +26,7 @@ class ServerState:
     gate: Gate
     metrics: ServingMetrics
     traffic: TrafficWatch
+    chain: ChainWatch
 
     @classmethod
     def of(cls, request: Request) -> ServerState:

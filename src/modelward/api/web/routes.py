@@ -130,7 +130,12 @@ def ledger_page(request: Request) -> Response:
 @router.get("/events", response_class=HTMLResponse)
 def events(request: Request) -> Response:
     def gather(ws: Any) -> dict[str, Any]:
-        return {"events": ws.read_events(limit=200), "chain": ws.verify_events()}
+        status = ServerState.of(request).chain.status()
+        return {
+            "events": ws.read_events(limit=200),
+            "chain": status.report,
+            "age": status.age_seconds,
+        }
 
     return _page(request, "events.html", "Event log", gather)
 
