@@ -37,6 +37,7 @@ PAGES = (
     "/deployments/churn-api",
     "/ledger",
     "/events",
+    "/datasets",
 )
 SPEC = {"name": "churn", "task": "binary", "target": "churn", "positive_label": "Yes"}
 REPEATS = 15

@@ -26,6 +26,7 @@ PAGES = (
     "/deployments/default",
     "/ledger",
     "/events",
+    "/datasets",
 )
 
 
@@ -89,7 +90,12 @@ def test_pages_load_and_actions_show_on_the_page_and_in_the_log(
         for path in PAGES:
             viewer.goto(path, wait_until="networkidle")
             assert viewer.locator("h1").count() == 1, path
+        with viewer.expect_navigation():
+            viewer.locator("table a").first.click()  # a dataset version: audit, schema
+        assert viewer.locator("h1").inner_text().startswith("Dataset ")
+        assert "Schema" in viewer.content()
         assert watch.problems == []
+        viewer.goto("/models/churn/v1")
         assert viewer.get_by_role("button", name="Approve").count() == 0  # a viewer may not
 
         approver, watch = sign_in(browser, base, site["risk-office"])

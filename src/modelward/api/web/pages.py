@@ -7,7 +7,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from modelward.audit.service import latest_audit
 from modelward.backends.store.tables import serving_usage
+from modelward.datasets.service import diff_versions, get_version, list_versions
 from modelward.errors import NotFound
 from modelward.evaluation.service import get_evaluation
 from modelward.ledger import ledger
@@ -91,6 +93,25 @@ def deployments_page(ws: Workspace) -> dict[str, Any]:
     for alert in open_alerts(ws):
         counts[alert.deployment] = counts.get(alert.deployment, 0) + 1
     return {"deployments": list_deployments(ws), "alerts": counts}
+
+
+def datasets_page(ws: Workspace) -> dict[str, Any]:
+    return {"versions": list_versions(ws)}
+
+
+def dataset_page(ws: Workspace, ref: str) -> dict[str, Any]:
+    """A version: its schema contract, its audit's findings, the change from its parent."""
+    version = get_version(ws, ref)
+    siblings = list_versions(ws, name=version.name)
+    earlier = [v for v in siblings if v.version < version.version]
+    change = diff_versions(ws, earlier[-1].ref, version.ref) if earlier else None
+    return {
+        "version": version,
+        "audit": latest_audit(ws, version),
+        "change": change,
+        "against": earlier[-1].ref if earlier else None,
+        "siblings": siblings,
+    }
 
 
 def _money(book: dict[str, Any], project: str) -> str:

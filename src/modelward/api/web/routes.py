@@ -93,6 +93,16 @@ def review(
     )
 
 
+@router.get("/datasets", response_class=HTMLResponse)
+def datasets(request: Request) -> Response:
+    return _page(request, "datasets.html", "Datasets", pages.datasets_page)
+
+
+@router.get("/datasets/{ref}", response_class=HTMLResponse)
+def dataset(ref: str, request: Request) -> Response:
+    return _page(request, "dataset.html", f"Dataset {ref}", pages.dataset_page, ref)
+
+
 @router.get("/deployments", response_class=HTMLResponse)
 def deployments(request: Request) -> Response:
     return _page(request, "deployments.html", "Deployments", pages.deployments_page)
