@@ -19,6 +19,7 @@ from playwright.sync_api import sync_playwright
 
 PAGES = {
     "projects": "/",
+    "dataset": "/datasets/wa_churn@1",
     "model": "/models/churn/v1",
     "deployment": "/deployments/churn-api",
     "ledger": "/ledger",
