@@ -38,6 +38,7 @@ PAGES = (
     "/ledger",
     "/events",
     "/datasets",
+    "/runs",
 )
 SPEC = {"name": "churn", "task": "binary", "target": "churn", "positive_label": "Yes"}
 REPEATS = 15

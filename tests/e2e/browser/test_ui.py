@@ -27,6 +27,7 @@ PAGES = (
     "/ledger",
     "/events",
     "/datasets",
+    "/runs",
 )
 
 
@@ -90,10 +91,22 @@ def test_pages_load_and_actions_show_on_the_page_and_in_the_log(
         for path in PAGES:
             viewer.goto(path, wait_until="networkidle")
             assert viewer.locator("h1").count() == 1, path
+        viewer.goto("/datasets")
         with viewer.expect_navigation():
             viewer.locator("table a").first.click()  # a dataset version: audit, schema
         assert viewer.locator("h1").inner_text().startswith("Dataset ")
         assert "Schema" in viewer.content()
+        viewer.goto("/runs")
+        viewer.get_by_role("checkbox").nth(0).check()
+        viewer.get_by_role("checkbox").nth(1).check()
+        with viewer.expect_navigation():
+            viewer.get_by_role("button", name="Compare the ticked runs").click()
+        assert viewer.locator("h1").inner_text() == "Runs side by side"
+        assert "metric" in viewer.locator("table").inner_text()
+        viewer.goto("/runs")
+        with viewer.expect_navigation():
+            viewer.locator("tbody a").first.click()
+        assert "Trials" in viewer.content()
         assert watch.problems == []
         viewer.goto("/models/churn/v1")
         assert viewer.get_by_role("button", name="Approve").count() == 0  # a viewer may not

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from modelward.audit.service import latest_audit
 from modelward.backends.store.tables import serving_usage
 from modelward.datasets.service import diff_versions, get_version, list_versions
-from modelward.errors import NotFound
+from modelward.errors import InputError, NotFound
 from modelward.evaluation.service import get_evaluation
 from modelward.ledger import ledger
 from modelward.monitoring.alerts import Alert, open_alerts
@@ -20,6 +20,8 @@ from modelward.review import gate_report, reviews_of
 from modelward.review.gates import GateReport
 from modelward.serving.deployments import get_deployment, list_deployments, revisions
 from modelward.spec.service import list_projects
+from modelward.tracking.service import get_run, list_runs
+from modelward.tracking.trials import list_trials
 from modelward.workspace import Workspace
 
 
@@ -112,6 +114,39 @@ def dataset_page(ws: Workspace, ref: str) -> dict[str, Any]:
         "against": earlier[-1].ref if earlier else None,
         "siblings": siblings,
     }
+
+
+def runs_page(ws: Workspace, project: str | None, sort: str | None) -> dict[str, Any]:
+    found = list_runs(ws, project=project, sort=sort or None, limit=200)
+    keys = sorted({k for run in found for k in run.metrics})[:6]
+    return {"runs": found, "metric_keys": keys, "project": project, "sort": sort}
+
+
+def run_page(ws: Workspace, uid: str) -> dict[str, Any]:
+    run = get_run(ws, uid)
+    trials = list_trials(ws, run.uid)
+    scores = [t.score for t in trials if t.score is not None]
+    low, high = (min(scores), max(scores)) if scores else (0.0, 1.0)
+    return {"run": run, "trials": trials, "low": low, "span": (high - low) or 1.0}
+
+
+def compare_page(ws: Workspace, uids: list[str]) -> dict[str, Any]:
+    """Runs side by side, the rows that differ first."""
+    if len(uids) < 2:
+        raise InputError.field("runs", len(uids), "two or more runs ticked to compare")
+    found = [get_run(ws, uid) for uid in uids]
+    rows = [("param", k) for k in sorted({k for r in found for k in r.params})]
+    rows += [("metric", k) for k in sorted({k for r in found for k in r.metrics})]
+    table = [(kind, key, [_cell(r, kind, key) for r in found]) for kind, key in rows]
+    table.sort(key=lambda row: len(set(row[2])) == 1)  # differences first
+    return {"runs": found, "rows": table}
+
+
+def _cell(run: Any, kind: str, key: str) -> str:
+    value = (run.params if kind == "param" else run.metrics).get(key)
+    if value is None:
+        return "–"
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 def _money(book: dict[str, Any], project: str) -> str:

@@ -9,10 +9,10 @@ HttpOnly, SameSite=Strict cookie, which the edge reads like the Authorization he
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
@@ -101,6 +101,21 @@ def datasets(request: Request) -> Response:
 @router.get("/datasets/{ref}", response_class=HTMLResponse)
 def dataset(ref: str, request: Request) -> Response:
     return _page(request, "dataset.html", f"Dataset {ref}", pages.dataset_page, ref)
+
+
+@router.get("/runs", response_class=HTMLResponse)
+def runs(request: Request, project: str | None = None, sort: str | None = None) -> Response:
+    return _page(request, "runs.html", "Runs", pages.runs_page, project, sort)
+
+
+@router.get("/runs/compare", response_class=HTMLResponse)
+def compare_runs(request: Request, run: Annotated[list[str] | None, Query()] = None) -> Response:
+    return _page(request, "compare.html", "Runs side by side", pages.compare_page, run or [])
+
+
+@router.get("/runs/{uid}", response_class=HTMLResponse)
+def run_detail(uid: str, request: Request) -> Response:
+    return _page(request, "run.html", f"Run {uid[:8]}", pages.run_page, uid)
 
 
 @router.get("/deployments", response_class=HTMLResponse)
