@@ -13,6 +13,7 @@ from playwright.sync_api import Browser, Page, Request, sync_playwright
 
 import modelward
 from modelward.api.security import EdgeConfig
+from modelward.evaluation.service import evaluate_model
 from modelward.serving.deployments import create_deployment, set_canary
 from modelward.serving.tokens import create_api_token
 from tests.unit.api.conftest import running
@@ -47,6 +48,7 @@ def site(served_home: Path) -> dict[str, str]:
     with modelward.open(home=served_home, actor="ana") as ws:
         create_deployment(ws, "default", "churn/v1")
         set_canary(ws, "default", "churn/v2", weight=20)
+        evaluate_model(ws, "churn/v1")  # its page then shows the evaluation's sections
     with modelward.open(home=served_home, actor="root") as ws:
         return {
             user: create_api_token(ws, user, label="browser").token
@@ -110,6 +112,7 @@ def test_pages_load_and_actions_show_on_the_page_and_in_the_log(
         assert watch.problems == []
         viewer.goto("/models/churn/v1")
         assert viewer.get_by_role("button", name="Approve").count() == 0  # a viewer may not
+        assert "What drives" in viewer.content()
 
         approver, watch = sign_in(browser, base, site["risk-office"])
         approver.goto("/models/churn/v3")
