@@ -111,6 +111,10 @@ def test_pages_load_and_actions_show_on_the_page_and_in_the_log(
         assert "Trials" in viewer.content()
         assert watch.problems == []
         viewer.goto("/models/churn/v1")
+        viewer.keyboard.press("Tab")  # keyboard users reach the content first, then the menu
+        assert viewer.evaluate("document.activeElement.textContent") == "Skip to content"
+        viewer.keyboard.press("Enter")
+        assert viewer.evaluate("document.activeElement.id") == "main"
         assert viewer.get_by_role("button", name="Approve").count() == 0  # a viewer may not
         assert "What drives" in viewer.content()
 
