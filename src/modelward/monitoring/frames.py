@@ -16,6 +16,7 @@ import numpy as np
 import polars as pl
 
 from modelward.registry.records import ModelVersion
+from modelward.serving.contract import as_number
 from modelward.serving.feedback import read_feedback
 from modelward.serving.models import load_served
 from modelward.serving.predlog import read_predictions
@@ -116,7 +117,7 @@ def _said(answers: list[dict[str, object]], target: Target) -> list[object]:
         return [_probability(a, positive) for a in answers]
     if target.is_classification:
         return [None if a.get("prediction") is None else str(a["prediction"]) for a in answers]
-    return [_number(a.get("prediction")) for a in answers]
+    return [as_number(a.get("prediction")) for a in answers]
 
 
 def _labelled(served: pl.DataFrame, feedback: pl.DataFrame, target: Target) -> pl.DataFrame:
@@ -130,18 +131,11 @@ def _labelled(served: pl.DataFrame, feedback: pl.DataFrame, target: Target) -> p
             schema={PREDICTION: pl.String, LABEL: pl.String},
         )
     return pl.DataFrame(
-        {PREDICTION: [_number(d) for d in decided], LABEL: [_number(t) for t in truth]},
+        {PREDICTION: [as_number(d) for d in decided], LABEL: [as_number(t) for t in truth]},
         schema={PREDICTION: pl.Float64, LABEL: pl.Float64},
     )
 
 
 def _probability(answer: dict[str, object], positive: str) -> float | None:
     proba = answer.get("proba")
-    return _number(proba.get(positive)) if isinstance(proba, dict) else None
-
-
-def _number(value: object) -> float | None:
-    try:
-        return None if value is None else float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
+    return as_number(proba.get(positive)) if isinstance(proba, dict) else None

@@ -41,7 +41,7 @@ class Allowed:
                 more = " …" if len(self.categories) > MAX_SHOWN else ""
                 return f"one of {shown}{more} (the categories seen in training)"
             return None
-        number = _number(value)
+        number = as_number(value)
         if number is None or not math.isfinite(number):
             return None
         if self.low is not None and self.high is not None and not self.low <= number <= self.high:
@@ -123,7 +123,8 @@ def _text(value: object) -> str | None:
     return None
 
 
-def _number(value: object) -> float | None:
+def as_number(value: object) -> float | None:
+    """A JSON value read as a number (bools 0/1, numeric text), or None."""
     if isinstance(value, bool):
         return float(value)
     if isinstance(value, int | float):

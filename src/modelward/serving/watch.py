@@ -20,6 +20,7 @@ import polars as pl
 
 from modelward.datasets.service import get_version, load_frame
 from modelward.errors import NotFound
+from modelward.serving.contract import as_number
 from modelward.serving.extraction import ExtractionAssessment, ExtractionMonitor
 from modelward.serving.metrics import ServingMetrics
 from modelward.serving.models import ServedModel
@@ -162,11 +163,5 @@ def _features(records: Batch, columns: tuple[str, ...]) -> np.ndarray:
 
 
 def _number(value: object) -> float:
-    if isinstance(value, bool):
-        return float(value)
-    if isinstance(value, int | float):
-        return float(value)
-    try:
-        return float(str(value)) if value is not None else float("nan")
-    except ValueError:
-        return float("nan")
+    number = as_number(value)
+    return float("nan") if number is None else number

@@ -162,8 +162,8 @@ class Predictor:
         Else, for a binary model, `threshold` (the evaluated decision threshold) replaces the
         most probable class; probabilities never change.
         """
-        cuts = self._cuts(frame.height, threshold)
-        cuts = self.decision.cuts(frame) if self.decision is not None else cuts
+        decision = self.decision
+        cuts = decision.cuts(frame) if decision is not None else self._cuts(frame.height, threshold)
         raw = self.predict_array(frame, ignore_extra=ignore_extra)
         if not self.target.is_classification:
             return pl.DataFrame({"prediction": raw})
@@ -188,8 +188,12 @@ class Predictor:
         else through polars; either way the numbers are those of `predict`.
         """
         rows = self.reader.read(records, ignore_extra=ignore_extra)
-        cuts = self._cuts(len(records), threshold)
-        cuts = self.decision.record_cuts(records) if self.decision is not None else cuts
+        decision = self.decision
+        cuts = (
+            decision.record_cuts(records)
+            if decision is not None
+            else self._cuts(len(records), threshold)
+        )
         raw, engine = self._score_rows(rows)
         raw.flags.writeable = False
         if not self.target.is_classification:
