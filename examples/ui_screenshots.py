@@ -1,7 +1,8 @@
 """Screenshots of the web UI's main pages, for the README: `python examples/ui_screenshots.py WS`.
 
 Serves the workspace WS (for example `build/demo/ws` after `make demo`) on a free loopback
-port, opens each page in Debian's Chromium through Playwright and writes PNGs to docs/ui/.
+port, opens each page in Debian's Chromium through Playwright and writes PNGs to docs/ui/: the
+pages below, and the page of the newest churn run (its trial chart) as run.png.
 """
 
 from __future__ import annotations
@@ -54,8 +55,13 @@ def _shoot(base: str) -> None:
         )
         page = browser.new_page(viewport={"width": 1200, "height": 800})
         for name, path in PAGES.items():
-            page.goto(base + path)
+            page.goto(base + path, wait_until="networkidle")  # charts drawn
             page.screenshot(path=str(OUT / f"{name}.png"), full_page=False)
+        page.goto(base + "/runs?project=churn")  # the demo's trained model: a search's trials
+        with page.expect_navigation():
+            page.locator("tbody a").first.click()
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=str(OUT / "run.png"), full_page=False)
         browser.close()
 
 

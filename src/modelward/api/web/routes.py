@@ -26,6 +26,7 @@ from modelward.ledger import ledger
 from modelward.registry.service import list_models
 from modelward.review import approve, reject
 from modelward.serving.deployments import promote_canary, rollback
+from modelward.serving.traffic import TrafficCache
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -98,6 +99,12 @@ def datasets(request: Request) -> Response:
     return _page(request, "datasets.html", "Datasets", pages.datasets_page)
 
 
+@router.get("/datasets/{name}/diff", response_class=HTMLResponse)
+def dataset_diff(name: str, request: Request, a: str = "", b: str = "") -> Response:
+    title = f"Dataset {name}: version {a or '?'} to {b or '?'}"
+    return _page(request, "dataset_diff.html", title, pages.dataset_diff_page, name, a, b)
+
+
 @router.get("/datasets/{ref}", response_class=HTMLResponse)
 def dataset(ref: str, request: Request) -> Response:
     return _page(request, "dataset.html", f"Dataset {ref}", pages.dataset_page, ref)
@@ -124,9 +131,28 @@ def deployments(request: Request) -> Response:
 
 
 @router.get("/deployments/{name}", response_class=HTMLResponse)
-def deployment(name: str, request: Request) -> Response:
-    gather = _allowing(request, pages.deployment_page, "can_change", Role.SCIENTIST)
+def deployment(name: str, request: Request, hours: str = "3") -> Response:
+    def page(ws: Any, key: str) -> dict[str, Any]:
+        return pages.deployment_page(ws, key, hours, _traffic_cache(request))
+
+    gather = _allowing(request, page, "can_change", Role.SCIENTIST)
     return _page(request, "deployment.html", f"Deployment {name}", gather, name)
+
+
+@router.get("/deployments/{name}/live", response_class=HTMLResponse)
+def deployment_live(name: str, request: Request, hours: str = "3") -> Response:
+    """The part of the deployment page that htmx polls: traffic, drift and alerts."""
+    cache = _traffic_cache(request)
+    try:
+        data = pages.deployment_live(acting(request, Role.VIEWER), name, hours, cache)
+    except Unauthorized:
+        return HTMLResponse("", headers={"HX-Redirect": "/login"})  # htmx loads the whole page
+    except ModelwardError as exc:
+        return HTMLResponse(
+            _templates.get_template("error.html").render(error=exc.message),
+            status_code=exc.http_status,
+        )
+    return HTMLResponse(_templates.get_template("deployment_live.html").render(**data))
 
 
 @router.post("/deployments/{name}/rollback")
@@ -191,6 +217,16 @@ def _act(request: Request, back: str, role: Role, action: Any, done: str) -> Res
     except ModelwardError as exc:
         return RedirectResponse(f"{back}?said={quote('refused: ' + exc.message)}", status_code=303)
     return RedirectResponse(f"{back}?said={quote(done)}", status_code=303)
+
+
+def _traffic_cache(request: Request) -> TrafficCache:
+    """The server's one cache of prediction-log summaries, kept with the app (a request lives
+    too briefly, a module would share it between servers of one process)."""
+    state = request.app.state
+    cache: TrafficCache | None = getattr(state, "traffic_cache", None)
+    if cache is None:
+        cache = state.traffic_cache = TrafficCache()
+    return cache
 
 
 def _allowing(request: Request, gather: Any, flag: str, role: Role) -> Any:
