@@ -49,6 +49,14 @@ demo: install
 	$(MW) models card churn/v1 -o $(DEMO)/churn-v1-card.html
 	$(MW) models card churn/v1 -o $(DEMO)/churn-v1-card.md
 	MODELWARD_USER=risk-officer $(MW) export-audit churn/v1 -o $(DEMO)/churn-v1-audit.zip
+	$(BIN)/python examples/export_rdataset.py modeldata Chicago $(DEMO)/chicago.csv
+	MODELWARD_USER=data-scientist $(MW) project create examples/chicago/modelward.yaml
+	MODELWARD_USER=data-scientist $(MW) train $(DEMO)/chicago.csv --project ridership
+	$(BIN)/python -c "import polars as pl; d = pl.read_csv('$(DEMO)/chicago.csv', try_parse_dates=True); d.tail(14).drop('ridership').with_columns(pl.col('date') + pl.duration(days=14)).write_csv('$(DEMO)/next_14_days.csv')"
+	$(MW) predict ridership/v1 $(DEMO)/next_14_days.csv -o $(DEMO)/forecast.csv
+	MODELWARD_USER=data-scientist $(MW) project create examples/customers/modelward.yaml
+	MODELWARD_USER=data-scientist $(MW) train wa_churn@1 --project customers
+	$(MW) predict customers/v1 $(DEMO)/new_customers.csv -o $(DEMO)/segments.csv
 	$(MW) runs list
 	$(MW) audit verify
 	@echo "Model card: $(DEMO)/churn-v1-card.html (Markdown beside it); auditor's bundle: $(DEMO)/churn-v1-audit.zip"
@@ -81,9 +89,11 @@ bench: install
 	$(BIN)/python bench/serving.py
 	$(BIN)/python bench/monitoring.py
 	$(BIN)/python bench/ui.py
+	$(BIN)/python bench/segment.py
 
 quality: install
 	$(BIN)/python bench/quality.py
+	$(BIN)/python bench/forecast.py
 
 clean:
 	rm -rf build .venv .tools .mypy_cache .ruff_cache .pytest_cache

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from modelward.evaluation.explain import LocalExplanations
     from modelward.evaluation.records import StoredEvaluation
     from modelward.review.records import Review, StageChange
-    from modelward.training.service import TrainResult
+    from modelward.training.result import TrainResult
 
 
 class Workspace(KernelWorkspace):

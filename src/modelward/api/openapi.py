@@ -88,6 +88,14 @@ PREDICT_RESPONSES: dict[int | str, dict[str, Any]] = {
                                         "type": "object",
                                         "additionalProperties": {"type": "number"},
                                     },
+                                    "lower": {
+                                        "type": "number",
+                                        "description": "Forecast: prediction interval's low end",
+                                    },
+                                    "upper": {
+                                        "type": "number",
+                                        "description": "Forecast: prediction interval's high end",
+                                    },
                                 },
                             },
                         },

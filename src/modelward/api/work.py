@@ -45,6 +45,11 @@ class TrainRequest(BaseModel):
     seed: int = Field(default=0, ge=0)
     families: list[str] = Field(default_factory=list)
     evaluate: bool = True
+    time_column: str | None = Field(default=None, max_length=200, description="Forecast")
+    group_columns: list[str] | None = Field(default=None, description="Forecast: series keys")
+    horizon: int | None = Field(default=None, ge=1, le=366, description="Forecast: periods")
+    covariates: list[str] | None = Field(default=None, description="Forecast: known ahead")
+    country: str | None = Field(default=None, max_length=10, description="Forecast: holidays")
 
 
 @router.post("/projects", summary="Create a project from its spec (as modelward.yaml holds it)")
@@ -113,6 +118,11 @@ def train(body: TrainRequest, request: Request) -> Response:
         sensitive=None if body.sensitive is None else tuple(body.sensitive),
         seed=body.seed,
         families=tuple(body.families),
+        time_column=body.time_column,
+        group_columns=None if body.group_columns is None else tuple(body.group_columns),
+        horizon=body.horizon,
+        covariates=None if body.covariates is None else tuple(body.covariates),
+        country=body.country,
     )
     trained = train_and_review(ws, body.data, options, evaluate=body.evaluate)
     return json_response(trained.to_json(), 201)

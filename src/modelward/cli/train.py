@@ -32,7 +32,9 @@ def train_command(
     ctx: typer.Context,
     data: str = typer.Argument(..., help="CSV or Parquet file, or a dataset reference name[@N]."),
     target: str | None = typer.Option(None, "--target", help="Column to predict."),
-    task: str = typer.Option("auto", "--task", help="auto, binary, multiclass or regression."),
+    task: str = typer.Option(
+        "auto", "--task", help="auto, binary, multiclass, regression, forecast or segment."
+    ),
     budget: float | None = typer.Option(
         None, "--budget", help="Wall-clock seconds for the whole job [default 60]."
     ),
@@ -60,6 +62,19 @@ def train_command(
     no_evaluate: bool = typer.Option(
         False, "--no-evaluate", help="Skip the evaluation report (run `modelward evaluate` later)."
     ),
+    time_col: str | None = typer.Option(
+        None, "--time-col", help="Forecast: the column with each period's date."
+    ),
+    group_cols: str | None = typer.Option(
+        None, "--group-cols", help="Forecast: columns A,B naming one series each (store, item)."
+    ),
+    horizon: int | None = typer.Option(None, "--horizon", help="Forecast: periods ahead."),
+    covariates: str | None = typer.Option(
+        None, "--covariates", help="Forecast: columns A,B known in advance (promotions, weather)."
+    ),
+    country: str | None = typer.Option(
+        None, "--country", help="Forecast: holiday calendar, e.g. US or DE-BY."
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Search models within a time budget; register the best as a candidate model version,
@@ -79,6 +94,11 @@ def train_command(
         ray_address=ray_address,
         workers=workers,
         name=name,
+        time_column=time_col,
+        group_columns=_list(group_cols),
+        horizon=horizon,
+        covariates=_list(covariates),
+        country=country,
     )
     from modelward.review.pipeline import train_and_review
 
@@ -119,7 +139,8 @@ def _task(text: str) -> Task:
     try:
         return Task(text.strip().lower())
     except ValueError:
-        raise InputError.field("--task", text, "auto, binary, multiclass or regression") from None
+        expected = "auto, binary, multiclass, regression, forecast or segment"
+        raise InputError.field("--task", text, expected) from None
 
 
 def _list(text: str | None) -> tuple[str, ...] | None:
@@ -152,20 +173,28 @@ def _board(state: SearchState, last: str) -> Group:
     return Group(table, f"{len(state.outcomes)} trials; last {last}")
 
 
+MEASURED = {"forecast": "in the backtest", "segment": "on the training rows"}
+
+
 def _render(trained: Trained) -> Group:
     result = trained.result
-    table = Table(
-        "trial", "family", result.metric, "seconds", title="Best trials (cross-validated)"
-    )
-    for row in result.leaderboard:
-        table.add_row(str(row["trial"]), row["family"], f"{row['score']:.4f}", str(row["seconds"]))
     members = ", ".join(
         f"{m['family']} ({m['weight']:.2f}, {m['runtime']})" for m in result.members
     )
-    lines: list[RenderableType] = [
-        table,
+    lines: list[RenderableType] = []
+    if result.leaderboard:
+        table = Table(
+            "trial", "family", result.metric, "seconds", title="Best trials (cross-validated)"
+        )
+        for row in result.leaderboard:
+            table.add_row(
+                str(row["trial"]), row["family"], f"{row['score']:.4f}", str(row["seconds"])
+            )
+        lines.append(table)
+    measured = MEASURED.get(result.task, "out of fold")
+    lines += [
         f"Model [bold]{result.model.ref}[/] ({result.task}): {result.metric} "
-        f"{result.score:.4f} out of fold; members: {members}",
+        f"{result.score:.4f} {measured}; members: {members}",
         f"Run {result.run[:8]}, {result.trials} trials in {result.seconds:.1f} s",
         *(f"note: {note}" for note in result.notes),
     ]

@@ -9,7 +9,8 @@ Values that are None or not finite (a JSON report stores NaN as None) are left o
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from markupsafe import Markup
 
@@ -39,6 +40,7 @@ from modelward.evaluation.svg import (
     polyline,
     short,
     svg,
+    text,
     thin,
     unit_axes,
 )
@@ -192,3 +194,39 @@ def _diagonal(x: Axis, y: Axis) -> Markup:
 
 def _zero(x: Axis, y: Axis) -> Markup:
     return line(x.start, y(0), x.end, y(0), MUTED, dash=True)
+
+
+def part_chart(data: Mapping[str, Any]) -> Markup | None:
+    """A report part's chart (`evaluation.parts.Chart` as JSON); None when it has no values."""
+    labels = [str(v) for v in data.get("labels", [])]
+    series = [
+        (str(s.get("name", "")), list(s.get("values", [])))
+        for s in data.get("series", [])
+        if isinstance(s, Mapping)
+    ]
+    if not labels or not series:
+        return None
+    title = str(data.get("title", ""))
+    shown = percent if data.get("percent") else decimal
+    if data.get("kind") == "lines":
+        return _lines(title, labels, series)
+    return bars(title, labels[:MAX_BARS], [(n, v[:MAX_BARS]) for n, v in series], shown)
+
+
+def _lines(title: str, labels: Sequence[str], series: Sequence[Series]) -> Markup:
+    """Lines over ordered labels (steps ahead, dates): one colour per series, with a legend."""
+    values = [f for _, vs in series for v in vs if (f := as_float(v)) is not None]
+    if not values:
+        return svg(title, [])
+    x, y = data_axes([0.0, float(max(len(labels) - 1, 1))], values, zero=True)
+    every = max(1, len(labels) // 8)
+    ticks_at = [(float(i), short(label, 10)) for i, label in enumerate(labels) if i % every == 0]
+    marks = [frame(x, y, "", "", ticks_at)]
+    for k, (name, vs) in enumerate(series):
+        points = [(float(i), f) for i, v in enumerate(vs) if (f := as_float(v)) is not None]
+        color = COLORS[k % len(COLORS)]
+        coords = " ".join(f"{x(a):.1f},{y(b):.1f}" for a, b in thin(points))
+        marks.append(el("polyline", points=coords, fill="none", stroke=color, stroke_width=2))
+        marks.append(el("rect", x=LEFT + 130 * k, y=4, width=10, height=10, fill=color))
+        marks.append(text(LEFT + 130 * k + 14, 13, name, anchor="start"))
+    return svg(title, marks)

@@ -45,8 +45,9 @@ def render_evaluation_html(report: Mapping[str, Any], *, title: str) -> str:
         "robustness": _robustness,
     }
     sections = {key: _section(report.get(key), build) for key, build in builders.items()}
+    parts = [_part(_map(p)) for p in _list(report.get("parts"))]
     template = _environment().get_template("evaluation.html.j2")
-    return template.render(title=title, head=_head(report), s=sections)
+    return template.render(title=title, head=_head(report), s=sections, parts=parts)
 
 
 def _section(data: object, build: Build) -> View:
@@ -219,6 +220,28 @@ def _robustness(d: Mapping[str, Any]) -> View:
     ]
     view = _pick(d, "flip_rate", "mean_prediction_change", "rows", "scale", "message")
     return view | {"sensitive": sensitive, "unperturbed": _strings(d.get("unperturbed"))}
+
+
+def _part(d: Mapping[str, Any]) -> View:
+    """A forecast's or segmentation's report part (see `evaluation.parts`), charts drawn."""
+    tables = [
+        {
+            "caption": _text(t.get("caption")),
+            "columns": _strings(t.get("columns")),
+            "rows": [_list(row) for row in _list(t.get("rows"))],
+        }
+        for t in map(_map, _list(d.get("tables")))
+    ]
+    figures = [
+        {"title": _text(c.get("title")), "chart": charts.part_chart(c)}
+        for c in map(_map, _list(d.get("charts")))
+    ]
+    return {
+        "title": _text(d.get("title")),
+        "sentences": _strings(d.get("sentences")),
+        "tables": tables,
+        "charts": [f for f in figures if f["chart"] is not None],
+    }
 
 
 # -- reading stored JSON tolerantly ---------------------------------------------------------

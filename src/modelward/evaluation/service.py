@@ -14,12 +14,16 @@ import polars as pl
 
 from modelward.errors import NotFound
 from modelward.evaluation.explain import LocalExplanations, explain_rows
+from modelward.evaluation.forecasts import forecast_report
 from modelward.evaluation.html import render_evaluation_html
 from modelward.evaluation.records import StoredEvaluation
 from modelward.evaluation.report import Inputs, build_report
+from modelward.evaluation.segments import segment_report
 from modelward.evaluation.store import latest_evaluation, save_evaluation
+from modelward.events.log import utc_now
 from modelward.registry.records import ModelVersion
 from modelward.registry.service import get_model, load_bundle
+from modelward.spec.model import Task
 from modelward.spec.service import get_project
 from modelward.tracking.service import get_run
 from modelward.training.evidence import load_evidence
@@ -32,6 +36,10 @@ BACKGROUND_ROWS = 500
 def evaluate_model(ws: Workspace, ref: str, *, on_step: Step | None = None) -> StoredEvaluation:
     """Evaluate `ref` on its out-of-fold evidence and keep the report as its newest one."""
     model = get_model(ws, ref)
+    if model.task in (Task.SEGMENT, Task.FORECAST):
+        body, facts = _problem_report(ws, model)
+        html = render_evaluation_html(body, title=f"Evaluation of {model.ref}")
+        return save_evaluation(ws, model, body, facts, html)
     inputs = Inputs(
         model=model,
         spec=get_project(ws, model.project).spec,
@@ -43,6 +51,17 @@ def evaluate_model(ws: Workspace, ref: str, *, on_step: Step | None = None) -> S
     body, facts = _carried(latest_evaluation(ws, model), report.body, report.facts)
     html = render_evaluation_html(body, title=f"Evaluation of {model.ref}")
     return save_evaluation(ws, model, body, facts, html)
+
+
+def _problem_report(ws: Workspace, model: ModelVersion) -> tuple[dict[str, Any], dict[str, float]]:
+    """A segmentation's or a forecast's report: its own questions, not the tabular ones."""
+    bundle = load_bundle(ws, model)
+    if model.task == Task.SEGMENT:
+        body, facts = segment_report(model, bundle)
+    else:
+        spec = get_project(ws, model.project).spec
+        body, facts = forecast_report(model, bundle, load_evidence(ws, model), spec)
+    return {**body, "created_at": utc_now()}, facts
 
 
 # Found once, at retraining, on rows the evaluation never sees (the forgetting guard): an

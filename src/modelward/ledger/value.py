@@ -38,6 +38,9 @@ def canonical(value: object) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
+ERRORS_PRICED = ("regression", "forecast")  # tasks whose errors cost money per unit
+
+
 def decisions(predictions: pl.DataFrame, labels: pl.DataFrame) -> pl.DataFrame:
     """`model`, `decision` (text) and `label` (JSON text) of each served row with an outcome.
 
@@ -59,13 +62,13 @@ def realized(rows: pl.DataFrame, pricing: Pricing) -> Realized:
         return Realized(None, None, n, why)
     if pricing.task == "binary" and vm.is_outcomes:
         return _binary(rows, vm, pricing)
-    if pricing.task == "regression" and vm.cost_per_unit_error is not None:
+    if pricing.task in ERRORS_PRICED and vm.cost_per_unit_error is not None:
         return _regression(rows, vm)
     why = (
-        f"not priced: value models price binary decisions and regression errors; "
+        f"not priced: value models price binary decisions and regression or forecast errors; "
         f"this is a {pricing.task} model"
     )
-    if pricing.task in ("binary", "regression"):
+    if pricing.task in ("binary", *ERRORS_PRICED):
         why = f"not priced: the value model does not fit a {pricing.task} model"
     return Realized(None, None, n, why)
 

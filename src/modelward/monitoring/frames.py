@@ -20,6 +20,7 @@ from modelward.serving.contract import as_number
 from modelward.serving.feedback import read_feedback
 from modelward.serving.models import load_served
 from modelward.serving.predlog import read_predictions
+from modelward.spec.model import Task
 from modelward.training.evidence import Evidence, load_evidence
 from modelward.training.target import Target
 from modelward.workspace import Workspace
@@ -47,7 +48,7 @@ def sides(
     ws: Workspace, model: ModelVersion, deployment: str, since: datetime, until: datetime
 ) -> Sides:
     evidence = load_evidence(ws, model)
-    features = tuple(c for c in model.input_schema.get("columns", []) for c in [c["name"]])
+    features = _features(model.input_schema.get("columns", []), evidence.target)
     reference = evidence.frame.select(features).with_columns(
         pl.Series(PREDICTION, _reference_predictions(evidence))
     )
@@ -67,6 +68,13 @@ def sides(
         evidence.frame,
         expected_performance(evidence, load_served(ws, model.ref).threshold),
     )
+
+
+def _features(columns: list[dict[str, str]], target: Target) -> tuple[str, ...]:
+    """The input columns judged for drift. A forecast's period is not one: the future is
+    always later than the history, which is no sign of a changed world."""
+    periods = target.task is Task.FORECAST
+    return tuple(c["name"] for c in columns if not (periods and c.get("kind") == "datetime"))
 
 
 def expected_performance(evidence: Evidence, threshold: float | None) -> dict[str, float]:

@@ -15,7 +15,7 @@ import numpy as np
 import polars as pl
 
 from modelward.training.metrics import Metric
-from modelward.training.predictor import Predictor
+from modelward.training.scorer import Scorer
 
 
 @dataclass(frozen=True)
@@ -61,8 +61,8 @@ class ForgettingReport:
 
 def guard(
     metric: Metric,
-    champion: Predictor,
-    challenger: Predictor,
+    champion: Scorer,
+    challenger: Scorer,
     *,
     recent: pl.DataFrame,
     older: pl.DataFrame,
@@ -96,7 +96,7 @@ def guard(
 
 
 def _both(
-    metric: Metric, champion: Predictor, challenger: Predictor, rows: pl.DataFrame
+    metric: Metric, champion: Scorer, challenger: Scorer, rows: pl.DataFrame
 ) -> tuple[float, float]:
     target = challenger.target
     y = target.encode(rows[target.column])
@@ -107,6 +107,6 @@ def _both(
     )
 
 
-def _score(metric: Metric, model: Predictor, features: pl.DataFrame, y: np.ndarray) -> float:
+def _score(metric: Metric, model: Scorer, features: pl.DataFrame, y: np.ndarray) -> float:
     predictions = model.predict_array(features, ignore_extra=True)
     return metric.score(y, predictions, model.target.n_classes)

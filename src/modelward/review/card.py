@@ -27,7 +27,7 @@ from modelward.registry.bundle import check_signature
 from modelward.registry.records import ModelVersion
 from modelward.registry.service import get_model
 from modelward.review import card_sections
-from modelward.review.card_html import render_card_html
+from modelward.review.card_html import md_text, render_card_html
 from modelward.review.facts import facts_of
 from modelward.review.gates import GateReport, check_gates
 from modelward.review.records import Review
@@ -246,6 +246,16 @@ def _evidence_limits(src: Sources) -> list[str]:
             f"`modelward evaluate {src.model.ref}`."
         ]
     evidence = _map(report.get("evidence"))
+    if "parts" in report:
+        return [
+            f"The evidence is {md_text(evidence.get('sentence', 'not recorded'))}: from the "
+            "same period as training, not a later one; confirm with monitoring in production.",
+            *(
+                f"{md_text(line).capitalize()}."
+                for line in report.get("summary") or []
+                if "does not beat" in str(line)
+            ),
+        ]
     found = [
         f"The evidence is out-of-fold predictions on the training data "
         f"({_count(evidence.get('rows'))} rows, {_count(evidence.get('folds'))}-fold "

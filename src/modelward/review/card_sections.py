@@ -23,7 +23,14 @@ Render = Callable[[Mapping[str, Any]], Lines]
 WORST_SLICES = 3
 TOP_FINDINGS = 5
 NONE = "*none*"
-TASKS = {"binary": "binary classification", "multiclass": "multiclass classification"}
+TASKS = {
+    "binary": "binary classification",
+    "multiclass": "multiclass classification",
+    "forecast": "demand forecast",
+    "segment": "customer segmentation",
+}
+# Problem types judged by their own report parts, not by the tabular sections.
+PROBLEMS = {"forecast": "a forecast", "segment": "a segmentation"}
 
 
 def header(src: Sources) -> str:
@@ -42,9 +49,12 @@ def intended_use(src: Sources) -> Lines:
     spec = src.spec
     label = "" if spec.positive_label is None else f", positive label {_code(spec.positive_label)}"
     task = TASKS.get(src.model.task, src.model.task)
+    of = f"of {_code(spec.target or '-')}{label}"
+    if src.model.task == "segment":
+        of = "(no target)" if not spec.target else f"(outcome described: {_code(spec.target)})"
     return [
         f"- **Purpose:** {md_text(spec.description) or '*no description in the spec*'}",
-        f"- **Task:** {task} of {_code(spec.target or '-')}{label}",
+        f"- **Task:** {task} {of}",
         f"- **Primary metric:** {metric_label(src.model.metric)}",
         f"- **Sensitive attributes:** {_names(spec.sensitive)}",
         f"- **Value model:** {_value_model(spec)}",
@@ -109,8 +119,10 @@ def evaluation(src: Sources) -> Lines:
     primary = _map(report.get("primary"))
     if primary.get("value") is not None:
         label = metric_label(str(primary.get("metric", src.model.metric)))
-        ci = f" (95% CI {num(primary['ci_low'])} to {num(primary.get('ci_high'))})"
+        ci = f" (95% CI {num(primary.get('ci_low'))} to {num(primary.get('ci_high'))})"
         lines += [f"**{label} {num(primary['value'])}**{ci if primary.get('ci_low') else ''}", ""]
+    if "parts" in report:
+        return [*lines, *(line for p in _list(report["parts"]) for line in _report_part(_map(p)))]
     lines += _part(src, "performance", "", _metrics)
     lines += _part(src, "baselines", "Baselines", _says("verdict"))
     lines += _part(src, "overfitting", "Overfitting", _says("message"))
@@ -216,8 +228,11 @@ def _part(
     """One part of the evaluation rendered, or a line saying why it is not there."""
     lead = f"**{title}:** " if title else ""
     part = None if src.report is None else src.report.get(key)
+    problem = PROBLEMS.get(src.model.task)
     if src.report is None:
         body = [_not_evaluated(src)]
+    elif problem is not None and part is None:
+        body = [f"*not applicable to {problem}*"]
     elif not isinstance(part, Mapping):
         body = [f"*{missing}*"]
     elif "error" in part:
@@ -227,6 +242,17 @@ def _part(
     if lead and body and not body[0].startswith(("|", "- ")):
         return [lead + body[0], *body[1:], ""]
     return [*([lead, ""] if lead else []), *body, ""]
+
+
+def _report_part(part: Mapping[str, Any]) -> Lines:
+    """A forecast's or segmentation's report part: its title, sentences and tables."""
+    lines = [f"**{md_text(part.get('title', ''))}**", ""]
+    lines += [_sentence(s) for s in _list(part.get("sentences")) if s]
+    for t in map(_map, _list(part.get("tables"))):
+        rows = [[num(v, 4) for v in _list(row)] for row in _list(t.get("rows"))]
+        caption = f"*{md_text(t.get('caption', ''))}*"
+        lines += ["", caption, "", *_table(_list(t.get("columns")), rows)]
+    return [*lines, ""]
 
 
 def _says(key: str) -> Render:
@@ -260,6 +286,19 @@ def _search(src: Sources) -> str:
     if src.run is None:
         return "no training run on record"
     p, m = src.run.params, src.run.metrics
+    if src.model.task == "forecast":
+        return (
+            f"no search: one global LightGBM forecaster over {md_text(p.get('series', '?'))} "
+            f"series ({md_text(p.get('frequency', '?'))}), {md_text(p.get('horizon', '?'))} "
+            f"periods ahead, backtested from {md_text(p.get('origins', '?'))} rolling origins; "
+            f"seed {md_text(p.get('seed', '?'))}; {md_text(p.get('rows', '?'))} rows"
+        )
+    if src.model.task == "segment":
+        return (
+            f"{md_text(p.get('methods', '?'))} with {md_text(p.get('min_segments', '?'))} to "
+            f"{md_text(p.get('max_segments', '?'))} segments, chosen by silhouette among the "
+            f"stable ones; seed {md_text(p.get('seed', '?'))}; {md_text(p.get('rows', '?'))} rows"
+        )
     states = [
         f"{int(m['trials_' + s])} {s}"
         for s in ("complete", "pruned", "failed")

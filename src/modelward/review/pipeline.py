@@ -14,8 +14,8 @@ from modelward.workspace import Workspace
 
 if TYPE_CHECKING:
     from modelward.training.options import TrainOptions
+    from modelward.training.result import TrainResult
     from modelward.training.search import OnTrial
-    from modelward.training.service import TrainResult
 
 Step = Callable[[str], None]
 

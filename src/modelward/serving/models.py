@@ -18,7 +18,7 @@ from modelward.registry.service import get_model, load_bundle
 from modelward.serving.contract import ServingContract
 from modelward.serving.records import Validation
 from modelward.tracking.service import get_run
-from modelward.training.predictor import Predictor
+from modelward.training.scorer import Scorer, load_scorer
 from modelward.workspace import Workspace
 
 
@@ -34,7 +34,7 @@ class ServedModel:
     """A verified, loaded model version. Immutable and thread-safe."""
 
     version: ModelVersion
-    predictor: Predictor
+    predictor: Scorer
     contract: ServingContract
     threshold: float | None = None  # the evaluated decision threshold (binary models)
 
@@ -53,7 +53,8 @@ class ServedModel:
         if validation is Validation.STRICT:
             self.contract.check(records)
         result = self.predictor.predict_records(records, threshold=self.threshold)
-        return Scored(_answers(self.predictor, result.raw, result.prediction, digits))
+        answers = _answers(self.predictor, result.raw, result.prediction, digits)
+        return Scored(_with_bounds(answers, result.bounds, digits))
 
     def score_frame(
         self, frame: pl.DataFrame, *, validation: Validation, digits: int | None = None
@@ -63,7 +64,9 @@ class ServedModel:
             self.contract.check_frame(frame)
         out = self.predictor.predict(frame, threshold=self.threshold)
         if not self.predictor.target.is_classification:
-            return Scored(_answers(self.predictor, out["prediction"].to_numpy(), [], digits))
+            answers = _answers(self.predictor, out["prediction"].to_numpy(), [], digits)
+            bounds = out.select("lower", "upper").to_numpy() if "upper" in out.columns else None
+            return Scored(_with_bounds(answers, bounds, digits))
         classes = self.predictor.target.classes
         raw = out.select([f"proba_{label}" for label in classes]).to_numpy()
         return Scored(_answers(self.predictor, raw, out["prediction"].to_list(), digits))
@@ -92,13 +95,13 @@ class ModelCache:
 
 def load_served(ws: Workspace, ref: str) -> ServedModel:
     version = get_model(ws, ref)
-    predictor = Predictor.from_bundle(load_bundle(ws, version))
+    predictor = load_scorer(load_bundle(ws, version))
     features = [column.name for column in predictor.schema.columns]
     contract = ServingContract.build(_contract(ws, version), features)
     return ServedModel(version, predictor, contract, evaluated_threshold(ws, version, predictor))
 
 
-def evaluated_threshold(ws: Workspace, version: ModelVersion, predictor: Predictor) -> float | None:
+def evaluated_threshold(ws: Workspace, version: ModelVersion, predictor: Scorer) -> float | None:
     """The threshold the evaluation judged the binary model's decisions at (value-maximizing,
     within the spec's fairness bound), so that production decides as the reviewers approved.
 
@@ -125,7 +128,7 @@ def _contract(ws: Workspace, version: ModelVersion) -> Any:
 
 
 def _answers(
-    predictor: Predictor, raw: np.ndarray, labels: Sequence[object], digits: int | None
+    predictor: Scorer, raw: np.ndarray, labels: Sequence[object], digits: int | None
 ) -> list[dict[str, Any]]:
     if not predictor.target.is_classification:
         values = raw.tolist() if digits is None else np.round(raw, digits).tolist()
@@ -138,7 +141,19 @@ def _answers(
     ]
 
 
+def _with_bounds(
+    answers: list[dict[str, Any]], bounds: np.ndarray | None, digits: int | None
+) -> list[dict[str, Any]]:
+    """A forecast's answers with their prediction interval: `lower` and `upper`."""
+    if bounds is None:
+        return answers
+    shown = (bounds if digits is None else np.round(bounds, digits)).tolist()
+    for answer, (low, high) in zip(answers, shown, strict=True):
+        answer["lower"], answer["upper"] = low, high
+    return answers
+
+
 def decision_threshold(ws: Workspace, ref: str) -> float | None:
     """The threshold a server decides `ref`'s positive class at (None: most probable class)."""
     version = get_model(ws, ref)
-    return evaluated_threshold(ws, version, Predictor.from_bundle(load_bundle(ws, version)))
+    return evaluated_threshold(ws, version, load_scorer(load_bundle(ws, version)))

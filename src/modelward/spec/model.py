@@ -33,7 +33,7 @@ METRICS: dict[Task, tuple[str, ...]] = {
     Task.BINARY: (*CLASSIFICATION, "precision", "recall"),
     Task.MULTICLASS: ("log_loss", "accuracy", "balanced_accuracy", "f1_macro", "roc_auc_ovr"),
     Task.REGRESSION: ("rmse", "mae", "r2", "mape"),
-    Task.FORECAST: ("wape", "mape", "smape", "rmse", "mae"),
+    Task.FORECAST: ("mase", "wape", "rmse", "mae"),
     Task.SEGMENT: ("silhouette", "davies_bouldin", "calinski_harabasz"),
 }
 
@@ -273,6 +273,46 @@ class Monitoring(Frozen):
         return self
 
 
+COUNTRY_PATTERN = r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$"
+
+
+class Forecast(Frozen):
+    """How a demand forecast is framed: how far ahead, per which series, knowing what."""
+
+    horizon: int = Field(ge=1, le=366, description="Periods forecast ahead, e.g. 14 days")
+    groups: tuple[str, ...] = Field(default=(), description="Columns naming one series each")
+    covariates: tuple[str, ...] = Field(
+        default=(), description="Columns known in advance: promotions, prices, weather, events"
+    )
+    country: str | None = Field(
+        default=None, pattern=COUNTRY_PATTERN, description="Holiday calendar, e.g. US or DE-BY"
+    )
+    interval: float = Field(default=0.8, gt=0, lt=1, description="Prediction interval level")
+    origins: int = Field(default=6, ge=2, le=60, description="Rolling-origin backtest windows")
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Self:
+        both = set(self.groups) & set(self.covariates)
+        if both:
+            raise ValueError(f"forecast: {sorted(both)} named as both group and covariate")
+        return self
+
+
+class Segments(Frozen):
+    """How customer segments are searched: how many at least and at most, and with what."""
+
+    min_segments: int = Field(default=2, ge=2, le=20)
+    max_segments: int = Field(default=8, ge=2, le=20)
+    method: str = Field(default="auto", pattern=r"^(auto|kmeans|gmm)$")
+    exclude: tuple[str, ...] = Field(default=(), description="Columns kept out of the clustering")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.max_segments < self.min_segments:
+            raise ValueError("segments: max_segments is below min_segments")
+        return self
+
+
 class Staleness(Frozen):
     max_age_days: float = Field(gt=0, description="Newest row may be at most this old")
 
@@ -297,6 +337,8 @@ class ProjectSpec(Frozen):
     approvers: tuple[str, ...] = ()
     incumbent: IncumbentRule | None = None
     monitoring: Monitoring = Monitoring()
+    forecast: Forecast | None = None
+    segments: Segments = Segments()
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -308,16 +350,31 @@ class ProjectSpec(Frozen):
         if self.target is not None and self.target in self.sensitive:
             raise ValueError(f"the target {self.target!r} cannot also be a sensitive attribute")
         self._check_value()
+        self._check_forecast()
         overlap = set(self.owners) & set(self.approvers)
         if overlap and len(self.approvers) == len(overlap):
             raise ValueError("every approver is also an owner: name someone independent")
         return self
 
+    def _check_forecast(self) -> None:
+        if self.task is not Task.FORECAST:
+            return
+        if self.time_column is None:
+            raise ValueError("task forecast needs `time_column` (the date of each period)")
+        if self.forecast is None:
+            raise ValueError("task forecast needs a `forecast:` section with `horizon`")
+        framing = {c for c in (self.target, self.time_column) if c is not None}
+        named = framing & {*self.forecast.groups, *self.forecast.covariates}
+        if named:
+            raise ValueError(f"forecast: {sorted(named)} cannot be a group or covariate")
+
     def _check_value(self) -> None:
         if self.value is None:
             return
-        if self.task is Task.REGRESSION and self.value.cost_per_unit_error is None:
-            raise ValueError("value: a regression value model needs cost_per_unit_error")
+        if self.task in (Task.REGRESSION, Task.FORECAST) and self.value.cost_per_unit_error is None:
+            raise ValueError(f"value: a {self.task} value model needs cost_per_unit_error")
+        if self.task is Task.SEGMENT:
+            raise ValueError("value: value models apply to binary, regression and forecast tasks")
         if self.task is Task.BINARY and not self.value.is_outcomes:
             raise ValueError("value: a binary value model needs the four outcome values")
         if self.task is Task.MULTICLASS:
@@ -333,6 +390,11 @@ class ProjectSpec(Frozen):
         named["group_column"] = self.group_column
         found = {key: col for key, col in named.items() if col}
         found.update({f"sensitive[{i}]": col for i, col in enumerate(self.sensitive)})
+        if self.forecast is not None:
+            found.update({f"forecast.groups[{i}]": c for i, c in enumerate(self.forecast.groups)})
+            found.update(
+                {f"forecast.covariates[{i}]": c for i, c in enumerate(self.forecast.covariates)}
+            )
         return found
 
     def to_json(self) -> dict[str, Any]:

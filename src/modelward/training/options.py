@@ -12,6 +12,7 @@ from modelward.spec.model import Task
 DEFAULT_BUDGET = 60.0
 MAX_TRIALS = 100_000
 EXECUTORS = ("local", "ray")
+MAX_HORIZON = 366
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,11 @@ class TrainOptions:
     ray_address: str | None = None
     workers: int | None = None
     name: str | None = None
+    time_column: str | None = None  # forecast: the period of each row
+    group_columns: tuple[str, ...] | None = None  # forecast: one series per combination
+    horizon: int | None = None  # forecast: periods ahead
+    covariates: tuple[str, ...] | None = None  # forecast: columns known in advance
+    country: str | None = None  # forecast: holiday calendar
 
     def validate(self) -> None:
         if self.budget is not None and not (math.isfinite(self.budget) and self.budget > 0):
@@ -44,10 +50,19 @@ class TrainOptions:
             raise InputError.field("--workers", self.workers, "a whole number >= 1")
         if self.executor not in EXECUTORS:
             raise InputError.field("--executor", self.executor, " or ".join(EXECUTORS))
-        if self.task in (Task.FORECAST, Task.SEGMENT):
-            raise InputError.field(
-                "--task", self.task.value, "auto, binary, multiclass or regression (for now)"
-            )
+        if self.horizon is not None and not 1 <= self.horizon <= MAX_HORIZON:
+            raise InputError.field("--horizon", self.horizon, f"periods ahead, 1..{MAX_HORIZON}")
+
+    def forecast_flags(self) -> dict[str, object]:
+        """The flags that frame a forecast, those given only."""
+        flags = {
+            "--time-col": self.time_column,
+            "--group-cols": self.group_columns,
+            "--horizon": self.horizon,
+            "--covariates": self.covariates,
+            "--country": self.country,
+        }
+        return {flag: value for flag, value in flags.items() if value is not None}
 
     @property
     def effective_budget(self) -> float | None:

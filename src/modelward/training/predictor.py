@@ -111,12 +111,14 @@ class RecordPrediction:
 
     `raw` is what `predict_array` gives (probabilities (n, K), or values (n,)), read-only;
     `prediction` what `predict`'s `prediction` column holds (the chosen class, or the value);
-    `engine` says how the rows were encoded: "records" (pure Python) or "polars".
+    `engine` says how the rows were encoded: "records" (pure Python) or "polars";
+    `bounds` a forecast's prediction interval per row (n, 2): lower, upper.
     """
 
     raw: np.ndarray
     prediction: tuple[Label, ...]
     engine: Engine
+    bounds: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

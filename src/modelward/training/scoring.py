@@ -10,10 +10,13 @@ from typing import Any
 import polars as pl
 
 from modelward.datasets.readers import read_file
+from modelward.errors import InputError
 from modelward.files import atomic_path, check_output
 from modelward.registry.records import ModelVersion
 from modelward.registry.service import get_model, load_bundle
+from modelward.spec.model import Task
 from modelward.training.predictor import Predictor
+from modelward.training.scorer import Scorer, load_scorer
 from modelward.workspace import Workspace
 
 OUTPUT_SUFFIXES = (".csv", ".parquet")
@@ -37,9 +40,21 @@ class PredictResult:
         }
 
 
-def load_predictor(ws: Workspace, ref: str) -> tuple[ModelVersion, Predictor]:
-    """The model version and its verified, loaded predictor (a tampered bundle is refused)."""
+def load_scorer_of(ws: Workspace, ref: str) -> tuple[ModelVersion, Scorer]:
+    """The model version and its verified, loaded model of any kind (a tampered bundle is
+    refused)."""
     model = get_model(ws, ref)
+    return model, load_scorer(load_bundle(ws, model))
+
+
+def load_predictor(ws: Workspace, ref: str) -> tuple[ModelVersion, Predictor]:
+    """A tabular model version and its verified, loaded predictor; InputError for a forecast
+    or segmentation, which have no features-to-target predictor to warm-start or compare."""
+    model = get_model(ws, ref)
+    if model.task in (Task.FORECAST, Task.SEGMENT):
+        raise InputError.field(
+            "model", f"{model.ref} ({model.task})", "a binary, multiclass or regression model"
+        )
     return model, Predictor.from_bundle(load_bundle(ws, model))
 
 
@@ -56,7 +71,7 @@ def predict_file(
     evaluated one, as the server does: `serving.models.decision_threshold`)."""
     started = time.perf_counter()
     target = check_output(Path(output), flag="--output", suffixes=OUTPUT_SUFFIXES)
-    model, predictor = load_predictor(ws, ref)
+    model, predictor = load_scorer_of(ws, ref)
     frame = read_file(source)
     result = predictor.predict(frame, ignore_extra=ignore_extra, threshold=threshold)
     _write(result, target)

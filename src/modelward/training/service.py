@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -27,9 +27,11 @@ from modelward.training.families import Family, families
 from modelward.training.kinds import Kind
 from modelward.training.metrics import Metric, get_metric
 from modelward.training.options import TrainOptions
+from modelward.training.other import other_job
 from modelward.training.prepare import Prepared, Problem, prepare
 from modelward.training.record import log_outcome, log_setup, log_trial, save_trials
 from modelward.training.refit import FinalModel, export_members, fitted_predictions, refit
+from modelward.training.result import TrainResult
 from modelward.training.scan import scan_training_rows
 from modelward.training.search import OnTrial, SearchPlan, SearchState, plan_batch, run_search
 from modelward.training.selection import candidate_families, search_context
@@ -38,41 +40,6 @@ from modelward.training.trial import TrialOutcome
 from modelward.workspace import Workspace
 
 Step = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class TrainResult:
-    """What a training job produced; `to_json()` is the `train --json` contract."""
-
-    run: str
-    model: ModelVersion
-    metric: str
-    score: float
-    dataset: str
-    task: str
-    members: tuple[dict[str, Any], ...]
-    trials: int
-    seconds: float
-    budget: float | None
-    notes: tuple[str, ...] = ()
-    leaderboard: tuple[dict[str, Any], ...] = field(default=(), repr=False)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "run": self.run,
-            "model": self.model.ref,
-            "metric": self.metric,
-            "score": self.score,
-            "project": self.model.project,
-            "dataset": self.dataset,
-            "task": self.task,
-            "members": list(self.members),
-            "trials": self.trials,
-            "seconds": round(self.seconds, 2),
-            "budget": self.budget,
-            "notes": list(self.notes),
-            "leaderboard": list(self.leaderboard),
-        }
 
 
 @dataclass(frozen=True)
@@ -104,12 +71,19 @@ def train(
     budget = Budget(time.time(), options.effective_budget)
     step = on_step or (lambda _s: None)
     try:
-        source, spec, prepared, metric, families = _checked(ws, data, options, step)
+        source, spec = _framed(ws, data, options, step)
+        # A forecast or a segmentation is not a search over model families: its own job.
+        other = other_job(source, spec, options, step)
+        checked = None if other is not None else _checked(source, spec, options, step)
     except (InputError, NotFound) as exc:
         # Nothing is written for a refused job but the record that it was refused, and why.
         with ws.transaction() as conn:
             ws.record(conn, "train.refused", "train", {"data": data, "reason": exc.message})
         raise
+    if other is not None:
+        return other.run(ws, source, budget, step)
+    assert checked is not None
+    prepared, metric, families = checked
     version = record_source(ws, source, spec)
     run = start_run(
         ws, name=options.name, project=source.project, dataset=version.ref, seed=options.seed
@@ -132,21 +106,26 @@ def train(
         return _finish(job, state)
 
 
-def _checked(
+def _framed(
     ws: Workspace, data: str, options: TrainOptions, step: Step
-) -> tuple[Source, ProjectSpec, Prepared, Metric, tuple[Family, ...]]:
-    """Every check of a training job's inputs, before anything is written."""
+) -> tuple[Source, ProjectSpec]:
     options.validate()
     step("reading data")
     source = open_source(ws, data, options)
-    spec = project_spec(source, options)
+    return source, project_spec(source, options)
+
+
+def _checked(
+    source: Source, spec: ProjectSpec, options: TrainOptions, step: Step
+) -> tuple[Prepared, Metric, tuple[Family, ...]]:
+    """Every check of a tabular training job's inputs, before anything is written."""
     step("checking the target and features")
     prepared = prepare(source.frame, training_problem(spec, options))
     metric = get_metric(spec.metric, prepared.target.task)
     prepared = dataclasses.replace(
         prepared, data=dataclasses.replace(prepared.data, metric=metric.name)
     )
-    return source, spec, prepared, metric, candidate_families(prepared.target.task, options)
+    return prepared, metric, candidate_families(prepared.target.task, options)
 
 
 def training_problem(spec: ProjectSpec, options: TrainOptions) -> Problem:

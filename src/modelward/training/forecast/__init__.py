@@ -1,0 +1,1 @@
+"""Demand forecasting: one global gradient-boosted model over many series, with intervals."""

@@ -1,0 +1,143 @@
+"""A registered forecast model as a `Scorer`: future rows in, forecasts with intervals out.
+
+Each input row is one series' period to forecast: its group values, its time and its
+covariates. Rows are checked against the input schema like any model's, then forecast from the
+latest periods the model was fitted on (see `ForecastModel.forecast`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from modelward.errors import InputError
+from modelward.registry.records import Bundle
+from modelward.spec.model import Task
+from modelward.training.features import ColumnKind
+from modelward.training.forecast.model import OUTPUT, ForecastModel
+from modelward.training.forecast.series import SeriesSpec
+from modelward.training.predictor import DecisionRule, RecordPrediction
+from modelward.training.records import Record, RecordReader
+from modelward.training.schema import InputColumn, InputSchema, target_dtype
+from modelward.training.target import Target
+
+FORMAT = "modelward.forecast/1"
+KINDS = {"number": ColumnKind.NUMERIC, "flag": ColumnKind.BOOLEAN, "text": ColumnKind.CATEGORICAL}
+
+
+def forecast_manifest(
+    model: ForecastModel, spec: SeriesSpec, *, metric: str, score: float
+) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """The bundle manifest of a fitted forecast model (`score`: its backtest `metric`), and
+    its files."""
+    description, files = model.to_files()
+    manifest = {
+        "format": FORMAT,
+        "target": Target(spec.target, Task.FORECAST).to_json(),
+        "input_schema": forecast_schema(model, spec).to_json(),
+        "output_schema": {"columns": [{"name": name, "dtype": "Float64"} for name in OUTPUT]},
+        "metric": metric,
+        "cv_score": score,
+        "forecast": description,
+    }
+    return manifest, files
+
+
+def forecast_schema(model: ForecastModel, spec: SeriesSpec) -> InputSchema:
+    """The future rows' columns: time, groups, then covariates, typed as in training."""
+    dtypes = dict(model.columns)
+    columns = [InputColumn(spec.time, ColumnKind.DATETIME, dtypes.get(spec.time, "Date"))]
+    columns += [
+        InputColumn(g, ColumnKind.CATEGORICAL, dtypes.get(g, "String")) for g in spec.groups
+    ]
+    columns += [
+        InputColumn(c.name, KINDS[c.kind], dtypes.get(c.name, "Float64"))
+        for c in model.features.covariates
+    ]
+    known = tuple(dtypes) or (*(c.name for c in columns), spec.target)
+    return InputSchema(tuple(columns), known, spec.target)
+
+
+@dataclass(frozen=True, eq=False)
+class ForecastPredictor:
+    """A loaded forecast model version. Thread-safe for prediction; holds no open files."""
+
+    target: Target
+    schema: InputSchema
+    model: ForecastModel
+
+    @classmethod
+    def from_bundle(cls, bundle: Bundle) -> ForecastPredictor:
+        manifest = bundle.manifest
+        if manifest.get("format") != FORMAT:
+            raise ValueError(f"not a forecast bundle: format {manifest.get('format')!r}")
+        return cls(
+            Target.from_json(manifest["target"]),
+            InputSchema.from_json(manifest["input_schema"]),
+            ForecastModel.from_files(manifest["forecast"], bundle.files),
+        )
+
+    @property
+    def decision(self) -> DecisionRule | None:
+        return None
+
+    @property
+    def runtimes(self) -> list[str]:
+        return ["lightgbm"]
+
+    def predict_array(self, frame: pl.DataFrame, *, ignore_extra: bool = False) -> np.ndarray:
+        """The forecasts (n,), in row order."""
+        return self.predict(frame, ignore_extra=ignore_extra)["prediction"].to_numpy()
+
+    def predict(
+        self, frame: pl.DataFrame, *, ignore_extra: bool = False, threshold: float | None = None
+    ) -> pl.DataFrame:
+        """`prediction`, `lower` and `upper` per row, in row order (`threshold` is ignored)."""
+        conformed = self.schema.conform(frame, ignore_extra=ignore_extra)
+        return self.model.forecast(None, conformed).select(OUTPUT)
+
+    def predict_records(
+        self,
+        records: Sequence[Record],
+        *,
+        ignore_extra: bool = False,
+        threshold: float | None = None,
+    ) -> RecordPrediction:
+        """`predict` of JSON records; InputError names `records[i].field` where one is wrong."""
+        _check_fields(records, self.schema.columns)
+        rows = self.reader.read(records, ignore_extra=ignore_extra)
+        frame = pl.DataFrame(
+            [
+                pl.Series(c.name, [row[c.name] for row in rows], dtype=target_dtype(c))
+                for c in self.schema.columns
+            ]
+        )
+        forecast = self.model.forecast(None, frame)
+        raw = forecast["prediction"].to_numpy()
+        raw.flags.writeable = False
+        bounds = forecast.select("lower", "upper").to_numpy()
+        return RecordPrediction(raw, tuple(raw.tolist()), "polars", bounds)
+
+    @cached_property
+    def reader(self) -> RecordReader:
+        """The schema's record reader, prepared once."""
+        return RecordReader.of(self.schema)
+
+
+def _check_fields(records: Sequence[Record], columns: Sequence[InputColumn]) -> None:
+    if not isinstance(records, Sequence) or isinstance(records, str | bytes):
+        raise InputError.field("records", records, "a list of objects")
+    for i, record in enumerate(records):
+        if not isinstance(record, Mapping):
+            raise InputError.field(f"records[{i}]", record, "an object of field values")
+        missing = next((c.name for c in columns if c.name not in record), None)
+        if missing is not None:
+            raise InputError(
+                f"records[{i}].{missing}: missing; every record needs its series, its time "
+                "and each covariate the model forecasts with"
+            )

@@ -1,0 +1,128 @@
+"""The `train --task segment` job: customer segments, their quality and profiles, registered.
+
+There is no target: the spec's `target`, when it names one (churn, say), is the outcome the
+profiles describe per segment ("churn rate 0.3x the average") and is never clustered on. Nor
+are sensitive attributes: a segment defined by gender or age would carry its bias downstream.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from modelward.errors import InputError
+from modelward.spec.model import ProjectSpec, Task
+from modelward.training.budget import Budget
+from modelward.training.evidence import Evidence
+from modelward.training.options import TrainOptions
+from modelward.training.other import Fitted, Step, register_fitted, start_job
+from modelward.training.result import TrainResult
+from modelward.training.segment.choose import SegmentOptions
+from modelward.training.segment.encode import TARGET, fit_encoder
+from modelward.training.segment.fit import SegmentFit, fit_segments
+from modelward.training.segment.model import Method
+from modelward.training.segment.predictor import segment_manifest, segment_target
+from modelward.training.source import Source
+from modelward.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class SegmentJob:
+    spec: ProjectSpec
+    options: TrainOptions
+    frame: pl.DataFrame
+    exclude: tuple[str, ...]
+    search: SegmentOptions
+
+    def run(self, ws: Workspace, source: Source, budget: Budget, step: Step) -> TrainResult:
+        started = start_job(ws, source, self.spec, self.options)
+        with started.run:
+            started.run.log_params(self._params())
+            step("choosing the segments")
+            fit = fit_segments(
+                self.frame, outcome=self.spec.target, exclude=self.exclude, options=self.search
+            )
+            step("registering the segmentation")
+            return register_fitted(ws, source, self.spec, started, self._fitted(fit), budget)
+
+    def _params(self) -> dict[str, object]:
+        return {
+            "task": Task.SEGMENT.value,
+            "outcome": self.spec.target,
+            "metric": self.spec.primary_metric,
+            "seed": self.options.seed,
+            "rows": self.frame.height,
+            "min_segments": self.search.min_segments,
+            "max_segments": self.search.max_segments,
+            "methods": ",".join(m.value for m in self.search.methods),
+            "excluded": ",".join(self.exclude),
+        }
+
+    def _fitted(self, fit: SegmentFit) -> Fitted:
+        metric = self.spec.primary_metric
+        score = fit.quality.facts()[metric]
+        manifest, files = segment_manifest(
+            fit.segmentation,
+            frame=self.frame,
+            metric=metric,
+            score=score,
+            outcome=self.spec.target,
+            quality=fit.quality,
+        )
+        chosen = fit.choice.chosen
+        return Fitted(
+            task=Task.SEGMENT,
+            metric=metric,
+            score=score,
+            manifest=manifest,
+            files=files,
+            evidence=_evidence(self.frame, fit),
+            summary={"segments": fit.to_json()},
+            members=({"family": chosen.method.value, "weight": 1.0, "runtime": "segments"},),
+            notes=(fit.choice.reason,),
+        )
+
+
+def plan_segments(
+    source: Source, spec: ProjectSpec, options: TrainOptions, step: Step
+) -> SegmentJob:
+    """Every check of a segmentation job, before anything is written."""
+    step("checking the columns to segment on")
+    frame = source.frame
+    if TARGET in frame.columns:
+        raise InputError.field(
+            "data", f"a column named {TARGET!r}", f"no column {TARGET!r}: the segment label's name"
+        )
+    exclude = _excluded(spec)
+    search = SegmentOptions(
+        min_segments=spec.segments.min_segments,
+        max_segments=spec.segments.max_segments,
+        methods=Method.choices(spec.segments.method),
+        seed=options.seed,
+    )
+    search.check()
+    fit_encoder(frame, outcome=spec.target, exclude=exclude)  # refuses unusable data now
+    return SegmentJob(spec, options, frame, exclude, search)
+
+
+def _excluded(spec: ProjectSpec) -> tuple[str, ...]:
+    named = (*spec.segments.exclude, *spec.sensitive, spec.time_column, spec.group_column)
+    return tuple(dict.fromkeys(c for c in named if c and c != spec.target))
+
+
+def _evidence(frame: pl.DataFrame, fit: SegmentFit) -> Evidence:
+    """The training rows with the segment each was given: what monitoring compares against."""
+    target = segment_target(fit.segmentation)
+    labels = fit.labels.astype(np.int64)
+    named = pl.Series(TARGET, list(target.classes), dtype=pl.String).gather(labels)
+    _, membership = fit.segmentation.assign(frame, ignore_extra=True)
+    return Evidence(
+        target=target,
+        frame=frame.with_columns(named),
+        y=labels,
+        oof=membership,
+        fitted=membership,
+        folds=np.zeros(len(labels), dtype=np.int64),
+    )
