@@ -53,7 +53,8 @@ def create_app(ws: Workspace, config: ServeConfig) -> FastLane:
     traffic = TrafficWatch(ws, metrics)
     schedule = MonitorSchedule(ws, metrics.registry, tick=config.monitor_tick)
     gate = Gate(ws, config.edge, open_limiter(ws.settings.redis_url), traffic.throttle)
-    state = ServerState(ws, scorer, gate, metrics, traffic, ChainWatch(ws))
+    chain = ChainWatch(ws)
+    state = ServerState(ws, scorer, gate, metrics, traffic, chain)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -63,6 +64,7 @@ def create_app(ws: Workspace, config: ServeConfig) -> FastLane:
         gc.collect()
         gc.freeze()
         schedule.start()
+        chain.start()  # the event log's first verification, off any page view
         try:
             yield
         finally:

