@@ -31,13 +31,14 @@ _PARQUET_MAGIC = b"PAR1"
 _PARQUET_ERRORS = (pl.exceptions.PolarsError, pl.exceptions.PanicException, OSError, ValueError)
 
 
-def read_file(path: str | Path, *, encoding: str = "utf-8") -> pl.DataFrame:
+def read_file(path: str | Path, *, encoding: str = "utf-8", dates: bool = True) -> pl.DataFrame:
     """Read a CSV (any of , ; tab | as delimiter) or Parquet file; Parquet is known by its bytes.
 
     Raises `InputError` for a missing or special file, empty or binary content, an encoding
-    error, ragged rows, bad column names or a corrupt Parquet file.
+    error, ragged rows, bad column names or a corrupt Parquet file. `dates=False` leaves a
+    CSV's date columns as text (for a caller whose schema casts them).
     """
-    return read_local(Path(path).expanduser(), codec_name(encoding), str(path))
+    return read_local(Path(path).expanduser(), codec_name(encoding), str(path), dates=dates)
 
 
 def read_uri(
@@ -52,7 +53,7 @@ def read_uri(
         return read_local(local, codec, uri)
 
 
-def read_local(path: Path, codec: str, source: str) -> pl.DataFrame:
+def read_local(path: Path, codec: str, source: str, *, dates: bool = True) -> pl.DataFrame:
     """Read the local file at `path`; messages name `source` (the path or URL the user gave)."""
     size = _check_regular(path, source)
     if size == 0:
@@ -69,7 +70,7 @@ def read_local(path: Path, codec: str, source: str) -> pl.DataFrame:
         ) from exc
     if head.startswith(_PARQUET_MAGIC):
         return _read_parquet(path, source)
-    return read_csv_file(path, head, codec, source)
+    return read_csv_file(path, head, codec, source, dates=dates)
 
 
 def _check_regular(path: Path, source: str) -> int:

@@ -72,7 +72,8 @@ def predict_file(
     started = time.perf_counter()
     target = check_output(Path(output), flag="--output", suffixes=OUTPUT_SUFFIXES)
     model, predictor = load_scorer_of(ws, ref)
-    frame = read_file(source)
+    # The model's schema casts date columns from text: polars' date inference is not needed.
+    frame = read_file(source, dates=False)
     result = predictor.predict(frame, ignore_extra=ignore_extra, threshold=threshold)
     _write(result, target)
     return PredictResult(
