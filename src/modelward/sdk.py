@@ -40,7 +40,8 @@ class Workspace(KernelWorkspace):
         """`modelward train` from Python: `ws.train("churn.csv", target="churn", budget=60)`.
 
         Keyword options are those of `TrainOptions` (target, task, budget, trials, metric,
-        project, sensitive, seed, interpretable, families, executor, ray_address, workers).
+        project, sensitive, seed, interpretable, families, executor, ray_address, workers;
+        for `task="forecast"`: time_column, horizon, group_columns, covariates, country).
         """
         # The model libraries load on first use, so `import modelward` stays quick.
         from modelward.spec.model import Task

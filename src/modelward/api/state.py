@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
@@ -15,6 +15,7 @@ from modelward.api.security import Caller, Gate
 from modelward.errors import InputError, TooLarge
 from modelward.serving.metrics import ServingMetrics
 from modelward.serving.scorer import Answer, Scorer
+from modelward.serving.traffic import TrafficCache
 from modelward.serving.watch import TrafficWatch
 from modelward.workspace import Workspace
 
@@ -27,6 +28,8 @@ class ServerState:
     metrics: ServingMetrics
     traffic: TrafficWatch
     chain: ChainWatch
+    # Summaries of prediction-log batches for the deployment pages (batches never change).
+    traffic_cache: TrafficCache = field(default_factory=TrafficCache)
 
     @classmethod
     def of(cls, request: Request) -> ServerState:

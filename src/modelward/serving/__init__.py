@@ -24,6 +24,7 @@ from modelward.serving.records import (
 )
 from modelward.serving.scorer import Answer, Scorer
 from modelward.serving.tokens import IssuedToken, api_tokens, create_api_token, revoke_api_token
+from modelward.serving.traffic import TrafficCache, TrafficSeries, traffic_series
 
 __all__ = [
     "Answer",
@@ -40,6 +41,8 @@ __all__ = [
     "RouteSample",
     "Routes",
     "Scorer",
+    "TrafficCache",
+    "TrafficSeries",
     "Validation",
     "api_tokens",
     "compare_deployment",
@@ -57,4 +60,5 @@ __all__ = [
     "rollback",
     "set_canary",
     "set_shadow",
+    "traffic_series",
 ]

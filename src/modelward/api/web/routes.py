@@ -220,13 +220,7 @@ def _act(request: Request, back: str, role: Role, action: Any, done: str) -> Res
 
 
 def _traffic_cache(request: Request) -> TrafficCache:
-    """The server's one cache of prediction-log summaries, kept with the app (a request lives
-    too briefly, a module would share it between servers of one process)."""
-    state = request.app.state
-    cache: TrafficCache | None = getattr(state, "traffic_cache", None)
-    if cache is None:
-        cache = state.traffic_cache = TrafficCache()
-    return cache
+    return ServerState.of(request).traffic_cache
 
 
 def _allowing(request: Request, gather: Any, flag: str, role: Role) -> Any:
