@@ -46,6 +46,7 @@ from modelward.evaluation.svg import (
 )
 
 MAX_BARS = 15
+MAX_LINE_TICKS = 6  # labels under a line chart (dates are wide)
 MAX_LEVELS = 12  # categories on a band axis; rarer ones are left out
 MAX_CLASSES = 20  # rows and columns of a confusion matrix shown
 
@@ -219,14 +220,16 @@ def _lines(title: str, labels: Sequence[str], series: Sequence[Series]) -> Marku
     if not values:
         return svg(title, [])
     x, y = data_axes([0.0, float(max(len(labels) - 1, 1))], values, zero=True)
-    every = max(1, len(labels) // 8)
+    every = max(1, math.ceil(len(labels) / MAX_LINE_TICKS))
     ticks_at = [(float(i), short(label, 10)) for i, label in enumerate(labels) if i % every == 0]
     marks = [frame(x, y, "", "", ticks_at)]
+    left = float(LEFT)
     for k, (name, vs) in enumerate(series):
         points = [(float(i), f) for i, v in enumerate(vs) if (f := as_float(v)) is not None]
         color = COLORS[k % len(COLORS)]
         coords = " ".join(f"{x(a):.1f},{y(b):.1f}" for a, b in thin(points))
         marks.append(el("polyline", points=coords, fill="none", stroke=color, stroke_width=2))
-        marks.append(el("rect", x=LEFT + 130 * k, y=4, width=10, height=10, fill=color))
-        marks.append(text(LEFT + 130 * k + 14, 13, name, anchor="start"))
+        marks.append(el("rect", x=left, y=4, width=10, height=10, fill=color))
+        marks.append(text(left + 14, 13, name, anchor="start"))
+        left += 30 + 6.5 * len(name)  # the next entry starts after this one's words
     return svg(title, marks)
