@@ -113,6 +113,30 @@ def test_forecast_predicts_the_next_periods_with_intervals(
     assert (forecast["prediction"] <= forecast["upper"]).all()
 
 
+def test_newer_actuals_in_the_input_move_the_forecast_on(
+    cli: Cli, built: dict[str, Any], tmp_path: Path
+) -> None:
+    """Two weeks after training, the newest actuals come with the rows to forecast: rows with a
+    ridership value are history (their forecast is empty), the others are forecast from them."""
+    chicago = built["chicago"]
+    newer = chicago.tail(28).with_columns(pl.col("date") + pl.duration(days=14))
+    later = _future(chicago, days=28).tail(14).with_columns(pl.lit(None).alias("ridership"))
+    rows = tmp_path / "with_actuals.csv"
+    pl.concat([newer, later.select(newer.columns)], how="vertical_relaxed").write_csv(rows)
+    out = tmp_path / "forecast.csv"
+    result = cli("predict", built["ridership"], rows, "-o", out)
+    assert result.code == 0, result.err
+    forecast = pl.read_csv(out)
+    assert forecast.height == 42
+    assert forecast["prediction"].head(28).null_count() == 28
+    assert forecast["prediction"].tail(14).null_count() == 0
+    too_late = tmp_path / "too_late.csv"
+    later.drop("ridership").write_csv(too_late)
+    refused = cli("predict", built["ridership"], too_late, "-o", out)
+    assert refused.code == 2
+    assert "history's end" in refused.err
+
+
 def test_forecast_without_a_future_covariate_names_it(
     cli: Cli, built: dict[str, Any], tmp_path: Path
 ) -> None:

@@ -97,9 +97,17 @@ class ForecastPredictor:
     def predict(
         self, frame: pl.DataFrame, *, ignore_extra: bool = False, threshold: float | None = None
     ) -> pl.DataFrame:
-        """`prediction`, `lower` and `upper` per row, in row order (`threshold` is ignored)."""
-        conformed = self.schema.conform(frame, ignore_extra=ignore_extra)
-        return self.model.forecast(None, conformed).select(OUTPUT)
+        """`prediction`, `lower` and `upper` per row, in row order (`threshold` is ignored).
+
+        A row that carries the target's value is history: one of the newest periods of its
+        series, which the other rows' forecasts start from (its own forecast is empty). So a
+        deployed model keeps forecasting as time passes, given the latest actuals.
+        """
+        asked = self._asked(frame)
+        history = None if asked.all() else self._history(frame.filter(~asked))
+        conformed = self.schema.conform(frame.filter(asked), ignore_extra=ignore_extra)
+        forecast = self.model.forecast(history, conformed).select(OUTPUT)
+        return _spread(forecast, asked)
 
     def predict_records(
         self,
@@ -111,22 +119,66 @@ class ForecastPredictor:
         """`predict` of JSON records; InputError names `records[i].field` where one is wrong."""
         _check_fields(records, self.schema.columns)
         rows = self.reader.read(records, ignore_extra=ignore_extra)
-        frame = pl.DataFrame(
-            [
-                pl.Series(c.name, [row[c.name] for row in rows], dtype=target_dtype(c))
-                for c in self.schema.columns
-            ]
-        )
-        forecast = self.model.forecast(None, frame)
+        columns = [
+            pl.Series(c.name, [row[c.name] for row in rows], dtype=target_dtype(c))
+            for c in self.schema.columns
+        ]
+        actuals = _actuals(records, self.target.column)
+        frame = pl.DataFrame([*columns, *([] if actuals is None else [actuals])])
+        forecast = self.predict(frame)
         raw = forecast["prediction"].to_numpy()
         raw.flags.writeable = False
         bounds = forecast.select("lower", "upper").to_numpy()
+        # A history row's forecast is NaN here (JSON null): it asked for none.
         return RecordPrediction(raw, tuple(raw.tolist()), "polars", bounds)
+
+    def _asked(self, frame: pl.DataFrame) -> np.ndarray:
+        """Which rows are to be forecast: those without a value of the target."""
+        column = self.target.column
+        if column not in frame.columns:
+            return np.ones(frame.height, dtype=bool)
+        values = frame[column]
+        known = values.is_not_null()
+        if values.dtype.is_float():
+            known = known & values.is_not_nan()
+        return ~known.to_numpy()
+
+    def _history(self, rows: pl.DataFrame) -> pl.DataFrame:
+        spec = self.model.spec
+        return rows.select(spec.time, *spec.groups, spec.target)
 
     @cached_property
     def reader(self) -> RecordReader:
         """The schema's record reader, prepared once."""
         return RecordReader.of(self.schema)
+
+
+def _spread(forecast: pl.DataFrame, asked: np.ndarray) -> pl.DataFrame:
+    """The forecasts of the asked rows at their places; history rows get none."""
+    if asked.all():
+        return forecast
+    columns = []
+    for name in OUTPUT:
+        values = np.full(asked.size, np.nan)
+        values[asked] = forecast[name].to_numpy()
+        columns.append(pl.Series(name, values, dtype=pl.Float64).fill_nan(None))
+    return pl.DataFrame(columns)
+
+
+def _actuals(records: Sequence[Record], target: str) -> pl.Series | None:
+    """The target's values the records carry (history rows), None when no record has one."""
+    if not any(target in record for record in records):
+        return None
+    values: list[float | None] = []
+    for i, record in enumerate(records):
+        value = record.get(target)
+        if value is None:
+            values.append(None)
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            values.append(float(value))
+        else:
+            raise InputError.field(f"records[{i}].{target}", value, "a number (an actual) or null")
+    return pl.Series(target, values, dtype=pl.Float64)
 
 
 def _check_fields(records: Sequence[Record], columns: Sequence[InputColumn]) -> None:

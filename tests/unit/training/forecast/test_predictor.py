@@ -58,7 +58,8 @@ def test_loaded_scorer_predicts_as_the_model(
     expected = chicago_model.forecast(None, future)
     assert np.array_equal(out["prediction"].to_numpy(), expected["prediction"].to_numpy())
     assert np.array_equal(scorer.predict_array(future), expected["prediction"].to_numpy())
-    assert scorer.predict(chicago_frame.tail(14)).equals(out)  # the target is a known column
+    unknown = chicago_frame.tail(14).with_columns(pl.lit(None, pl.Float64).alias("ridership"))
+    assert scorer.predict(unknown).equals(out)  # rows without an actual are forecast
     extra = future.with_columns(Austin=pl.lit(1.0))  # another station's same-day ridership
     with pytest.raises(InputError, match=r"unknown column\(s\) 'Austin'"):
         scorer.predict(extra)
@@ -72,6 +73,28 @@ def test_records_score_as_the_frame(chicago_bundle: Bundle, chicago_frame: pl.Da
     assert scored.engine == "polars"
     assert scored.prediction == tuple(scorer.predict(future)["prediction"].to_list())
     assert not scored.raw.flags.writeable
+
+
+def test_records_with_actuals_are_history(
+    chicago_bundle: Bundle, chicago_frame: pl.DataFrame
+) -> None:
+    """Records carrying the target's value move the series on; only the others are forecast."""
+    scorer = ForecastPredictor.from_bundle(chicago_bundle)
+    days = chicago_frame.with_columns(pl.col("date").str.to_date())
+    newer = days.tail(28).with_columns(pl.col("date") + pl.duration(days=14))  # 14 days on
+    later = days.tail(14).with_columns(
+        pl.col("date") + pl.duration(days=28), pl.lit(None, pl.Float64).alias("ridership")
+    )
+    text = pl.col("date").cast(pl.String)  # as JSON clients send dates
+    records = pl.concat([newer, later]).with_columns(text).to_dicts()
+    scored = scorer.predict_records(records)
+    assert np.isnan(scored.raw[:28]).all()
+    assert not np.isnan(scored.raw[28:]).any()
+    assert scored.bounds is not None
+    assert (scored.bounds[28:, 0] <= scored.raw[28:]).all()
+    records[3]["ridership"] = "lots"
+    with pytest.raises(InputError, match=r"records\[3\]\.ridership: got 'lots'"):
+        scorer.predict_records(records)
 
 
 def test_a_record_missing_a_field_is_named(
