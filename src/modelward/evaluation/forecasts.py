@@ -17,6 +17,7 @@ import numpy as np
 from modelward.evaluation.numbers import json_float, money
 from modelward.evaluation.parts import Chart, Part, Table, parts_json
 from modelward.evaluation.performance import fmt
+from modelward.evaluation.svg import as_float
 from modelward.registry.records import Bundle, ModelVersion
 from modelward.spec.model import ProjectSpec
 from modelward.training.evidence import Evidence
@@ -75,7 +76,7 @@ def _facts(overall: Mapping[str, Any]) -> dict[str, float]:
     facts: dict[str, float] = {}
     for method, _ in METHODS:
         for metric in METRICS:
-            value = _number(overall.get(method, {}).get(metric))
+            value = as_float(overall.get(method, {}).get(metric))
             if value is not None:
                 facts[metric if method == "model" else f"{method}.{metric}"] = value
     naive, ets = facts.get("seasonal_naive.mase"), facts.get("ets.mase")
@@ -85,7 +86,7 @@ def _facts(overall: Mapping[str, Any]) -> dict[str, float]:
     baselines = [v for v in (naive, ets) if v is not None]
     if mase is not None and baselines:
         facts["beats_baseline"] = 1.0 if mase < min(baselines) else 0.0
-    coverage = _number(overall.get("coverage"))
+    coverage = as_float(overall.get("coverage"))
     if coverage is not None:
         facts["interval_coverage"] = coverage
     return facts
@@ -113,7 +114,7 @@ def _summary(facts: Mapping[str, float], tested: Mapping[str, Any]) -> list[str]
 
 def _backtest_part(overall: Mapping[str, Any], tested: Mapping[str, Any]) -> Part:
     rows = tuple(
-        (shown, *(json_float(_number(overall.get(method, {}).get(m))) for m in METRICS))
+        (shown, *(json_float(as_float(overall.get(method, {}).get(m))) for m in METRICS))
         for method, shown in METHODS
     )
     origins = ", ".join(str(o) for o in tested.get("origins", []))
@@ -132,10 +133,10 @@ def _steps_part(tested: Mapping[str, Any]) -> Part:
     steps: Sequence[Mapping[str, Any]] = tested.get("per_step", [])
     labels = tuple(str(s.get("step")) for s in steps)
     series = tuple(
-        (shown, tuple(json_float(_number(s.get(method, {}).get("mae"))) for s in steps))
+        (shown, tuple(json_float(as_float(s.get(method, {}).get("mae"))) for s in steps))
         for method, shown in METHODS
     )
-    coverage = tuple((str(s.get("step")), json_float(_number(s.get("coverage")))) for s in steps)
+    coverage = tuple((str(s.get("step")), json_float(as_float(s.get("coverage")))) for s in steps)
     return Part(
         title="Error by periods ahead",
         sentences=("Mean absolute error of the forecasts 1, 2, … periods after their origin",),
@@ -181,13 +182,13 @@ def _latest_part(evidence: Evidence, series: Mapping[str, Any]) -> Part:
 def _groups_part(tested: Mapping[str, Any]) -> Part:
     groups: Sequence[Mapping[str, Any]] = tested.get("per_group", [])
     names = [k for k in groups[0] if not isinstance(groups[0][k], Mapping) and k != "coverage"]
-    ranked = sorted(groups, key=lambda g: -(_number(g.get("model", {}).get("mase")) or 0.0))
+    ranked = sorted(groups, key=lambda g: -(as_float(g.get("model", {}).get("mase")) or 0.0))
     rows = tuple(
         (
             " / ".join(str(g[k]) for k in names),
-            json_float(_number(g.get("model", {}).get("mase"))),
-            json_float(_number(g.get("seasonal_naive", {}).get("mase"))),
-            json_float(_number(g.get("model", {}).get("wape"))),
+            json_float(as_float(g.get("model", {}).get("mase"))),
+            json_float(as_float(g.get("seasonal_naive", {}).get("mase"))),
+            json_float(as_float(g.get("model", {}).get("wape"))),
         )
         for g in ranked[:MAX_GROUP_ROWS]
     )
@@ -203,8 +204,8 @@ def _value_part(overall: Mapping[str, Any], spec: ProjectSpec | None) -> tuple[P
     value = None if spec is None else spec.value
     if value is None or value.cost_per_unit_error is None:
         return None
-    mae = _number(overall.get("model", {}).get("mae"))
-    naive = _number(overall.get("seasonal_naive", {}).get("mae"))
+    mae = as_float(overall.get("model", {}).get("mae"))
+    naive = as_float(overall.get("seasonal_naive", {}).get("mae"))
     if mae is None or naive is None:
         return None
     gain = (naive - mae) * value.cost_per_unit_error
@@ -217,9 +218,3 @@ def _value_part(overall: Mapping[str, Any], spec: ProjectSpec | None) -> tuple[P
         yearly = gain * value.decisions_per_year * value.horizon_years
         sentence += f", {money(yearly)} {value.currency} over {value.horizon_years:g} year(s)"
     return Part(title="Business value", sentences=(sentence,)), gain
-
-
-def _number(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value) if value == value else None

@@ -42,10 +42,6 @@ class DriftLine:
         return next((v for v in reversed(self.values) if v is not None), None)
 
     @property
-    def latest_severity(self) -> str | None:
-        return next((s for s in reversed(self.severities) if s is not None), None)
-
-    @property
     def peak(self) -> float | None:
         return max((v for v in self.values if v is not None), default=None)
 

@@ -251,9 +251,9 @@ def _evidence_limits(src: Sources) -> list[str]:
             f"The evidence is {md_text(evidence.get('sentence', 'not recorded'))}: from the "
             "same period as training, not a later one; confirm with monitoring in production.",
             *(
-                f"{md_text(line).capitalize()}."
-                for line in report.get("summary") or []
-                if "does not beat" in str(line)
+                ["The model does not beat its simple baselines on the primary metric."]
+                if _map(report.get("facts")).get("beats_baseline") == 0
+                else []
             ),
         ]
     found = [

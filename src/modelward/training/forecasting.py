@@ -139,6 +139,8 @@ def _evidence(series: Series, tested: Backtest) -> Evidence:
         frame=frame,
         y=rows["actual"].to_numpy(),
         oof=rows["model"].to_numpy(),
+        # A forecaster has no in-sample predictions worth keeping (nothing reads them for a
+        # forecast): the backtest's stand in.
         fitted=rows["model"].to_numpy(),
         baselines={name: rows[name].to_numpy() for name in BASELINES},
         folds=rows["origin"].to_numpy(),

@@ -70,6 +70,7 @@ class SegmentJob:
             score=score,
             outcome=self.spec.target,
             quality=fit.quality,
+            profiles=fit.profiles,
         )
         chosen = fit.choice.chosen
         return Fitted(

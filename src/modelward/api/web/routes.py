@@ -26,7 +26,6 @@ from modelward.ledger import ledger
 from modelward.registry.service import list_models
 from modelward.review import approve, reject
 from modelward.serving.deployments import promote_canary, rollback
-from modelward.serving.traffic import TrafficCache
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -133,7 +132,7 @@ def deployments(request: Request) -> Response:
 @router.get("/deployments/{name}", response_class=HTMLResponse)
 def deployment(name: str, request: Request, hours: str = "3") -> Response:
     def page(ws: Any, key: str) -> dict[str, Any]:
-        return pages.deployment_page(ws, key, hours, _traffic_cache(request))
+        return pages.deployment_page(ws, key, hours, ServerState.of(request).traffic_cache)
 
     gather = _allowing(request, page, "can_change", Role.SCIENTIST)
     return _page(request, "deployment.html", f"Deployment {name}", gather, name)
@@ -142,7 +141,7 @@ def deployment(name: str, request: Request, hours: str = "3") -> Response:
 @router.get("/deployments/{name}/live", response_class=HTMLResponse)
 def deployment_live(name: str, request: Request, hours: str = "3") -> Response:
     """The part of the deployment page that htmx polls: traffic, drift and alerts."""
-    cache = _traffic_cache(request)
+    cache = ServerState.of(request).traffic_cache
     try:
         data = pages.deployment_live(acting(request, Role.VIEWER), name, hours, cache)
     except Unauthorized:
@@ -217,10 +216,6 @@ def _act(request: Request, back: str, role: Role, action: Any, done: str) -> Res
     except ModelwardError as exc:
         return RedirectResponse(f"{back}?said={quote('refused: ' + exc.message)}", status_code=303)
     return RedirectResponse(f"{back}?said={quote(done)}", status_code=303)
-
-
-def _traffic_cache(request: Request) -> TrafficCache:
-    return ServerState.of(request).traffic_cache
 
 
 def _allowing(request: Request, gather: Any, flag: str, role: Role) -> Any:

@@ -21,7 +21,7 @@ from modelward.training.records import Record, RecordReader
 from modelward.training.schema import InputSchema, target_dtype
 from modelward.training.segment.encode import TARGET
 from modelward.training.segment.model import Segmentation
-from modelward.training.segment.profiles import describe_segments
+from modelward.training.segment.profiles import SegmentProfile, describe_segments
 from modelward.training.segment.quality import Quality
 from modelward.training.target import Target
 
@@ -121,14 +121,17 @@ def segment_manifest(
     score: float,
     outcome: str | None,
     quality: Quality | None = None,
+    profiles: Sequence[SegmentProfile] | None = None,
 ) -> tuple[dict[str, Any], dict[str, bytes]]:
     """The bundle manifest of `segmentation` fitted on `frame`, and its files (none).
 
     `metric` and `score` are the quality measure the registry ranks versions by (e.g.
-    silhouette); the profiles describe `frame`'s rows, with `outcome` per segment.
+    silhouette); the profiles describe `frame`'s rows, with `outcome` per segment (given
+    when already computed, as `fit_segments` does).
     """
     labels = list(segmentation.labels)
-    profiles = describe_segments(segmentation, frame, outcome=outcome)
+    if profiles is None:
+        profiles = describe_segments(segmentation, frame, outcome=outcome)
     segments: dict[str, Any] = {
         "model": segmentation.to_json(),
         "profiles": [p.to_json() for p in profiles],
