@@ -1,8 +1,13 @@
-"""The model search: baselines, each family's defaults, then Optuna's TPE, in batches.
+"""The model search: baselines, each family's defaults, then Optuna's TPE.
 
-Trials are asked in fixed-size batches and told back in trial order, so the sequence of trials
-depends only on the seed and the batch size, never on which worker finished first: with
-`--trials N`, the local pool and Ray run the same trials and pick the same model.
+The defaults are told to TPE as points of their family's space, so that its first proposals
+already lean towards the families and settings that did well, instead of starting at random.
+
+With `--trials N`, trials are asked in fixed-size batches and told back in trial order, so the
+sequence of trials depends only on the seed and the batch size, never on which worker finished
+first: the local pool and Ray run the same trials and pick the same model. Under a time budget
+the result depends on the clock anyway, so no worker waits for a batch's slowest trial: each
+trial starts as soon as a worker is free, proposed from every trial told so far.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -18,6 +24,7 @@ import optuna
 
 from modelward.backends.executor import Session
 from modelward.training.families import Family, SpaceContext
+from modelward.training.families.params import as_point
 from modelward.training.kinds import Kind
 from modelward.training.metrics import Metric
 from modelward.training.trial import (
@@ -83,27 +90,107 @@ def run_search(
     reserve: Callable[[SearchState], float] | None = None,
 ) -> SearchState:
     """Run trials until the plan's count or time is spent; `reserve` keeps seconds for the end."""
-    state = SearchState(plan.metric)
-    study = _study(plan)
-    fixed = _fixed_specs(plan)
-    while not _done(plan, state, reserve):
-        end = _search_end(plan, state, reserve)
-        batch = _next_batch(plan, study, fixed, len(state.outcomes), end)
-        if not batch:
-            break
-        specs = [spec for spec, _trial in batch]
-        # Trials stop themselves at `end`; the executor kills only those that cannot.
-        hard_end = None if end is None else end + KILL_GRACE
-        specs = [_with_bar(s, state) for s in specs]
-        results = session.map(evaluate_trial, specs, deadline=hard_end)
-        for (spec, trial), result in zip(batch, results, strict=True):
-            outcome = result if result is not None else _timed_out(spec)
-            state.outcomes.append(outcome)
-            if trial is not None:
-                _tell(study, trial, outcome, plan.metric)
-            if on_trial is not None:
-                on_trial(outcome, state)
-    return state
+    search = _Search(plan, SearchState(plan.metric), _study(plan), on_trial, reserve)
+    if plan.trials is None and plan.end is not None:
+        search.streamed(session)
+    else:
+        search.batched(session)
+    return search.state
+
+
+@dataclass
+class _Search:
+    """One search's proposals and bookkeeping: which trial comes next, and telling outcomes."""
+
+    plan: SearchPlan
+    state: SearchState
+    study: optuna.Study
+    on_trial: OnTrial | None
+    reserve: Callable[[SearchState], float] | None
+    asked: dict[int, optuna.Trial | None] = field(default_factory=dict)
+    issued: int = 0
+
+    @cached_property
+    def fixed(self) -> list[tuple[str, dict[str, Any]]]:
+        return _fixed_specs(self.plan)
+
+    def batched(self, session: Session) -> None:
+        while not _done(self.plan, self.state, self.reserve):
+            end = _search_end(self.plan, self.state, self.reserve)
+            specs = [spec for spec in self._batch(end) if spec is not None]
+            if not specs:
+                return
+            # Trials stop themselves at `end`; the executor kills only those that cannot.
+            hard_end = None if end is None else end + KILL_GRACE
+            results = session.map(evaluate_trial, specs, deadline=hard_end)
+            for spec, result in zip(specs, results, strict=True):
+                self._told(spec, result)
+
+    def streamed(self, session: Session) -> None:
+        for spec, result in session.stream(evaluate_trial, self._ask_one):
+            self._told(spec, result)
+
+    def _batch(self, end: float | None) -> list[TrialSpec | None]:
+        total = _total(self.plan)
+        size = self.plan.batch if total is None else min(self.plan.batch, total - self.issued)
+        return [self._propose(end) for _ in range(max(0, size))]
+
+    def _ask_one(self) -> tuple[TrialSpec, float | None] | None:
+        if _done(self.plan, self.state, self.reserve):
+            return None
+        end = _search_end(self.plan, self.state, self.reserve)
+        spec = self._propose(end)
+        if spec is None:
+            return None
+        return spec, None if end is None else end + KILL_GRACE
+
+    def _propose(self, end: float | None) -> TrialSpec | None:
+        """The next trial: a fixed one (baselines, then defaults), else TPE's proposal."""
+        number, fixed = self.issued, self.fixed
+        searched = {f.name: f for f in _searched(self.plan)}
+        trial: optuna.Trial | None = None
+        if number < len(fixed):
+            name, params = fixed[number]
+        elif searched:
+            trial = self.study.ask()
+            family = searched[trial.suggest_categorical("family", sorted(searched))]
+            name, params = family.name, family.space(trial, self.plan.context)
+        else:
+            return None
+        self.issued += 1
+        self.asked[number] = trial
+        return TrialSpec(number, name, params, end, self.state.prune_bar())
+
+    def _told(self, spec: TrialSpec, result: TrialOutcome | None) -> None:
+        outcome = result if result is not None else _timed_out(spec)
+        self.state.outcomes.append(outcome)
+        trial = self.asked.pop(spec.number)
+        if trial is not None:
+            _tell(self.study, trial, outcome, self.plan.metric)
+        else:
+            self._tell_fixed(outcome)
+        if self.on_trial is not None:
+            self.on_trial(outcome, self.state)
+
+    def _tell_fixed(self, outcome: TrialOutcome) -> None:
+        """A family's defaults are a point of its space: TPE learns from them as from its own
+        trials, so its first proposals already favour the families and settings that did well."""
+        searched = {f.name: f for f in _searched(self.plan)}
+        family = searched.get(outcome.family)
+        if family is None:
+            return  # a baseline: not a point of any searched space
+        point = as_point(family.name, family.space, outcome.params, self.plan.context)
+        if point is None:
+            return
+        values, distributions = point
+        family_choice = optuna.distributions.CategoricalDistribution(sorted(searched))
+        self.study.add_trial(
+            optuna.trial.create_trial(
+                params={"family": family.name, **values},
+                distributions={"family": family_choice, **distributions},
+                **_told_as(outcome, self.plan.metric),
+            )
+        )
 
 
 def _study(plan: SearchPlan) -> optuna.Study:
@@ -139,31 +226,14 @@ def _searched(plan: SearchPlan) -> list[Family]:
     return [f for f in plan.families if f.kind is not Kind.BASELINE]
 
 
-def _next_batch(
-    plan: SearchPlan,
-    study: optuna.Study,
-    fixed: list[tuple[str, dict[str, Any]]],
-    done: int,
-    end: float | None,
-) -> list[tuple[TrialSpec, optuna.Trial | None]]:
-    total = _total(plan)
-    size = plan.batch if total is None else min(plan.batch, total - done)
-    batch: list[tuple[TrialSpec, optuna.Trial | None]] = []
-    searched = {f.name: f for f in _searched(plan)}
-    for number in range(done, done + max(0, size)):
-        if number < len(fixed):
-            name, params = fixed[number]
-            batch.append((TrialSpec(number, name, params, end), None))
-        elif searched:
-            trial = study.ask()
-            family = searched[trial.suggest_categorical("family", sorted(searched))]
-            params = family.space(trial, plan.context)
-            batch.append((TrialSpec(number, family.name, params, end), trial))
-    return batch
-
-
-def _with_bar(spec: TrialSpec, state: SearchState) -> TrialSpec:
-    return TrialSpec(spec.number, spec.family, spec.params, spec.deadline, state.prune_bar())
+def _told_as(outcome: TrialOutcome, metric: Metric) -> dict[str, Any]:
+    """How an outcome reads to Optuna: its state, its loss, its running losses by fold."""
+    steps = {step: metric.loss(score) for step, score in enumerate(outcome.fold_scores)}
+    if outcome.state is TrialState.COMPLETE and outcome.score is not None:
+        return {"value": metric.loss(outcome.score), "intermediate_values": steps}
+    if outcome.state is TrialState.FAILED or not steps:
+        return {"state": optuna.trial.TrialState.FAIL}
+    return {"state": optuna.trial.TrialState.PRUNED, "intermediate_values": steps}
 
 
 def _tell(study: optuna.Study, trial: optuna.Trial, outcome: TrialOutcome, metric: Metric) -> None:

@@ -42,4 +42,5 @@ def search_context(prepared: Prepared) -> SpaceContext:
         n_features=len(tree.feature_names[0]),
         n_classes=prepared.target.n_classes,
         imbalanced=imbalanced,
+        n_categorical=len(tree.categorical[0]),
     )

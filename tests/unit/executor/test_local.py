@@ -13,7 +13,7 @@ import pytest
 
 from modelward.backends.executor import Session, open_executor
 from modelward.errors import BackendError, InputError
-from tests.unit.executor import trials
+from tests.unit.executor import streaming, trials
 
 
 @pytest.fixture(scope="module")
@@ -147,3 +147,19 @@ def test_a_worker_dying_as_it_starts_is_a_backend_error() -> None:
     ):
         session.map(trials.count_calls, [0])
     executor.close()
+
+
+def test_stream_yields_each_result_as_it_ends(pool: Session, cars: dict[str, Any]) -> None:
+    streaming.results_come_in_finishing_order(pool, cars)
+
+
+def test_stream_stops_work_past_its_stop_time(pool: Session, tmp_path: Path) -> None:
+    streaming.work_past_its_stop_time_is_stopped(pool, tmp_path)
+
+
+def test_closing_a_stream_stops_what_still_runs(pool: Session, tmp_path: Path) -> None:
+    streaming.closing_early_stops_the_rest(pool, tmp_path)
+
+
+def test_a_stream_raises_the_items_error(pool: Session) -> None:
+    streaming.an_error_is_raised_again(pool)

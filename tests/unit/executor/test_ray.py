@@ -13,7 +13,7 @@ import ray
 
 from modelward.backends.executor import Executor, open_executor
 from modelward.errors import BackendError, InputError
-from tests.unit.executor import trials
+from tests.unit.executor import streaming, trials
 
 # `make test` installs the `ray` extra: a missing Ray is a failure here, never a skip.
 
@@ -91,3 +91,13 @@ def test_an_unreachable_address_fails_fast() -> None:
 def test_a_malformed_address_is_an_input_error() -> None:
     with pytest.raises(InputError, match="--ray-address: got 'nowhere'; expected 'auto' or HOST"):
         open_executor("ray", address="nowhere")
+
+
+def test_stream_on_ray(on_ray: Executor, cars: dict[str, Any], tmp_path: Path) -> None:
+    (tmp_path / "stop").mkdir()
+    (tmp_path / "close").mkdir()
+    with on_ray.session(cars) as session:
+        streaming.results_come_in_finishing_order(session, cars)
+        streaming.work_past_its_stop_time_is_stopped(session, tmp_path / "stop")
+        streaming.closing_early_stops_the_rest(session, tmp_path / "close")
+        streaming.an_error_is_raised_again(session)

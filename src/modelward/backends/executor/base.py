@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol, TypeVar
 
@@ -17,6 +17,9 @@ import threadpoolctl
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+# What `Session.stream` asks for: the next item and the time.time() to stop it at, or None.
+Ask = Callable[[], tuple[T, float | None] | None]
 
 # A worker owns one slot of the machine; without these a worker's BLAS or OpenMP pool would size
 # itself to every core (or to a large value the parent happened to have set), and N workers would
@@ -44,6 +47,18 @@ class Session(Protocol):
 
         `fn` must be a module-level function. Work still running at `deadline` (a time.time())
         is stopped. An exception in `fn` is raised here; a dead worker raises `BackendError`.
+        """
+        ...
+
+    def stream(
+        self, fn: Callable[[Any, T], R], ask: Ask[T]
+    ) -> Generator[tuple[T, R | None], None, None]:
+        """`fn(shared, item)` for items from `ask()`, yielded as `(item, result)` as each ends.
+
+        `ask` is called whenever a slot is free, after the previous result was handed over, and
+        returns `(item, stop_at)` or None for no more items (it is not called again). Work still
+        running at its `stop_at` (a time.time(), or None for no limit) is stopped and yielded
+        with result None. Closing the iterator early stops whatever still runs. Errors as `map`.
         """
         ...
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
 from multiprocessing.connection import wait
 from multiprocessing.reduction import ForkingPickler
 from typing import Any, TypeVar
 
-from modelward.backends.executor.base import Session, seconds_left
+from modelward.backends.executor.base import Ask, Session, seconds_left
 from modelward.backends.executor.worker import Worker
 from modelward.errors import BackendError
 
@@ -22,7 +23,7 @@ class LocalSession:
 
     `shared` is pickled once, on first use, and that snapshot is what every worker gets,
     including those started again after a deadline or a crash stopped their predecessors.
-    Not thread-safe: one `map` at a time. `close()` stops every worker.
+    Not thread-safe: one `map` or `stream` at a time. `close()` stops every worker.
     """
 
     def __init__(self, shared: object, *, workers: int) -> None:
@@ -36,8 +37,7 @@ class LocalSession:
     def map(
         self, fn: Callable[[Any, T], R], items: Sequence[T], *, deadline: float | None = None
     ) -> list[R | None]:
-        if self._closed:
-            raise BackendError("this executor session is closed; open a new one")
+        self._check_open()
         results: list[R | None] = [None] * len(items)
         if not items or seconds_left(deadline) == 0.0:
             return results
@@ -54,6 +54,55 @@ class LocalSession:
         finally:
             self._stop_busy()
         return results
+
+    def stream(
+        self, fn: Callable[[Any, T], R], ask: Ask[T]
+    ) -> Generator[tuple[T, R | None], None, None]:
+        self._check_open()
+        running: dict[int, tuple[T, float | None]] = {}  # item number -> (item, stop_at)
+        asking, number = True, 0
+        self._grow(self.workers)
+        try:
+            while True:
+                while asking and len(running) < self.workers:
+                    wanted = ask()
+                    if wanted is None:
+                        asking = False
+                        break
+                    self._idle_worker().start(number, fn, wanted[0])
+                    running[number] = wanted
+                    number += 1
+                if not running:
+                    return
+                yield from self._finished(running)
+        finally:
+            self._stop_busy()
+
+    def _idle_worker(self) -> Worker:
+        """A worker with no item, started now in place of one stopped at its stop time."""
+        self._grow(len(self._busy()) + 1)
+        return next(w for w in self._pool if w.item is None)
+
+    def _finished(
+        self, running: dict[int, tuple[Any, float | None]]
+    ) -> Iterator[tuple[Any, Any | None]]:
+        """Wait for the first reply or stop time; yield what ended, stopped work with None."""
+        limits = [stop for _item, stop in running.values() if stop is not None]
+        timeout = None if not limits else max(0.0, min(limits) - time.time())
+        for number, value in self._replies(timeout):
+            yield running.pop(number)[0], value
+        now = time.time()
+        for worker in self._busy():
+            assert worker.item is not None
+            stop_at = running[worker.item][1]
+            if stop_at is not None and now >= stop_at:
+                worker.kill()
+                self._pool.remove(worker)
+                yield running.pop(worker.item)[0], None
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise BackendError("this executor session is closed; open a new one")
 
     def close(self) -> None:
         self._closed = True
@@ -98,14 +147,21 @@ class LocalSession:
 
     def _collect(self, results: list[Any], timeout: float | None) -> None:
         """Store the replies that arrive within `timeout` (a worker's death counts as one)."""
+        for index, value in self._replies(timeout):
+            results[index] = value
+
+    def _replies(self, timeout: float | None) -> list[tuple[int, Any]]:
+        """(item index, result) of each busy worker that answers within `timeout`."""
         busy = {w.conn: w for w in self._busy()}
         ready = wait([*busy, *(w.process.sentinel for w in busy.values())], timeout)
+        replies = []
         for conn, worker in busy.items():
             if conn in ready or worker.process.sentinel in ready:
                 index, (ok, value) = worker.receive()
                 if not ok:
                     value.raise_again(f"a worker (process {worker.process.pid}) on item {index}")
-                results[index] = value
+                replies.append((index, value))
+        return replies
 
     def _stop_busy(self) -> None:
         """Kill workers still on an item (past the deadline, or the map failed): no stale work."""

@@ -8,12 +8,19 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from modelward.backends.executor.base import THREAD_ENV, Session, limit_threads, seconds_left
+from modelward.backends.executor.base import (
+    THREAD_ENV,
+    Ask,
+    Session,
+    limit_threads,
+    seconds_left,
+)
 from modelward.errors import BackendError, InputError
 
 T = TypeVar("T")
@@ -29,10 +36,10 @@ def run_item(fn: Callable[[Any, Any], Any], shared: object, item: object) -> Any
 
 
 class RaySession:
-    """Items of a `map` run as Ray tasks, at most `workers` at a time, all reading `shared_ref`.
+    """Items run as Ray tasks, at most `workers` at a time, all reading `shared_ref`.
 
-    Not thread-safe: one `map` at a time. Tasks still running at the deadline are cancelled
-    with force (their worker processes are killed; Ray starts new ones when needed).
+    Not thread-safe: one `map` or `stream` at a time. Tasks still running at their deadline are
+    cancelled with force (their worker processes are killed; Ray starts new ones when needed).
     """
 
     def __init__(self, ray: Any, shared_ref: Any, *, workers: int) -> None:
@@ -62,6 +69,45 @@ class RaySession:
             for ref in running:
                 self.ray.cancel(ref, force=True)
         return results
+
+    def stream(
+        self, fn: Callable[[Any, T], R], ask: Ask[T]
+    ) -> Generator[tuple[T, R | None], None, None]:
+        running: dict[Any, tuple[int, T, float | None]] = {}  # ref -> (number, item, stop_at)
+        asking, number = True, 0
+        try:
+            while True:
+                while asking and len(running) < self.workers:
+                    wanted = ask()
+                    if wanted is None:
+                        asking = False
+                        break
+                    ref = self._task.remote(fn, self.shared_ref, wanted[0])
+                    running[ref] = (number, *wanted)
+                    number += 1
+                if not running:
+                    return
+                yield from self._finished(running)
+        finally:
+            for ref in running:
+                self.ray.cancel(ref, force=True)
+
+    def _finished(
+        self, running: dict[Any, tuple[int, Any, float | None]]
+    ) -> Iterator[tuple[Any, Any | None]]:
+        """Wait for the first task to end or reach its stop time; yield those, stopped with None."""
+        limits = [stop for _n, _item, stop in running.values() if stop is not None]
+        timeout = None if not limits else max(0.0, min(limits) - time.time())
+        done, _ = self.ray.wait(list(running), num_returns=1, timeout=timeout)
+        for ref in done:
+            number, item, _stop = running.pop(ref)
+            yield item, self._get(ref, number)
+        now = time.time()
+        for ref, (_number, item, stop_at) in list(running.items()):
+            if stop_at is not None and now >= stop_at:
+                self.ray.cancel(ref, force=True)
+                del running[ref]
+                yield item, None
 
     def _collect(self, results: list[Any], running: dict[Any, int], timeout: float | None) -> None:
         wanted = len(running) if timeout == 0.0 else 1

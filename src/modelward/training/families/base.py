@@ -148,6 +148,7 @@ class SpaceContext:
     n_features: int
     n_classes: int
     imbalanced: bool
+    n_categorical: int = 0  # of the features, those a tree family splits on as categories
 
 
 Params = dict[str, Any]

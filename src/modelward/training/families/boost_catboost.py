@@ -36,6 +36,7 @@ BASE: Params = {
     "depth": 6,
     "l2_leaf_reg": 3.0,
     "random_strength": 1.0,
+    "one_hot_max_size": 2,  # CatBoost's own CPU default
     "n_estimators": MAX_ROUNDS,
     "balanced": False,
 }
@@ -44,7 +45,17 @@ TASKS = {loss: task for task, loss in LOSSES.items()}
 MISSING_CODE = -1  # CatBoost categories must be integers or strings: NaN becomes a level
 
 
+# CatBoost combines categorical features greedily, and on data with many of them the
+# combinations cost most of its fit time (ames, 40 categorical columns: 15 s a fold, against
+# 2.6 s with small categories one-hot encoded, and no better). With a few categorical columns
+# the combinations are cheap and worth having (mlc_churn: 0.926 ROC-AUC against 0.922).
+MANY_CATEGORICAL = 12
+WIDE_ONE_HOT_MAX_SIZE = 10
+
+
 def defaults(ctx: SpaceContext) -> Params:
+    if ctx.n_categorical > MANY_CATEGORICAL:
+        return {**BASE, "one_hot_max_size": WIDE_ONE_HOT_MAX_SIZE}
     return dict(BASE)
 
 
@@ -55,6 +66,7 @@ def space(trial: optuna.Trial, ctx: SpaceContext) -> Params:
         "depth": s.integer("depth", 3, 10),
         "l2_leaf_reg": s.real("l2_leaf_reg", 0.1, 30.0, log=True),
         "random_strength": s.real("random_strength", 0.1, 10.0, log=True),
+        "one_hot_max_size": s.choice("one_hot_max_size", (2, 4, 10, 32)),
         "n_estimators": MAX_ROUNDS,
         "balanced": s.balanced(ctx),
     }
@@ -137,6 +149,7 @@ def _model_params(p: Params, data: FitData, options: FitOptions) -> dict[str, An
         "depth": int(p["depth"]),
         "l2_leaf_reg": float(p["l2_leaf_reg"]),
         "random_strength": float(p["random_strength"]),
+        "one_hot_max_size": int(p["one_hot_max_size"]),
         "random_seed": options.seed,
         "thread_count": options.threads,
         "allow_writing_files": False,
