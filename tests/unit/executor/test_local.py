@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -163,3 +165,20 @@ def test_closing_a_stream_stops_what_still_runs(pool: Session, tmp_path: Path) -
 
 def test_a_stream_raises_the_items_error(pool: Session) -> None:
     streaming.an_error_is_raised_again(pool)
+
+
+def test_a_script_without_a_main_guard_is_told_how_to_fix_it(tmp_path: Path) -> None:
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "from modelward.backends.executor import open_executor\n"
+        "from tests.unit.executor import trials\n"
+        "with open_executor('local', workers=1).session(None) as session:\n"
+        "    session.map(trials.count_calls, [0])\n"
+    )
+    root = Path(__file__).resolve().parents[3]  # where `tests` is importable from
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert done.returncode != 0
+    assert 'if __name__ == "__main__":' in done.stderr.splitlines()[-1]

@@ -26,6 +26,13 @@ Reply = tuple[bool, Any]
 # in a broken state, so workers always start from a fresh interpreter.
 _CONTEXT = multiprocessing.get_context("spawn")
 _STOP_WAIT = 2.0
+# The usual cause of a worker failing as it starts: a spawned worker imports the caller's main
+# module, and a script without this guard starts its work again inside each worker, which
+# Python refuses.
+_SPAWN_HINT = (
+    "If it was started from a script, put the script's top-level code under "
+    '`if __name__ == "__main__":` (workers are spawned processes that import it)'
+)
 
 
 class Worker:
@@ -87,7 +94,9 @@ class Worker:
             return f"process {self.process.pid} stopped answering"
         if code < 0:
             return f"process {self.process.pid} was killed by {signal.Signals(-code).name}"
-        return f"process {self.process.pid} exited with code {code}"
+        # `serve` answers every error of a function; an exit with 1 is an error outside it.
+        hint = f". {_SPAWN_HINT}" if code == 1 else ""
+        return f"process {self.process.pid} exited with code {code}{hint}"
 
     def kill(self) -> None:
         """Stop at once, whatever it is doing."""

@@ -32,7 +32,10 @@ from modelward.training.kinds import Kind, Style
 
 NAME = "catboost"
 BASE: Params = {
-    "learning_rate": 0.08,
+    # As the other boosters; early stopping finds the rounds. (CatBoost's own automatic rate
+    # for 1,000 rounds on 2,000-7,000 rows is 0.014-0.024; 0.08 here had scored ROC-AUC 0.9255
+    # on mlc_churn's hold-out against 0.9295.)
+    "learning_rate": 0.05,
     "depth": 6,
     "l2_leaf_reg": 3.0,
     "random_strength": 1.0,
