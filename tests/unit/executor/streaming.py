@@ -29,7 +29,7 @@ def results_come_in_finishing_order(session: Session, cars: dict[str, Any]) -> N
     """A slow item holds one slot; the quick ones flow through the other, each as it ends."""
     slow = {"seed": 0, "alpha": 1.0, "pause": 1.5}
     quick = [{"seed": s, "alpha": 1.0, "pause": 0.05} for s in range(1, 5)]
-    session.map(trials.fit_ridge, [quick[0], quick[1]])  # workers up before the clock starts
+    _warm(session)
     asker = Asker([slow, *quick])
     seen = []
     for item, result in session.stream(trials.slow_ridge, asker):
@@ -39,8 +39,14 @@ def results_come_in_finishing_order(session: Session, cars: dict[str, Any]) -> N
     assert asker.calls == 6  # five items and the None that ended the asking, nothing after
 
 
+def _warm(session: Session) -> None:
+    """Two workers up before the clock starts: items that overlap need a worker each (quick
+    ones could all run on one, and a worker stopped by an earlier test is started anew)."""
+    session.map(trials.slow_ridge, [{"seed": s, "alpha": 1.0, "pause": 0.5} for s in (0, 1)])
+
+
 def work_past_its_stop_time_is_stopped(session: Session, tmp_path: Path) -> None:
-    session.map(trials.count_calls, [0, 1])  # workers up before the clock starts
+    _warm(session)
     quick, late = tmp_path / "quick.txt", tmp_path / "late.txt"
     start = time.time()
     asker = Asker(
@@ -56,9 +62,8 @@ def work_past_its_stop_time_is_stopped(session: Session, tmp_path: Path) -> None
 
 
 def closing_early_stops_the_rest(session: Session, tmp_path: Path) -> None:
-    session.map(trials.count_calls, [0, 1])
+    _warm(session)
     items = [{"seconds": 0.0, "path": str(tmp_path / "first.txt")}]
-    # Long enough to outlast a slow worker start (Ray may start one for the first item).
     items += [{"seconds": 4.0, "path": str(tmp_path / f"late{i}.txt")} for i in range(3)]
     stream = session.stream(trials.sleep_then_touch, Asker(items))
     first_item, first = next(stream)

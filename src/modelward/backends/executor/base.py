@@ -11,7 +11,7 @@ import os
 import time
 from collections.abc import Callable, Generator, Sequence
 from contextlib import AbstractContextManager
-from typing import Any, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import threadpoolctl
 
@@ -72,6 +72,27 @@ class Executor(Protocol):
     def session(self, shared: object) -> AbstractContextManager[Session]: ...
 
     def close(self) -> None: ...
+
+
+class Asking(Generic[T]):
+    """A stream's side of `ask`: numbered items for the free slots, until `ask` answers None."""
+
+    def __init__(self, ask: Ask[T]) -> None:
+        self.ask = ask
+        self.open = True
+        self.count = 0
+
+    def take(self, free: int) -> list[tuple[int, T, float | None]]:
+        """Up to `free` new items as (number, item, stop_at); none once `ask` said None."""
+        taken: list[tuple[int, T, float | None]] = []
+        while self.open and len(taken) < free:
+            wanted = self.ask()
+            if wanted is None:
+                self.open = False
+            else:
+                taken.append((self.count, *wanted))
+                self.count += 1
+        return taken
 
 
 def limit_threads() -> None:

@@ -10,7 +10,7 @@ from multiprocessing.connection import wait
 from multiprocessing.reduction import ForkingPickler
 from typing import Any, TypeVar
 
-from modelward.backends.executor.base import Ask, Session, seconds_left
+from modelward.backends.executor.base import Ask, Asking, Session, seconds_left
 from modelward.backends.executor.worker import Worker
 from modelward.errors import BackendError
 
@@ -60,18 +60,13 @@ class LocalSession:
     ) -> Generator[tuple[T, R | None], None, None]:
         self._check_open()
         running: dict[int, tuple[T, float | None]] = {}  # item number -> (item, stop_at)
-        asking, number = True, 0
+        asking = Asking(ask)
         self._grow(self.workers)
         try:
             while True:
-                while asking and len(running) < self.workers:
-                    wanted = ask()
-                    if wanted is None:
-                        asking = False
-                        break
-                    self._idle_worker().start(number, fn, wanted[0])
-                    running[number] = wanted
-                    number += 1
+                for number, item, stop_at in asking.take(self.workers - len(running)):
+                    self._idle_worker().start(number, fn, item)
+                    running[number] = (item, stop_at)
                 if not running:
                     return
                 yield from self._finished(running)

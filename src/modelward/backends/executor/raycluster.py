@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from modelward.backends.executor.base import (
     THREAD_ENV,
     Ask,
+    Asking,
     Session,
     limit_threads,
     seconds_left,
@@ -74,17 +75,12 @@ class RaySession:
         self, fn: Callable[[Any, T], R], ask: Ask[T]
     ) -> Generator[tuple[T, R | None], None, None]:
         running: dict[Any, tuple[int, T, float | None]] = {}  # ref -> (number, item, stop_at)
-        asking, number = True, 0
+        asking = Asking(ask)
         try:
             while True:
-                while asking and len(running) < self.workers:
-                    wanted = ask()
-                    if wanted is None:
-                        asking = False
-                        break
-                    ref = self._task.remote(fn, self.shared_ref, wanted[0])
-                    running[ref] = (number, *wanted)
-                    number += 1
+                for number, item, stop_at in asking.take(self.workers - len(running)):
+                    ref = self._task.remote(fn, self.shared_ref, item)
+                    running[ref] = (number, item, stop_at)
                 if not running:
                     return
                 yield from self._finished(running)
