@@ -114,6 +114,10 @@ class _Search:
     def fixed(self) -> list[tuple[str, dict[str, Any]]]:
         return _fixed_specs(self.plan)
 
+    @cached_property
+    def searched(self) -> dict[str, Family]:
+        return {f.name: f for f in _searched(self.plan)}
+
     def batched(self, session: Session) -> None:
         while not _done(self.plan, self.state, self.reserve):
             end = _search_end(self.plan, self.state, self.reserve)
@@ -146,8 +150,7 @@ class _Search:
 
     def _propose(self, end: float | None) -> TrialSpec | None:
         """The next trial: a fixed one (baselines, then defaults), else TPE's proposal."""
-        number, fixed = self.issued, self.fixed
-        searched = {f.name: f for f in _searched(self.plan)}
+        number, fixed, searched = self.issued, self.fixed, self.searched
         trial: optuna.Trial | None = None
         if number < len(fixed):
             name, params = fixed[number]
@@ -175,20 +178,22 @@ class _Search:
     def _tell_fixed(self, outcome: TrialOutcome) -> None:
         """A family's defaults are a point of its space: TPE learns from them as from its own
         trials, so its first proposals already favour the families and settings that did well."""
-        searched = {f.name: f for f in _searched(self.plan)}
-        family = searched.get(outcome.family)
+        family = self.searched.get(outcome.family)
         if family is None:
             return  # a baseline: not a point of any searched space
         point = as_point(family.name, family.space, outcome.params, self.plan.context)
         if point is None:
             return
         values, distributions = point
-        family_choice = optuna.distributions.CategoricalDistribution(sorted(searched))
+        family_choice = optuna.distributions.CategoricalDistribution(sorted(self.searched))
+        told = _as_optuna(outcome, self.plan.metric)
         self.study.add_trial(
             optuna.trial.create_trial(
                 params={"family": family.name, **values},
                 distributions={"family": family_choice, **distributions},
-                **_told_as(outcome, self.plan.metric),
+                state=told.state,
+                value=told.value,
+                intermediate_values=told.losses,
             )
         )
 
@@ -226,25 +231,30 @@ def _searched(plan: SearchPlan) -> list[Family]:
     return [f for f in plan.families if f.kind is not Kind.BASELINE]
 
 
-def _told_as(outcome: TrialOutcome, metric: Metric) -> dict[str, Any]:
-    """How an outcome reads to Optuna: its state, its loss, its running losses by fold."""
-    steps = {step: metric.loss(score) for step, score in enumerate(outcome.fold_scores)}
+@dataclass(frozen=True)
+class _Told:
+    """How an outcome reads to Optuna: its state, its loss when complete, its loss by fold."""
+
+    state: optuna.trial.TrialState
+    value: float | None
+    losses: dict[int, float]
+
+
+def _as_optuna(outcome: TrialOutcome, metric: Metric) -> _Told:
+    losses = {step: metric.loss(score) for step, score in enumerate(outcome.fold_scores)}
     if outcome.state is TrialState.COMPLETE and outcome.score is not None:
-        return {"value": metric.loss(outcome.score), "intermediate_values": steps}
-    if outcome.state is TrialState.FAILED or not steps:
-        return {"state": optuna.trial.TrialState.FAIL}
-    return {"state": optuna.trial.TrialState.PRUNED, "intermediate_values": steps}
+        return _Told(optuna.trial.TrialState.COMPLETE, metric.loss(outcome.score), losses)
+    # A trial that ended no fold says nothing of its settings: Optuna then ignores it.
+    if outcome.state is TrialState.FAILED or not losses:
+        return _Told(optuna.trial.TrialState.FAIL, None, losses)
+    return _Told(optuna.trial.TrialState.PRUNED, None, losses)
 
 
 def _tell(study: optuna.Study, trial: optuna.Trial, outcome: TrialOutcome, metric: Metric) -> None:
-    for step, score in enumerate(outcome.fold_scores):
-        trial.report(metric.loss(score), step)
-    if outcome.state is TrialState.COMPLETE and outcome.score is not None:
-        study.tell(trial, metric.loss(outcome.score))
-    elif outcome.state is TrialState.FAILED:
-        study.tell(trial, state=optuna.trial.TrialState.FAIL)
-    else:
-        study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+    told = _as_optuna(outcome, metric)
+    for step, loss in told.losses.items():
+        trial.report(loss, step)
+    study.tell(trial, told.value, state=told.state)
 
 
 def _timed_out(spec: TrialSpec) -> TrialOutcome:
