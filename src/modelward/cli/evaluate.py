@@ -16,7 +16,7 @@ from modelward.files import check_output, write_text
 
 if TYPE_CHECKING:
     from modelward.evaluation.explain import LocalExplanations
-    from modelward.evaluation.records import StoredEvaluation
+    from modelward.model.evaluations import StoredEvaluation
 
 TOP = 5
 

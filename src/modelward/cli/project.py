@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 import yaml
 from rich.table import Table
 
 from modelward.cli.context import JSON_OPTION, output, workspace
-from modelward.spec.service import get_project, list_projects, project_from_file
+from modelward.spec.service import Project, get_project, list_projects, project_from_file
 
 app = typer.Typer(help="Project specs: what to predict and how to judge it.", no_args_is_help=True)
 
@@ -21,7 +22,7 @@ def create(ctx: typer.Context, spec: Path = SPEC_ARG, as_json: bool = JSON_OPTIO
     """Register the project described by a modelward.yaml."""
     with workspace(ctx) as ws:
         project = project_from_file(ws, spec)
-    output(as_json).result(project.to_json(), lambda: f"Project {project.name} ready")
+    output(as_json).result(_with_notes(project), lambda: _said(project, "ready"))
 
 
 @app.command("update")
@@ -29,7 +30,29 @@ def update(ctx: typer.Context, spec: Path = SPEC_ARG, as_json: bool = JSON_OPTIO
     """Replace a project's spec with the file's; the change is recorded."""
     with workspace(ctx) as ws:
         project = project_from_file(ws, spec, update=True)
-    output(as_json).result(project.to_json(), lambda: f"Project {project.name} updated")
+    output(as_json).result(_with_notes(project), lambda: _said(project, "updated"))
+
+
+def _with_notes(project: Project) -> dict[str, Any]:
+    return project.to_json() | {"warnings": list(project.spec.warnings())}
+
+
+def _said(project: Project, done: str) -> str:
+    """The outcome, what the value model implies, and what is allowed but probably wrong."""
+    lines = [f"Project {project.name} {done}"]
+    value = project.spec.value
+    if value is not None and value.is_outcomes:
+        tp, fp, fn, tn = value.outcome_values()
+        even = value.break_even()
+        pays = (
+            "acting never pays" if even is None else f"acting pays from a probability of {even:.3f}"
+        )
+        lines.append(
+            f"value model ({value.currency} per decision): true positive {tp:+,.2f}, false "
+            f"positive {fp:+,.2f}, false negative {fn:+,.2f}, true negative {tn:+,.2f}; {pays}"
+        )
+    lines += [f"warning: {w}" for w in project.spec.warnings()]
+    return "\n".join(lines)
 
 
 @app.command("list")

@@ -21,6 +21,7 @@ from modelward.training.options import TrainOptions
 
 if TYPE_CHECKING:
     # The model libraries take seconds to import: only these two commands pay for them.
+    from modelward.model.batch import PredictResult
     from modelward.review.pipeline import Trained
     from modelward.training.search import OnTrial, SearchState
     from modelward.training.trial import TrialOutcome
@@ -116,23 +117,34 @@ def predict_command(
     ignore_extra: bool = typer.Option(
         False, "--ignore-extra", help="Ignore columns the model does not know."
     ),
+    keep: str | None = typer.Option(
+        None,
+        "--keep",
+        help="Input columns to carry into the output, e.g. customer_id (default: the "
+        "identifier-like columns).",
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Score rows with a registered model: `prediction` and `proba_<label>` per class."""
-    from modelward.serving.models import decision_threshold
-    from modelward.training.scoring import predict_file
+    """Score rows: `prediction`, `proba_<label>` per class and `decision` (the action under the
+    approved policy), with identifier columns carried through."""
+    from modelward.model.batch import predict_file
 
+    kept = None if keep is None else _list(keep)
+    if kept is not None and not kept:
+        raise InputError.field("--keep", keep, "column names separated by commas")
     with workspace(ctx) as ws:
-        # decide as a server would: at the threshold the evaluation judged, when there is one
-        cut = decision_threshold(ws, model)
-        result = predict_file(ws, model, source, out_path, ignore_extra=ignore_extra, threshold=cut)
-    output(as_json).result(
-        result.to_json(),
-        lambda: (
-            f"{result.rows:,} rows scored by {result.model} -> {result.output} "
-            f"({result.seconds:.2f} s)"
-        ),
-    )
+        result = predict_file(ws, model, source, out_path, ignore_extra=ignore_extra, keep=kept)
+    output(as_json).result(result.to_json(), lambda: _scored(result))
+
+
+def _scored(result: PredictResult) -> str:
+    line = f"{result.rows:,} rows scored by {result.model} -> {result.output} "
+    line += f"({result.seconds:.2f} s)"
+    if result.kept:
+        line += f"; kept {', '.join(result.kept)}"
+    if result.policy is not None:
+        line += f"\ndecision: {result.policy}"
+    return line
 
 
 def _task(text: str) -> Task:

@@ -49,12 +49,13 @@ class BaselineComparison:
         return self.gain is not None and self.interval.low > 0
 
     def facts(self) -> dict[str, float]:
-        """beats_baseline, baseline_gain (+ CI), best_baseline_score; empty without baselines."""
+        """beats_baseline_metric, baseline_gain (+ CI), best_baseline_score; empty without
+        baselines. The report sets `beats_baseline` from it when no value model prices decisions."""
         if self.best is None or self.gain is None or self.interval is None:
             return {}
         facts = {"baseline_gain": self.gain, "best_baseline_score": self.scores[self.best]}
         if self.interval.low is not None and self.interval.high is not None:
-            facts["beats_baseline"] = 1.0 if self.beats_baseline else 0.0
+            facts["beats_baseline_metric"] = 1.0 if self.beats_baseline else 0.0
             facts["baseline_gain_ci_low"] = self.interval.low
             facts["baseline_gain_ci_high"] = self.interval.high
         return facts

@@ -120,6 +120,22 @@ def difference_ci(
     return _bootstrap(y, [pred_a, pred_b], metric, n_classes, _Plan(rounds, seed, level), threshold)
 
 
+def mean_ci(
+    values: np.ndarray,
+    *,
+    name: str = "mean",
+    rounds: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> Interval:
+    """The mean of per-row `values` (money per decision, a paired difference of it) with a
+    bootstrap percentile interval over the rows."""
+    values = np.asarray(values, dtype=np.float64)
+    plan = _Plan(rounds, seed, level)
+    _check(values, [], plan)
+    return _weighted(name, _mean_kernel(values), len(values), plan)
+
+
 def weighted_scores(
     y: np.ndarray,
     pred: np.ndarray,

@@ -72,6 +72,11 @@ def _head(report: Mapping[str, Any]) -> View:
         text = _verdict(_sentence(baselines, "verdict"))
         tone = "warning" if failed else _TONES.get(baselines.get("beats_baseline"), "info")
         verdict = {"text": text, "tone": tone} if text else None
+    value = report.get("value")
+    if isinstance(value, Mapping) and value.get("baseline_verdict"):
+        # Priced decisions are judged on value: that is the verdict the spec's gate reads.
+        text = _verdict(_text(value["baseline_verdict"]))
+        verdict = {"text": text, "tone": _TONES.get(value.get("beats_baseline"), "info")}
     head = {key: _text(report.get(key)) for key in ("model", "project", "task", "created_at")}
     return head | {
         "metric": metric_label(_text(report.get("metric"))),
@@ -193,19 +198,48 @@ def _explanations(d: Mapping[str, Any]) -> View:
     }
 
 
+_FAIRNESS_NAMES = {
+    "demographic_parity_difference": "parity gap",
+    "equal_opportunity_difference": "opportunity gap",
+    "equalized_odds_difference": "odds gap",
+}
+
+
 def _value(d: Mapping[str, Any]) -> View:
-    policies = [
-        _pick(_map(p), "name", "value_per_1000", "threshold") for p in _list(d.get("policies"))
-    ]
+    decision = _map(d.get("decision"))
     currency = _text(d.get("currency"))
-    pairs = [(_text(p["name"]), p["value_per_1000"]) for p in policies]
-    keys = ("summary", "gain_per_1000", "value_over_horizon", "decisions_per_year", "horizon_years")
-    return _pick(d, *keys, "training_cost", "roi") | {
+    bounded = [k for k in _map(decision.get("bounds")) if k in _FAIRNESS_NAMES]
+    rows = _list(decision.get("options")) + _list(decision.get("baselines"))
+    if not rows:  # regression: policies are the model, the baselines and the mean
+        rows = _list(d.get("policies"))
+    chosen = decision.get("chosen", "model")
+    policies = [_policy_row(_map(p), bounded, chosen) for p in rows]
+    pairs = [(p["name"], p["value_per_1000"]) for p in policies if p["value_per_1000"] is not None]
+    costs = _map(d.get("costs"))
+    keys = ("summary", "gain_per_1000", "value_per_year", "decisions_per_year", "horizon_years")
+    return _pick(d, *keys) | {
         "currency": currency,
         "policies": policies,
+        "bounded": [_FAIRNESS_NAMES[k] for k in bounded],
+        "bounds": [_map(decision.get("bounds"))[k] for k in bounded],
+        "degenerate": _text(decision.get("degenerate")) if decision.get("degenerate") else "",
+        "break_even": decision.get("break_even"),
+        "fairness_cost": decision.get("fairness_cost_per_1000"),
         "chart": charts.value_chart(pairs, currency=currency) if pairs else None,
-        "best_threshold": _sentence(d.get("best_threshold"), "sentence"),
+        "costs": [(str(k), v) for k, v in _map(costs.get("parts")).items()],
+        "cost_total": costs.get("total"),
+        "returns": _sentence(d.get("returns"), "sentence"),
         "assumptions": _strings(d.get("assumptions")),
+    }
+
+
+def _policy_row(p: Mapping[str, Any], bounded: list[str], chosen: object) -> View:
+    fairness = _map(p.get("fairness"))
+    return _pick(p, "value_per_1000", "threshold", "acted_share", "within_bounds") | {
+        "name": _text(p.get("name")),
+        "kind": _text(p.get("kind", "model")).replace("_", " "),
+        "chosen": p.get("name") == chosen,
+        "gaps": [fairness.get(k) for k in bounded],
     }
 
 

@@ -15,23 +15,26 @@ from typing import Any, Protocol
 import polars as pl
 
 from modelward.evaluation.baselines import compare_baselines
+from modelward.evaluation.costs import model_costs
 from modelward.evaluation.explain import global_explanation, native_predictor
-from modelward.evaluation.fairness import fairness
+from modelward.evaluation.fairness import DEFAULT_THRESHOLD, fairness
 from modelward.evaluation.mitigation.postprocess import decision_view
 from modelward.evaluation.numbers import json_float
 from modelward.evaluation.overfit import overfit_check
 from modelward.evaluation.performance import fmt, metric_label, performance
+from modelward.evaluation.policies import Constraints, Judged, PolicyChoice, choose_policy
 from modelward.evaluation.privacy import membership_risk
 from modelward.evaluation.robustness import flip_rate
 from modelward.evaluation.slices import worst_slices
-from modelward.evaluation.threshold import Threshold, choose_threshold
-from modelward.evaluation.value import business_value
+from modelward.evaluation.threshold import Threshold
+from modelward.evaluation.value import business_value, judged_rows
 from modelward.events.log import utc_now
+from modelward.model.policy import DecisionPolicy, Source
 from modelward.registry.records import Bundle, ModelVersion
 from modelward.spec.model import ProjectSpec, Task
 from modelward.training.evidence import Evidence
 from modelward.training.metrics import METRICS
-from modelward.training.predictor import Predictor
+from modelward.training.predictor import DecisionRule, Predictor
 
 PARITY_FACT = "fairness.demographic_parity_difference"
 EXPLAIN_ROWS = 1_000
@@ -64,8 +67,12 @@ def build_report(inputs: Inputs, *, on_step: Step | None = None) -> Report:
     """Every section of the evaluation, the headline sentences and the flat facts."""
     step = on_step or (lambda _s: None)
     evidence, spec = inputs.evidence, inputs.spec
-    # A model with a decision rule (per-group thresholds) is judged on the rule's decisions.
-    decided, threshold = decision_view(evidence, inputs.bundle.manifest, _threshold(evidence, spec))
+    choice = _choice(inputs)
+    policy = _decision_policy(inputs, choice)
+    # Per-group thresholds are judged on their own decisions (a rescaled view of the evidence).
+    decided, threshold = decision_view(
+        evidence, None if policy is None else policy.rule, _threshold(policy, choice)
+    )
     cut = threshold.value if evidence.target.task is Task.BINARY else None
     sections: dict[str, Callable[[], Section | None]] = {
         "performance": lambda: performance(evidence, threshold=cut, metric=inputs.model.metric),
@@ -73,12 +80,13 @@ def build_report(inputs: Inputs, *, on_step: Step | None = None) -> Report:
         "overfitting": lambda: overfit_check(evidence, inputs.model.metric, threshold=cut),
         "slices": lambda: worst_slices(evidence, inputs.model.metric, threshold=cut),
         "fairness": lambda: _fairness(decided, spec, cut),
-        "value": lambda: _value(inputs, decided, cut),
+        "value": lambda: _value(inputs, choice),
         "explanations": lambda: _explanations(inputs),
         "privacy": lambda: membership_risk(evidence),
         "robustness": lambda: _robustness(inputs, cut),
     }
     body: dict[str, Any] = _header(inputs, threshold)
+    body["policy"] = None if policy is None else policy.to_json()
     facts: dict[str, float] = {}
     timings: dict[str, float] = {}
     for name, compute in sections.items():
@@ -87,6 +95,7 @@ def build_report(inputs: Inputs, *, on_step: Step | None = None) -> Report:
         body[name], found = _run(compute)
         timings[name] = round(time.perf_counter() - started, 3)
         facts.update(found)
+    facts.update(_primary_facts(facts))
     body["mitigation"] = _mitigation(inputs, facts)
     body["primary"] = _primary(body)
     body["summary"] = _summary(body)
@@ -107,10 +116,73 @@ def _run(compute: Callable[[], Section | None]) -> tuple[dict[str, Any] | None, 
     return section.to_json(), ({} if facts is None else dict(facts()))
 
 
-def _threshold(evidence: Evidence, spec: ProjectSpec) -> Threshold:
-    bounds = [g.max for g in spec.gates if g.metric == PARITY_FACT and g.max is not None]
-    bound = min(bounds) if bounds else None
-    return choose_threshold(evidence, spec.value, fairness_bound=bound, sensitive=spec.sensitive)
+def _choice(inputs: Inputs) -> PolicyChoice | None:
+    """The decision policy chosen by value within the bounds (binary models with a value
+    model; None otherwise)."""
+    evidence, spec = inputs.evidence, inputs.spec
+    value_model = spec.value
+    if evidence.target.task is not Task.BINARY or value_model is None:
+        return None
+    if not value_model.is_outcomes:
+        return None
+    rows = judged_rows(evidence)
+    judged = Judged.of(
+        evidence.frame[rows], evidence.y[rows], evidence.oof[rows, 1], spec.sensitive
+    )
+    baselines = {name: p[rows, 1] for name, p in evidence.baselines.items()}
+    return choose_policy(
+        judged,
+        value_model,
+        evidence.target,
+        constraints=Constraints.of(spec),
+        baselines=baselines,
+        rule=_model_rule(inputs),
+    )
+
+
+def _model_rule(inputs: Inputs) -> DecisionRule | None:
+    found = inputs.bundle.manifest.get("decision")
+    return None if found is None else DecisionRule.from_json(found)
+
+
+def _decision_policy(inputs: Inputs, choice: PolicyChoice | None) -> DecisionPolicy | None:
+    """The policy the runtime applies: the chosen option, else the model's rule, else 0.5."""
+    target = inputs.evidence.target
+    if target.task is not Task.BINARY:
+        return None
+    action = None if inputs.spec.action is None else inputs.spec.action.name
+    own = _model_rule(inputs)
+    rule = own if choice is None else choice.chosen.rule
+    threshold = DEFAULT_THRESHOLD if choice is None else choice.chosen.threshold
+    source = Source.MODEL_RULE if own is not None else Source.EVALUATION
+    if rule is not None:
+        return DecisionPolicy.of(target, rule.default, action=action, rule=rule, source=source)
+    return DecisionPolicy.of(target, threshold or DEFAULT_THRESHOLD, action=action)
+
+
+def _threshold(policy: DecisionPolicy | None, choice: PolicyChoice | None) -> Threshold:
+    if policy is None:
+        return Threshold(DEFAULT_THRESHOLD, "default", "no threshold applies: not a binary task")
+    if choice is None:
+        how = "the model's own rule" if policy.rule is not None else "default: no value model"
+        return Threshold(policy.threshold, "default", f"{policy.describe()} ({how})")
+    sentence = f"{policy.describe()} ({choice.chosen.name}"
+    if choice.bounds:
+        kept = choice.chosen is choice.unbounded
+        sentence += ", which keeps within" if kept else ", the most valuable within"
+        sentence += " the fairness bounds"
+    sentence += ")"
+    if choice.break_even is not None:
+        sentence += f"; acting pays from a probability of {choice.break_even:.3f}"
+    return Threshold(policy.threshold, "value", sentence)
+
+
+def _primary_facts(facts: Mapping[str, float]) -> dict[str, float]:
+    """`beats_baseline` on the spec's primary criterion: value when priced, else the metric."""
+    for key in ("beats_baseline_value", "beats_baseline_metric"):
+        if key in facts:
+            return {"beats_baseline": facts[key]}
+    return {}
 
 
 def _fairness(evidence: Evidence, spec: ProjectSpec, cut: float | None) -> Section | None:
@@ -118,11 +190,12 @@ def _fairness(evidence: Evidence, spec: ProjectSpec, cut: float | None) -> Secti
     return fairness(evidence, present, threshold=cut) if present else None
 
 
-def _value(inputs: Inputs, evidence: Evidence, cut: float | None) -> Section | None:
+def _value(inputs: Inputs, choice: PolicyChoice | None) -> Section | None:
     value_model = inputs.spec.value
-    if value_model is None or evidence.target.task is Task.MULTICLASS:
+    if value_model is None or inputs.evidence.target.task is Task.MULTICLASS:
         return None
-    return business_value(evidence, value_model, threshold=cut, training_cost=inputs.training_cost)
+    costs = model_costs(inputs.spec, inputs.training_cost, inputs.model.size_bytes, value_model)
+    return business_value(inputs.evidence, value_model, choice=choice, costs=costs)
 
 
 def _explanations(inputs: Inputs) -> Section:

@@ -16,11 +16,10 @@ from modelward.errors import NotFound
 from modelward.evaluation.explain import LocalExplanations, explain_rows
 from modelward.evaluation.forecasts import forecast_report
 from modelward.evaluation.html import render_evaluation_html
-from modelward.evaluation.records import StoredEvaluation
 from modelward.evaluation.report import Inputs, build_report
 from modelward.evaluation.segments import segment_report
-from modelward.evaluation.store import latest_evaluation, save_evaluation
 from modelward.events.log import utc_now
+from modelward.model.evaluations import StoredEvaluation, latest_evaluation, save_evaluation
 from modelward.registry.records import ModelVersion
 from modelward.registry.service import get_model, load_bundle
 from modelward.spec.model import Task

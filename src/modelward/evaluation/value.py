@@ -1,30 +1,33 @@
 """Business value: what the model's decisions are worth in money, against doing without it.
 
 Binary: the value model prices each outcome (true/false positive/negative); a policy's value is
-the mean over the out-of-fold rows, per 1,000 decisions. The model (at its threshold) is set
-against the best baseline (each at its own best threshold) and against the better of the two
-policies that need no model: act on nobody, act on everyone. Regression: the cost per 1,000
-predictions is 1,000 x cost per unit of error x MAE, set against predicting the mean.
-ROI spreads the gain over the volume and horizon of the value model and sets it against the
-training cost. Every assumption is listed as a sentence.
+the mean over the out-of-fold rows, per 1,000 decisions. The chosen policy (see `policies`:
+by value, within the fairness bounds) is set against the better policy that needs no model
+(act on everyone, on nobody, the incumbent rule) and against the best baseline held to the
+same bounds, with a paired bootstrap interval of the difference. Regression: the cost per
+1,000 predictions is 1,000 x cost per unit of error x MAE, set against predicting the mean.
+
+Value over the horizon is the gain over the no-model policy (incremental value) times the
+volume; ROI sets it against the total cost over the horizon (compute, storage, serving and
+people's time; `modelward.model.returns`). Every assumption is listed as a sentence.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from modelward.errors import InputError
-from modelward.evaluation.numbers import json_float, money
-from modelward.evaluation.threshold import (
-    ThresholdSearch,
-    best_threshold,
-    value_per_decision,
-)
-from modelward.spec.model import Task, ValueModel
+from modelward.evaluation.bootstrap import Interval, mean_ci
+from modelward.evaluation.numbers import json_float, json_sig, money
+from modelward.evaluation.policies import Judged, Option, PolicyChoice, choose_policy
+from modelward.evaluation.policy_grid import row_values
+from modelward.model.returns import Returns, returns
+from modelward.spec.model import Task
+from modelward.spec.value import ValueModel
 from modelward.training.evidence import Evidence
 
 
@@ -35,30 +38,50 @@ class Policy:
     name: str
     value_per_1000: float
     threshold: float | None = None
+    acted_share: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "value_per_1000": json_float(self.value_per_1000, 2),
             "threshold": json_float(self.threshold),
+            "acted_share": json_float(self.acted_share),
         }
 
 
 @dataclass(frozen=True)
+class Costs:
+    """What the model costs over the value model's horizon, in the price table's currency."""
+
+    currency: str
+    parts: Mapping[str, float] = field(default_factory=dict)  # training, serving, people: ...
+    notes: tuple[str, ...] = ()
+
+    @property
+    def total(self) -> float:
+        return float(sum(self.parts.values()))
+
+    def to_json(self) -> dict[str, Any]:
+        parts = {k: json_sig(v, 4) for k, v in self.parts.items()}
+        return {"currency": self.currency, "parts": parts, "total": json_float(self.total, 2)}
+
+
+@dataclass(frozen=True)
 class Value:
-    """The model's business value, its gain over the no-model reference, and ROI."""
+    """The model's business value, its gain over the no-model reference, and its returns."""
 
     task: Task
     currency: str
     model: Policy
     reference: Policy
     best_baseline: Policy | None
+    baseline_gain: Interval | None  # model minus best baseline, per 1,000 decisions
     policies: tuple[Policy, ...]
     decisions_per_year: float
     horizon_years: float
-    training_cost: float | None
-    roi: float | None
-    search: ThresholdSearch | None
+    costs: Costs | None
+    returns: Returns
+    choice: PolicyChoice | None
     assumptions: tuple[str, ...]
     summary: str
 
@@ -67,22 +90,43 @@ class Value:
         return self.model.value_per_1000 - self.reference.value_per_1000
 
     @property
+    def value_per_year(self) -> float:
+        """The gain over the no-model reference over a year's decisions."""
+        return self.gain_per_1000 / 1000 * self.decisions_per_year
+
+    @property
     def value_over_horizon(self) -> float:
-        """The gain over the reference, over every decision of the horizon."""
-        return self.gain_per_1000 / 1000 * self.decisions_per_year * self.horizon_years
+        return self.value_per_year * self.horizon_years
+
+    @property
+    def roi(self) -> float | None:
+        return self.returns.roi
+
+    @property
+    def beats_baseline(self) -> bool | None:
+        """Whether the gain over the best baseline's interval lies above 0; None without one."""
+        gain = self.baseline_gain
+        if gain is None or gain.low is None:
+            return None
+        return gain.low > 0
 
     def facts(self) -> dict[str, float]:
         facts = {
             "value_per_1000": self.model.value_per_1000,
             "value_gain_per_1000": self.gain_per_1000,
+            "value_per_year": self.value_per_year,
         }
         if self.roi is not None:
             facts["roi"] = self.roi
-        if self.search is not None:
-            facts["best_threshold"] = self.search.threshold
+        if self.beats_baseline is not None and self.baseline_gain is not None:
+            facts["beats_baseline_value"] = 1.0 if self.beats_baseline else 0.0
+            facts["baseline_value_gain_per_1000"] = self.baseline_gain.estimate
+        if self.choice is not None:
+            facts.update(self.choice.facts())
         return facts
 
     def to_json(self) -> dict[str, Any]:
+        gain = self.baseline_gain
         return {
             "task": self.task.value,
             "currency": self.currency,
@@ -90,14 +134,19 @@ class Value:
             "model": self.model.to_json(),
             "reference": self.reference.to_json(),
             "best_baseline": None if self.best_baseline is None else self.best_baseline.to_json(),
+            "baseline_gain": None if gain is None else _per_1000_json(gain),
+            "beats_baseline": self.beats_baseline,
+            "baseline_verdict": "; ".join(_baseline_clause(self)) or None,
             "policies": [p.to_json() for p in self.policies],
             "gain_per_1000": json_float(self.gain_per_1000, 2),
             "decisions_per_year": json_float(self.decisions_per_year, 2),
             "horizon_years": json_float(self.horizon_years),
+            "value_per_year": json_float(self.value_per_year, 2),
             "value_over_horizon": json_float(self.value_over_horizon, 2),
-            "training_cost": json_float(self.training_cost, 2),
+            "costs": None if self.costs is None else self.costs.to_json(),
+            "returns": self.returns.to_json(),
             "roi": json_float(self.roi),
-            "best_threshold": None if self.search is None else self.search.to_json(),
+            "decision": None if self.choice is None else self.choice.to_json(),
             "assumptions": list(self.assumptions),
         }
 
@@ -106,25 +155,26 @@ def business_value(
     evidence: Evidence,
     value_model: ValueModel,
     *,
-    threshold: float | None = None,
-    training_cost: float | None = None,
+    choice: PolicyChoice | None = None,
+    costs: Costs | None = None,
 ) -> Value:
-    """The model's value against the baselines and no model, and ROI over the horizon.
+    """The model's value against no model and the baselines, and its returns over the horizon.
 
-    `threshold` (binary) is where the model acts; None: the value-maximizing one.
-    `training_cost` is in the value model's currency; None or 0 leaves ROI out, saying why.
-    Raises InputError for a value model that does not fit the task or a negative cost.
+    `choice` (binary) is the evaluated policy choice; None: the most valuable threshold with no
+    bound. `costs` are the model's costs over the horizon; None leaves ROI out, saying why.
+    Raises InputError for a value model that does not fit the task.
     """
     task = evidence.target.task
     if task is Task.BINARY:
-        priced = _binary(evidence, value_model, threshold)
+        priced = _binary(evidence, value_model, choice)
     elif task is Task.REGRESSION:
         priced = _regression(evidence, value_model)
     else:
         raise InputError.field("value", f"a {task.value} task", "a binary or regression task")
     per_year, volume = _volume(evidence, value_model)
-    gain = (priced.model.value_per_1000 - priced.reference.value_per_1000) / 1000
-    roi, cost_note = _roi(gain * per_year * value_model.horizon_years, training_cost, value_model)
+    gain = (priced.model.value_per_1000 - priced.reference.value_per_1000) / 1000 * per_year
+    over = gain * value_model.horizon_years
+    result = _returns(over, gain, costs, value_model)
     rows = f"values measured on {len(evidence.scored):,} out-of-fold rows, taken as typical"
     horizon = f"a horizon of {value_model.horizon_years:g} year(s) (value.horizon_years)"
     value = Value(
@@ -132,14 +182,15 @@ def business_value(
         currency=value_model.currency,
         model=priced.model,
         reference=priced.reference,
-        best_baseline=max(priced.baselines, key=lambda b: b.value_per_1000, default=None),
-        policies=(priced.model, *priced.baselines, priced.reference, *priced.others),
+        best_baseline=priced.best_baseline,
+        baseline_gain=priced.baseline_gain,
+        policies=priced.policies,
         decisions_per_year=per_year,
         horizon_years=value_model.horizon_years,
-        training_cost=training_cost,
-        roi=roi,
-        search=priced.search,
-        assumptions=(rows, *priced.notes, volume, horizon, cost_note),
+        costs=costs,
+        returns=result,
+        choice=priced.choice,
+        assumptions=(rows, *priced.notes, volume, horizon, *_cost_notes(costs)),
         summary="",
     )
     return replace(value, summary=_summary(value))
@@ -147,67 +198,108 @@ def business_value(
 
 @dataclass(frozen=True)
 class _Priced:
-    """The policies of one task, before volume and ROI."""
+    """The policies of one task, before volume and returns."""
 
     model: Policy
     reference: Policy
-    baselines: tuple[Policy, ...]
+    policies: tuple[Policy, ...]
+    best_baseline: Policy | None
+    baseline_gain: Interval | None
     notes: tuple[str, ...]
-    others: tuple[Policy, ...] = ()  # the no-model policy not used as reference
-    search: ThresholdSearch | None = None
+    choice: PolicyChoice | None = None
 
 
-def _binary(evidence: Evidence, value_model: ValueModel, threshold: float | None) -> _Priced:
-    rows = evidence.scored
-    y, p = evidence.y[rows], evidence.oof[rows, 1]
-    search = best_threshold(y, p, value_model)
-    chosen = search.threshold if threshold is None else _check_threshold(threshold)
-    model = Policy("model", 1000 * value_per_decision(y, p, value_model, chosen), chosen)
-    baselines = []
-    for name, pred in _baselines(evidence, rows).items():
-        # Each baseline at its own best threshold: the strongest rival it can be.
-        found = best_threshold(y, pred[rows, 1], value_model)
-        baselines.append(Policy(f"baseline {name}", found.value_per_1000, found.threshold))
-    nobody = Policy("act on nobody", 1000 * value_per_decision(y, p, value_model, math.inf))
-    everyone = Policy("act on everyone", 1000 * value_per_decision(y, p, value_model, -math.inf))
-    ranked = sorted((nobody, everyone), key=lambda q: q.value_per_1000, reverse=True)
-    how = "chosen to maximize value" if threshold is None else "as given"
-    notes = (
-        f"the model acts on rows with a probability of at least {chosen:.3f} ({how})",
-        f"without a model the better policy is to {ranked[0].name} "
-        f"({money(ranked[0].value_per_1000)} per 1,000 decisions vs "
-        f"{money(ranked[1].value_per_1000)} to {ranked[1].name}); gains are measured against it",
-    )
-    return _Priced(model, ranked[0], tuple(baselines), notes, (ranked[1],), search)
+def _binary(evidence: Evidence, value_model: ValueModel, choice: PolicyChoice | None) -> _Priced:
+    if not value_model.is_outcomes:
+        raise InputError.field(
+            "value", "cost_per_unit_error only", "the economics or the four outcome values"
+        )
+    rows = judged_rows(evidence)
+    y = evidence.y[rows]
+    if choice is None:
+        judged = Judged(y, evidence.oof[rows, 1], None)
+        baselines = {n: p[rows, 1] for n, p in evidence.baselines.items()}
+        choice = choose_policy(judged, value_model, evidence.target, baselines=baselines)
+    outcomes = value_model.outcome_values()
+    chosen = choice.chosen
+    model = Policy("model", chosen.value_per_1000, chosen.threshold, chosen.acted_share)
+    reference = _policy(choice.reference)
+    rivals = sorted(choice.baselines, key=lambda o: o.value_per_1000, reverse=True)
+    best, gain = None, None
+    if rivals:
+        best = _policy(rivals[0])
+        mine = row_values(y, chosen.acted, outcomes)
+        theirs = row_values(y, rivals[0].acted, outcomes)
+        gain = mean_ci(1000 * (mine - theirs), name="value_per_1000")
+    policies = tuple(_policy(o) for o in (*choice.options, *rivals))
+    return _Priced(model, reference, policies, best, gain, _binary_notes(choice), choice)
+
+
+def _binary_notes(choice: PolicyChoice) -> tuple[str, ...]:
+    chosen = choice.chosen
+    notes = [
+        f"the model acts where {_where(chosen.threshold, chosen.rule is not None)} "
+        f"({chosen.name}), on {chosen.acted_share:.0%} of rows",
+        f"without a model the best policy is to {choice.reference.name.removeprefix('the ')} "
+        f"({money(choice.reference.value_per_1000)} per 1,000 decisions); gains are measured "
+        "against it",
+        "thresholds are tuned on the rows they are judged on, for the model and the baselines "
+        "alike; expect somewhat less on new rows",
+    ]
+    if choice.break_even is not None:
+        notes.insert(1, f"acting pays from a probability of {choice.break_even:.3f} (break-even)")
+    return tuple(notes)
+
+
+def _where(threshold: float | None, grouped: bool) -> str:
+    if grouped:
+        return "the probability reaches its group's threshold"
+    if threshold is None or threshold > 1:
+        return "never"
+    return f"the probability is at least {threshold:.3f}"
+
+
+def _policy(option: Option) -> Policy:
+    threshold = option.threshold if option.rule is None else None
+    return Policy(option.name, option.value_per_1000, threshold, option.acted_share)
+
+
+def judged_rows(evidence: Evidence) -> np.ndarray:
+    """The scored rows every baseline predicted too (so all are judged on the same rows)."""
+    present = np.zeros(evidence.n_rows, dtype=bool)
+    present[evidence.scored] = True
+    for pred in evidence.baselines.values():
+        missing = np.isnan(pred)
+        present &= ~(missing if missing.ndim == 1 else missing.any(axis=1))
+    return np.flatnonzero(present)
 
 
 def _regression(evidence: Evidence, value_model: ValueModel) -> _Priced:
     unit = value_model.cost_per_unit_error
     if unit is None:
         raise InputError.field("value", "outcome values", "cost_per_unit_error for a regression")
-    rows = evidence.scored
+    rows = judged_rows(evidence)
     y = evidence.y[rows]
 
-    def priced(name: str, pred: np.ndarray) -> Policy:
-        return Policy(name, -1000 * unit * float(np.mean(np.abs(y - pred))))
+    def costs(pred: np.ndarray) -> np.ndarray:
+        return np.asarray(-1000 * unit * np.abs(y - pred), dtype=np.float64)
 
-    model = priced("model", evidence.oof[rows])
-    baselines = tuple(
-        priced(f"baseline {n}", p[rows]) for n, p in _baselines(evidence, rows).items()
-    )
+    model = Policy("model", float(np.mean(costs(evidence.oof[rows]))))
+    rivals = {f"baseline {n}": costs(p[rows]) for n, p in evidence.baselines.items()}
+    baselines = tuple(Policy(n, float(np.mean(v))) for n, v in rivals.items())
     if "prior" in evidence.baselines:
-        reference = priced("predicting the mean", evidence.baselines["prior"][rows])
+        pred = evidence.baselines["prior"][rows]
         note = "no model means predicting the training mean (the prior baseline, out of fold)"
     else:
-        reference = priced("predicting the mean", np.full(len(y), float(np.mean(y))))
+        pred = np.full(len(y), float(np.mean(y)))
         note = "no model means predicting the mean of all rows (no prior baseline recorded)"
+    reference = Policy("predicting the mean", float(np.mean(costs(pred))))
+    best, gain = None, None
+    if baselines:
+        best = max(baselines, key=lambda b: b.value_per_1000)
+        gain = mean_ci(costs(evidence.oof[rows]) - rivals[best.name], name="value_per_1000")
     cost = f"an error of one unit costs {money(unit)} {value_model.currency}; cost = that x MAE"
-    return _Priced(model, reference, baselines, (cost, note))
-
-
-def _baselines(evidence: Evidence, rows: np.ndarray) -> dict[str, np.ndarray]:
-    """The baselines with a prediction on every scored row; others cannot be compared fairly."""
-    return {n: p for n, p in evidence.baselines.items() if not np.isnan(p[rows]).any()}
+    return _Priced(model, reference, (model, *baselines, reference), best, gain, (cost, note))
 
 
 def _volume(evidence: Evidence, value_model: ValueModel) -> tuple[float, str]:
@@ -218,44 +310,88 @@ def _volume(evidence: Evidence, value_model: ValueModel) -> tuple[float, str]:
     return per_year, f"assumed {per_year:,.0f} decisions a year: set value.decisions_per_year"
 
 
-def _roi(
-    over: float, training_cost: float | None, value_model: ValueModel
-) -> tuple[float | None, str]:
+def _returns(over: float, per_year: float, costs: Costs | None, value_model: ValueModel) -> Returns:
     currency = value_model.currency
-    if training_cost is None:
-        return None, "ROI not computed: the training cost is unknown"
-    if not math.isfinite(training_cost) or training_cost < 0:
-        raise InputError.field("training_cost", training_cost, f"an amount in {currency} >= 0")
-    if training_cost == 0:
-        return None, "ROI not computed: the training cost is 0, so any return is unbounded"
-    sentence = f"a training cost of {money(training_cost)} {currency}"
-    return (over - training_cost) / training_cost, sentence
+    if costs is None:
+        return returns(None, 0.0, currency=currency, why_no_value="the costs are unknown")
+    if costs.currency != currency:
+        why = f"value in {currency}, costs in {costs.currency}: put both in one currency"
+        return returns(None, costs.total, currency=currency, why_no_value=why)
+    return returns(over, costs.total, currency=currency, per_year=per_year)
+
+
+def _cost_notes(costs: Costs | None) -> tuple[str, ...]:
+    if costs is None:
+        return ("ROI not computed: the costs are unknown",)
+    shown = ", ".join(f"{k} {money(v)}" for k, v in costs.parts.items())
+    total = f"total cost over the horizon {money(costs.total)} {costs.currency} ({shown})"
+    return (total, *costs.notes)
+
+
+def _per_1000_json(gain: Interval) -> dict[str, Any]:
+    return {
+        "estimate": json_float(gain.estimate, 2),
+        "low": json_float(gain.low, 2),
+        "high": json_float(gain.high, 2),
+        "level": gain.level,
+    }
 
 
 def _summary(value: Value) -> str:
-    model, cur = value.model, value.currency
-    ahead = "more" if value.gain_per_1000 >= 0 else "less"
+    """What the money says, in the order a manager asks: what it does, what it earns."""
+    cur = value.currency
     if value.task is Task.REGRESSION:
-        head = f"the model's errors cost {money(-model.value_per_1000)} {cur} per 1,000 predictions"
-        ahead = "less" if value.gain_per_1000 >= 0 else "more"
+        head = (
+            f"the model's errors cost {money(-value.model.value_per_1000)} {cur} per 1,000 "
+            f"predictions, {money(abs(value.gain_per_1000))} "
+            f"{'less' if value.gain_per_1000 >= 0 else 'more'} than {value.reference.name}"
+        )
     else:
-        at = f" at threshold {model.threshold:.3f}" if model.threshold is not None else ""
-        head = f"the model{at} is worth {money(model.value_per_1000)} {cur} per 1,000 decisions"
-    text = f"{head}, {money(abs(value.gain_per_1000))} {ahead} than without a model"
-    text += f" ({value.reference.name})"
-    if value.best_baseline is not None:
-        edge = model.value_per_1000 - value.best_baseline.value_per_1000
-        sign = "+" if edge >= 0 else ""
-        text += f", {sign}{money(edge)} vs the best baseline ({value.best_baseline.name[9:]})"
-    over = value.value_over_horizon
-    text += f"; {money(abs(over))} {cur} {'gained' if over >= 0 else 'lost'}"
-    text += f" over {value.horizon_years:g} year(s)"
-    if value.roi is not None:
-        text += f", an ROI of {value.roi:,.1f} on the training cost"
-    return text
+        head = _binary_head(value)
+    parts = [head, *_baseline_clause(value)]
+    choice = value.choice
+    if choice is not None and choice.bounds:
+        cost = choice.fairness_cost_per_1000
+        parts.append(
+            f"the fairness bounds cost {money(cost)} {cur} per 1,000 decisions"
+            if cost > 0.5
+            else "the fairness bounds cost nothing"
+        )
+    yearly = value.value_per_year
+    if value.returns.roi is not None:
+        parts.append(value.returns.sentence)
+    if not value.returns.negligible:
+        parts.append(f"{money(abs(yearly))} {cur} a year {'gained' if yearly >= 0 else 'lost'}")
+    return "; ".join(parts)
 
 
-def _check_threshold(threshold: float) -> float:
-    if not 0.0 <= threshold <= 1.0:
-        raise InputError.field("threshold", threshold, "a probability between 0 and 1")
-    return float(threshold)
+def _binary_head(value: Value) -> str:
+    choice, cur = value.choice, value.currency
+    assert choice is not None
+    if choice.degenerate:
+        return f"the decision policy is {choice.degenerate}"
+    share = value.model.acted_share or 0.0
+    ahead = "more" if value.gain_per_1000 >= 0 else "less"
+    return (
+        f"the model acts on {share:.0%} of cases and earns {money(value.model.value_per_1000)} "
+        f"{cur} per 1,000 decisions: {money(abs(value.gain_per_1000))} {ahead} than the best "
+        f"policy without a model ({choice.reference.name.removeprefix('the ')})"
+    )
+
+
+def _baseline_clause(value: Value) -> list[str]:
+    best, gain = value.best_baseline, value.baseline_gain
+    if best is None or gain is None or gain.low is None or gain.high is None:
+        return []
+    name = best.name.removeprefix("baseline ")
+    ci = f"{round(gain.level * 100)}% CI {_signed(gain.low)} to {_signed(gain.high)}"
+    edge = f"{_signed(gain.estimate)} {value.currency} per 1,000 decisions, {ci}"
+    if gain.low > 0:
+        return [f"better than the best simple baseline ({name}: {edge})"]
+    if gain.high < 0:
+        return [f"worse than the simple baseline {name} ({edge}): consider using it instead"]
+    return [f"about as good as the simple baseline {name} ({edge})"]
+
+
+def _signed(x: float) -> str:
+    return ("+" if x >= 0 else "−") + money(abs(x))

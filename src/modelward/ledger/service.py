@@ -155,6 +155,7 @@ def _value(model: ModelRow, spec: ProjectSpec | None, served: pl.DataFrame) -> R
         value_model=spec.value if spec is not None else None,
         positive=spec.positive_label if spec is not None else None,
         classes=model.classes,
+        action=spec.action.name if spec is not None and spec.action is not None else None,
     )
     rows = served.filter(pl.col("model") == model.ref).select("decision", "label")
     return realized(rows, pricing)

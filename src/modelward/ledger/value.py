@@ -17,9 +17,14 @@ from dataclasses import dataclass
 import polars as pl
 
 from modelward.ledger.records import Realized, Roi
-from modelward.spec.model import ValueModel
+from modelward.spec.value import NO_ACTION, ValueModel
 
-DECISION = pl.col("prediction").str.json_path_match("$.prediction")
+# What the business did: the answer's `decision`; logs from before decisions were answered
+# carry it as `prediction` (then decided at the evaluated threshold).
+DECISION = pl.coalesce(
+    pl.col("prediction").str.json_path_match("$.decision"),
+    pl.col("prediction").str.json_path_match("$.prediction"),
+)
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,7 @@ class Pricing:
     value_model: ValueModel | None
     positive: object | None = None
     classes: tuple[object, ...] = ()
+    action: str | None = None  # the decision that means "acted on", besides the positive label
 
 
 def canonical(value: object) -> str:
@@ -81,8 +87,9 @@ def _binary(rows: pl.DataFrame, vm: ValueModel, pricing: Pricing) -> Realized:
     frame = rows.with_columns(_labels(rows["label"]))
     if pricing.classes:
         known = [canonical(c) for c in pricing.classes]
-        frame = frame.filter(pl.col("label").is_in(known) & pl.col("decision").is_in(known))
-    acted = frame["decision"] == positive
+        decided = [*known, *([] if pricing.action is None else [pricing.action, NO_ACTION])]
+        frame = frame.filter(pl.col("label").is_in(known) & pl.col("decision").is_in(decided))
+    acted = frame["decision"].is_in([positive, pricing.action or positive])
     actual = frame["label"] == positive
     counts = {
         "true_positive": int((acted & actual).sum()),

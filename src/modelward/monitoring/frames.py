@@ -18,7 +18,6 @@ import polars as pl
 from modelward.registry.records import ModelVersion
 from modelward.serving.contract import as_number
 from modelward.serving.feedback import read_feedback
-from modelward.serving.models import load_served
 from modelward.serving.predlog import read_predictions
 from modelward.spec.model import Task
 from modelward.training.evidence import Evidence, load_evidence
@@ -66,7 +65,7 @@ def sides(
         labels,
         evidence.target,
         evidence.frame,
-        expected_performance(evidence, load_served(ws, model.ref).threshold),
+        expected_performance(evidence),
     )
 
 
@@ -77,19 +76,17 @@ def _features(columns: list[dict[str, str]], target: Target) -> tuple[str, ...]:
     return tuple(c["name"] for c in columns if not (periods and c.get("kind") == "datetime"))
 
 
-def expected_performance(evidence: Evidence, threshold: float | None) -> dict[str, float]:
-    """What the served decisions scored out of fold: the baseline for live performance.
+def expected_performance(evidence: Evidence) -> dict[str, float]:
+    """What the served predictions scored out of fold: the baseline for live performance.
 
-    Decisions are made as the server makes them: at the evaluated threshold for a binary model
-    (`threshold`), else by the most probable class."""
+    Accuracy is of the `prediction`, the most probable class, as the server answers it (the
+    decision is judged by its value, not by agreeing with the label)."""
     oof, y = evidence.oof, evidence.y
     if evidence.target.is_classification:
         scored = ~np.isnan(oof).any(axis=1)
         if not scored.any():
             return {}
         decided = oof[scored].argmax(axis=1)
-        if threshold is not None:
-            decided = (oof[scored][:, 1] >= threshold).astype(np.int64)
         return {"accuracy": float((decided == y[scored]).mean())}
     scored = ~np.isnan(oof)
     return {"mae": float(np.abs(oof[scored] - y[scored]).mean())} if scored.any() else {}

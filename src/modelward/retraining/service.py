@@ -28,7 +28,7 @@ from modelward.datasets.records import DatasetVersion
 from modelward.datasets.service import add_dataset, get_version, list_versions, load_frame
 from modelward.errors import InputError, NotFound
 from modelward.evaluation.service import evaluate_model, evaluation_html, get_evaluation
-from modelward.evaluation.store import save_evaluation
+from modelward.model.evaluations import save_evaluation
 from modelward.registry.records import ModelVersion
 from modelward.registry.service import get_model
 from modelward.retraining.guard import ForgettingReport, guard

@@ -19,10 +19,9 @@ from modelward.audit.service import StoredAudit, latest_audit
 from modelward.datasets.records import DatasetVersion
 from modelward.datasets.service import get_version
 from modelward.errors import IntegrityError, NotFound
-from modelward.evaluation.records import StoredEvaluation
-from modelward.evaluation.store import latest_evaluation
 from modelward.events.chain import GENESIS, Event
 from modelward.events.log import list_events
+from modelward.model.evaluations import StoredEvaluation, latest_evaluation
 from modelward.registry.bundle import check_signature
 from modelward.registry.records import ModelVersion
 from modelward.registry.service import get_model
@@ -275,8 +274,14 @@ def _flags(report: Mapping[str, Any]) -> list[str]:
     found = []
     if overfit.get("overfitting") is True:
         found.append(f"Overfitting: {overfit.get('message', 'flagged')}.")
-    if baselines.get("beats_baseline") is False:
+    value = _map(report.get("value"))
+    if value.get("beats_baseline") is False:
+        found.append(f"Baselines: {value.get('baseline_verdict') or 'a simple rule does as well'}.")
+    elif baselines.get("beats_baseline") is False and value.get("beats_baseline") is None:
         found.append(f"Baselines: {baselines.get('verdict', 'a simple rule does as well')}.")
+    degenerate = _map(value.get("decision")).get("degenerate")
+    if degenerate:
+        found.append(f"Decision policy: {degenerate}.")
     if privacy.get("level") not in (None, "low"):
         found.append(f"Memorization: {privacy.get('message', privacy['level'])}.")
     return found

@@ -145,9 +145,13 @@ def value(src: Sources) -> Lines:
     def render(part: Mapping[str, Any]) -> Lines:
         threshold = _map((src.report or {}).get("threshold")).get("sentence")
         lines = [_sentence(part.get("summary", "")), ""]
-        lines += [f"**Decision threshold:** {_sentence(threshold)}", ""] if threshold else []
+        lines += [f"**Decision policy:** {_sentence(threshold)}", ""] if threshold else []
+        decision = _map(part.get("decision"))
+        if decision.get("degenerate"):
+            lines += [f"**Degenerate policy:** {_sentence(decision['degenerate'])}", ""]
         lines += ["Assumptions:", "", *_bullets(_list(part.get("assumptions"))), ""]
-        return [*lines, f"**ROI:** {num(part.get('roi'))} (value gained per unit of training cost)"]
+        returns = _map(part.get("returns")).get("sentence")
+        return [*lines, f"**Returns:** {_sentence(returns or 'not computed')}"]
 
     return _part(src, "value", "", render, missing="no value model in the spec")
 
@@ -343,6 +347,15 @@ def _value_model(spec: ProjectSpec) -> str:
             f"in {value.currency} per decision, a true positive {tp:+,.2f}, a false positive "
             f"{fp:+,.2f}, a false negative {fn:+,.2f}, a true negative {tn:+,.2f}"
         )
+        if value.from_economics:
+            text += (
+                f" (from acting costing {value.cost_of_action:,.2f} and succeeding on "
+                f"{value.success_rate or 0:.0%} of positives, each worth "
+                f"{value.value_of_success or 0:,.2f})"
+            )
+        even = value.break_even()
+        text += "" if even is None else f"; acting pays from a probability of {even:.3f}"
+        text += "".join(f"; warning: {w}" for w in value.double_counting())
     else:
         text = f"{value.cost_per_unit_error or 0:,.2f} {value.currency} per unit of error"
     volume = value.decisions_per_year

@@ -5,8 +5,7 @@ from __future__ import annotations
 from modelward.audit.service import StoredAudit, latest_audit
 from modelward.datasets.service import get_version
 from modelward.errors import NotFound
-from modelward.evaluation.records import StoredEvaluation
-from modelward.evaluation.store import latest_evaluation
+from modelward.model.evaluations import StoredEvaluation, latest_evaluation
 from modelward.registry.records import ModelVersion
 from modelward.review.gates import GateReport, check_gates
 from modelward.spec.service import get_project

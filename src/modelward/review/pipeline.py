@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from modelward.evaluation.records import StoredEvaluation
 from modelward.evaluation.service import evaluate_model
+from modelward.model.evaluations import StoredEvaluation
 from modelward.review.facts import gate_report
 from modelward.review.gates import GateReport
 from modelward.workspace import Workspace

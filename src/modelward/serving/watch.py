@@ -126,7 +126,7 @@ class TrafficWatch:
 
     def _build(self, model: ServedModel) -> _Watched:
         columns = tuple(
-            c.name for c in model.predictor.schema.columns if c.kind is ColumnKind.NUMERIC
+            c.name for c in model.runtime.schema.columns if c.kind is ColumnKind.NUMERIC
         )[:MAX_FEATURES]
         reference = _reference(self._ws, model, columns)
         monitor = None

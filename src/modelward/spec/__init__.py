@@ -2,6 +2,7 @@
 
 from modelward.spec.load import load_spec_file, parse_spec
 from modelward.spec.model import (
+    FAIRNESS_BOUNDED,
     Forecast,
     Gate,
     Prices,
@@ -9,12 +10,17 @@ from modelward.spec.model import (
     Segments,
     Staleness,
     Task,
-    ValueModel,
 )
+from modelward.spec.value import NO_ACTION, Action, Activity, People, ValueModel
 
 __all__ = [
+    "FAIRNESS_BOUNDED",
+    "NO_ACTION",
+    "Action",
+    "Activity",
     "Forecast",
     "Gate",
+    "People",
     "Prices",
     "ProjectSpec",
     "Segments",

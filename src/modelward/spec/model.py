@@ -6,7 +6,9 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from modelward.spec.value import Action, Frozen, People, ValueModel
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 
@@ -36,10 +38,6 @@ METRICS: dict[Task, tuple[str, ...]] = {
     Task.FORECAST: ("mase", "wape", "rmse", "mae"),
     Task.SEGMENT: ("silhouette", "davies_bouldin", "calinski_harabasz"),
 }
-
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
 
 GATE_OPERATORS = (">=", "<=", "==", ">", "<")
@@ -183,54 +181,6 @@ def _holds(value: object, op: str, bound: Scalar) -> bool:
     )
 
 
-OUTCOMES = ("true_positive", "false_positive", "false_negative", "true_negative")
-
-
-class ValueModel(Frozen):
-    """Money per decision outcome (binary) or per unit of error (regression).
-
-    A binary value model names all four outcomes (0 where an outcome is worth nothing), so a
-    forgotten one is an error, not a silent zero. `decisions_per_year` and `horizon_years`
-    state the volume that ROI is computed over.
-    """
-
-    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
-    true_positive: float | None = None
-    false_positive: float | None = None
-    false_negative: float | None = None
-    true_negative: float | None = None
-    cost_per_unit_error: float | None = Field(default=None, ge=0)
-    decisions_per_year: float | None = Field(default=None, gt=0)
-    horizon_years: float = Field(default=1.0, gt=0)
-
-    @model_validator(mode="after")
-    def _complete(self) -> Self:
-        given = [name for name in OUTCOMES if getattr(self, name) is not None]
-        if given and len(given) < len(OUTCOMES):
-            missing = ", ".join(name for name in OUTCOMES if name not in given)
-            raise ValueError(
-                f"missing {missing}: a value model names all four outcomes "
-                "(money per decision; write 0 for an outcome worth nothing)"
-            )
-        if not given and self.cost_per_unit_error is None:
-            raise ValueError(
-                "give true_positive, false_positive, false_negative and true_negative "
-                "(classification) or cost_per_unit_error (regression)"
-            )
-        return self
-
-    @property
-    def is_outcomes(self) -> bool:
-        return self.true_positive is not None
-
-    def outcome_values(self) -> tuple[float, float, float, float]:
-        """(true_positive, false_positive, false_negative, true_negative), for a binary task."""
-        values = tuple(getattr(self, name) for name in OUTCOMES)
-        if any(v is None for v in values):
-            raise ValueError("this value model prices errors, not decision outcomes")
-        return (float(values[0]), float(values[1]), float(values[2]), float(values[3]))
-
-
 class Prices(Frozen):
     """The price table used to put a cost on compute, storage, serving and energy."""
 
@@ -313,6 +263,14 @@ class Segments(Frozen):
         return self
 
 
+# The fairness differences a decision policy can be held to (gates on their worst value).
+FAIRNESS_BOUNDED = (
+    "demographic_parity_difference",
+    "equal_opportunity_difference",
+    "equalized_odds_difference",
+)
+
+
 class Staleness(Frozen):
     max_age_days: float = Field(gt=0, description="Newest row may be at most this old")
 
@@ -332,6 +290,8 @@ class ProjectSpec(Frozen):
     staleness: Staleness | None = None
     gates: tuple[Gate, ...] = ()
     value: ValueModel | None = None
+    action: Action | None = None
+    people: People | None = None
     prices: Prices = Prices()
     owners: tuple[str, ...] = ()
     approvers: tuple[str, ...] = ()
@@ -350,6 +310,7 @@ class ProjectSpec(Frozen):
         if self.target is not None and self.target in self.sensitive:
             raise ValueError(f"the target {self.target!r} cannot also be a sensitive attribute")
         self._check_value()
+        self._check_action()
         self._check_forecast()
         overlap = set(self.owners) & set(self.approvers)
         if overlap and len(self.approvers) == len(overlap):
@@ -376,9 +337,38 @@ class ProjectSpec(Frozen):
         if self.task is Task.SEGMENT:
             raise ValueError("value: value models apply to binary, regression and forecast tasks")
         if self.task is Task.BINARY and not self.value.is_outcomes:
-            raise ValueError("value: a binary value model needs the four outcome values")
+            raise ValueError(
+                "value: a binary value model needs cost_of_action, value_of_success and "
+                "success_rate (or the four outcome values)"
+            )
         if self.task is Task.MULTICLASS:
             raise ValueError("value: value models apply to binary and regression tasks")
+
+    def _check_action(self) -> None:
+        if self.action is None:
+            return
+        if self.task not in (Task.BINARY, Task.AUTO):
+            raise ValueError(f"action: a decision policy acts on binary tasks, not {self.task}")
+        if self.positive_label is not None and str(self.positive_label) == self.action.name:
+            raise ValueError(
+                f"action.name: {self.action.name!r} is also the positive class label; name the "
+                "act (e.g. retention_offer), not the outcome"
+            )
+        if self.action.group_thresholds and not self.sensitive:
+            raise ValueError("action.group_thresholds: name the `sensitive` attributes it reads")
+
+    def warnings(self) -> tuple[str, ...]:
+        """What is allowed but probably wrong (a value model that counts an outcome twice)."""
+        return () if self.value is None else self.value.double_counting()
+
+    def fairness_bounds(self) -> dict[str, float]:
+        """The tightest upper bound the gates set on each fairness difference, by measure."""
+        bounds: dict[str, float] = {}
+        for gate in self.gates:
+            measure = gate.metric.removeprefix("fairness.")
+            if measure in FAIRNESS_BOUNDED and gate.max is not None:
+                bounds[measure] = min(bounds.get(measure, gate.max), gate.max)
+        return bounds
 
     @property
     def primary_metric(self) -> str:

@@ -7,7 +7,7 @@ so planning on all rows leaks nothing into validation scores.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -114,6 +114,20 @@ def _judge(column: pl.Series) -> ColumnKind | str:
     if kind is ColumnKind.CATEGORICAL and distinct > MAX_CATEGORIES:
         return ColumnKind.HIGH_CARDINALITY
     return kind
+
+
+def identifier_columns(frame: pl.DataFrame, *, besides: Sequence[str] = ()) -> list[str]:
+    """The columns of `frame` (other than `besides`) that look like row identifiers, as
+    feature planning judges them: named like an id, or unique text or counter values."""
+    found = []
+    for name in frame.columns:
+        if name in besides:
+            continue
+        values = _present(frame[name])
+        text = _is_text(values.dtype)
+        if (text or _counter_like(values)) and _id_like(name, values.n_unique(), len(values)):
+            found.append(name)
+    return found
 
 
 def _present(column: pl.Series) -> pl.Series:

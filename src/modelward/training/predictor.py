@@ -1,8 +1,9 @@
 """Scoring with a registered model: check the input, encode it, blend the members' predictions.
 
-The same code scores a batch file (`modelward predict`) and, later, HTTP requests. A binary
-model may carry a decision rule (per-group thresholds, from fairness post-processing): it then
-needs the rule's columns in its input and decides with them; its probabilities do not change.
+The same code scores a batch file (`modelward predict`) and, later, HTTP requests. It predicts:
+the most probable class and the probabilities (or the value). Deciding is the runtime's
+(`modelward.model`): a binary model may carry a decision rule (per-group thresholds, from
+fairness post-processing), which this module defines and the runtime's policy applies.
 
 A handful of JSON records (an HTTP request) is scored by `predict_records` without polars where
 every column code allows it: the same numbers, bit for bit, at a fraction of the cost.
@@ -154,33 +155,20 @@ class Predictor:
             {style: enc.transform(conformed) for style, enc in self.encoders.items()}
         )
 
-    def predict(
-        self, frame: pl.DataFrame, *, ignore_extra: bool = False, threshold: float | None = None
-    ) -> pl.DataFrame:
-        """`prediction`, and `proba_<label>` per class for classification, in row order.
-
-        With a decision rule, `prediction` is the positive class where its probability reaches
-        the row's group threshold; the rule's columns must be in `frame` (InputError otherwise).
-        Else, for a binary model, `threshold` (the evaluated decision threshold) replaces the
-        most probable class; probabilities never change.
-        """
-        decision = self.decision
-        cuts = decision.cuts(frame) if decision is not None else self._cuts(frame.height, threshold)
+    def predict(self, frame: pl.DataFrame, *, ignore_extra: bool = False) -> pl.DataFrame:
+        """`prediction` (the most probable class, or the value), and `proba_<label>` per class
+        for classification, in row order."""
         raw = self.predict_array(frame, ignore_extra=ignore_extra)
         if not self.target.is_classification:
             return pl.DataFrame({"prediction": raw})
         labels = pl.Series("prediction", list(self.target.classes))
-        columns: dict[str, Any] = {"prediction": labels.gather(_chosen(raw, cuts))}
+        columns: dict[str, Any] = {"prediction": labels.gather(raw.argmax(axis=1))}
         for i, label in enumerate(self.target.classes):
             columns[f"proba_{label}"] = raw[:, i]
         return pl.DataFrame(columns)
 
     def predict_records(
-        self,
-        records: Sequence[Record],
-        *,
-        ignore_extra: bool = False,
-        threshold: float | None = None,
+        self, records: Sequence[Record], *, ignore_extra: bool = False
     ) -> RecordPrediction:
         """`predict` of JSON records (mappings of field to None, bool, int, float or str).
 
@@ -190,27 +178,13 @@ class Predictor:
         else through polars; either way the numbers are those of `predict`.
         """
         rows = self.reader.read(records, ignore_extra=ignore_extra)
-        decision = self.decision
-        cuts = (
-            decision.record_cuts(records)
-            if decision is not None
-            else self._cuts(len(records), threshold)
-        )
         raw, engine = self._score_rows(rows)
         raw.flags.writeable = False
         if not self.target.is_classification:
             return RecordPrediction(raw, tuple(raw.tolist()), engine)
         classes = self.target.classes
-        chosen = tuple(classes[i] for i in _chosen(raw, cuts).tolist())
+        chosen = tuple(classes[i] for i in raw.argmax(axis=1).tolist())
         return RecordPrediction(raw, chosen, engine)
-
-    def _cuts(self, n: int, threshold: float | None) -> np.ndarray | None:
-        """A binary model's one threshold for every row, or None (the most probable class)."""
-        if threshold is None or self.target.n_classes != 2:
-            return None
-        if not 0.0 <= threshold <= 1.0:
-            raise InputError.field("threshold", threshold, "a probability from 0 to 1")
-        return np.full(n, float(threshold))
 
     @cached_property
     def reader(self) -> RecordReader:
@@ -251,11 +225,6 @@ class Predictor:
             total = pred if total is None else total + pred
         assert total is not None
         return total
-
-
-def _chosen(raw: np.ndarray, cuts: np.ndarray | None) -> np.ndarray:
-    """Each row's class index: the most probable class, or the positive one past its cut."""
-    return raw.argmax(axis=1) if cuts is None else (raw[:, 1] >= cuts).astype(np.int64)
 
 
 def _load_member(entry: dict[str, Any], files: dict[str, bytes]) -> LoadedMember:

@@ -28,8 +28,11 @@ class Scorer(Protocol):
     - `target`: the column predicted and the task (`Task.FORECAST`: values; `Task.SEGMENT`:
       `classes` are the segment labels, and `predict` gives `proba_<segment>` memberships).
     - `schema`: the input columns each row must have.
-    - `predict`: `prediction` (+ `proba_<label>` for classes; + `lower`/`upper` for a forecast),
-      in row order.
+    - `predict`: `prediction` (the most probable class, or the value; + `proba_<label>` for
+      classes; + `lower`/`upper` for a forecast), in row order. Deciding is not the model's
+      job: `modelward.model.ModelRuntime` adds the decision under the approved policy.
+    - `decision`: a binary model's own per-group thresholds (fairness post-processing), which
+      the runtime's policy applies.
     - `predict_array`: probabilities (n, K) for classes, values (n,) otherwise.
     """
 
@@ -47,16 +50,10 @@ class Scorer(Protocol):
 
     def predict_array(self, frame: pl.DataFrame, *, ignore_extra: bool = False) -> np.ndarray: ...
 
-    def predict(
-        self, frame: pl.DataFrame, *, ignore_extra: bool = False, threshold: float | None = None
-    ) -> pl.DataFrame: ...
+    def predict(self, frame: pl.DataFrame, *, ignore_extra: bool = False) -> pl.DataFrame: ...
 
     def predict_records(
-        self,
-        records: Sequence[Record],
-        *,
-        ignore_extra: bool = False,
-        threshold: float | None = None,
+        self, records: Sequence[Record], *, ignore_extra: bool = False
     ) -> RecordPrediction: ...
 
 

@@ -17,6 +17,7 @@ from modelward.errors import InputError, NotFound
 from modelward.registry.records import ModelVersion
 from modelward.registry.service import register_model
 from modelward.spec.model import ProjectSpec
+from modelward.spec.value import NO_ACTION
 from modelward.tracking.logger import ActiveRun
 from modelward.tracking.service import start_run
 from modelward.training.budget import Budget
@@ -36,6 +37,7 @@ from modelward.training.scan import scan_training_rows
 from modelward.training.search import OnTrial, SearchPlan, SearchState, plan_batch, run_search
 from modelward.training.selection import candidate_families, search_context
 from modelward.training.source import Source, open_source, project_spec, record_source
+from modelward.training.target import Target
 from modelward.training.trial import TrialOutcome
 from modelward.workspace import Workspace
 
@@ -121,11 +123,27 @@ def _checked(
     """Every check of a tabular training job's inputs, before anything is written."""
     step("checking the target and features")
     prepared = prepare(source.frame, training_problem(spec, options))
+    _check_action(spec, prepared.target)
     metric = get_metric(spec.metric, prepared.target.task)
     prepared = dataclasses.replace(
         prepared, data=dataclasses.replace(prepared.data, metric=metric.name)
     )
     return prepared, metric, candidate_families(prepared.target.task, options)
+
+
+def _check_action(spec: ProjectSpec, target: Target) -> None:
+    """The spec's action names the decision: it may not read as one of the target's labels."""
+    if spec.action is None:
+        return
+    labels = {str(label) for label in target.classes}
+    for name in (spec.action.name, NO_ACTION):
+        if name in labels:
+            raise InputError.field(
+                "action.name",
+                spec.action.name,
+                f"a decision name that is not a class label of {target.column!r} "
+                f"({', '.join(sorted(labels))}); e.g. retention_offer",
+            )
 
 
 def training_problem(spec: ProjectSpec, options: TrainOptions) -> Problem:

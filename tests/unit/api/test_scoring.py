@@ -183,20 +183,42 @@ def test_probes_and_metrics(deployed: Path) -> None:
     assert "/api/v1/deployments/{name}/rollback" in spec["paths"]
 
 
-def test_a_binary_model_decides_at_its_evaluated_threshold(served_home: Path) -> None:
-    """Reviewers approved decisions at the evaluation's threshold: production makes those."""
-    from modelward.evaluation.store import save_evaluation
+def test_a_binary_model_decides_at_its_evaluated_policy(served_home: Path) -> None:
+    """Reviewers approved decisions at the evaluation's policy: production makes those, and
+    `prediction` stays the most probable class beside the decision."""
+    from modelward.model import DecisionPolicy, load_runtime
+    from modelward.model.evaluations import save_evaluation
     from modelward.registry import get_model
-    from modelward.serving.models import decision_threshold
 
     with modelward.open(home=served_home, actor="ana") as ws:
-        save_evaluation(ws, get_model(ws, "churn/v1"), {"threshold": {"value": 0.2}}, {}, "<p/>")
+        target = load_runtime(ws, "churn/v1").target
+        policy = DecisionPolicy.of(target, 0.2, action="retention_offer")
+        report = {"policy": policy.to_json(), "threshold": {"value": 0.2}}
+        save_evaluation(ws, get_model(ws, "churn/v1"), report, {}, "<p/>")
         create_deployment(ws, "default", "churn/v1")
-        assert decision_threshold(ws, "churn/v1") == 0.2
+        assert load_runtime(ws, "churn/v1").policy == policy
         batch = ws.predict("churn/v1", pl.DataFrame(churn_rows(40)))
     with running(served_home) as client:
         got = client.post("/invocations", json={"instances": churn_rows(40)}).json()
-    decided = [p["prediction"] for p in got["predictions"]]
-    assert decided == ["Yes" if p["proba"]["Yes"] >= 0.2 else "No" for p in got["predictions"]]
-    assert "Yes" in decided
-    assert batch["prediction"].to_list() == decided
+    answers = got["predictions"]
+    decided = [p["decision"] for p in answers]
+    assert decided == ["retention_offer" if p["proba"]["Yes"] >= 0.2 else "none" for p in answers]
+    assert "retention_offer" in decided
+    assert [p["prediction"] for p in answers] == [
+        "Yes" if p["proba"]["Yes"] > p["proba"]["No"] else "No" for p in answers
+    ]
+    assert batch["decision"].to_list() == decided
+    assert batch["prediction"].to_list() == [p["prediction"] for p in answers]
+
+
+def test_a_report_of_before_the_policy_decides_at_its_threshold(served_home: Path) -> None:
+    from modelward.model import load_runtime
+    from modelward.model.evaluations import save_evaluation
+    from modelward.registry import get_model
+
+    with modelward.open(home=served_home, actor="ana") as ws:
+        save_evaluation(ws, get_model(ws, "churn/v1"), {"threshold": {"value": 0.2}}, {}, "<p/>")
+        runtime = load_runtime(ws, "churn/v1")
+    assert runtime.policy is not None
+    assert runtime.policy.threshold == 0.2
+    assert (runtime.policy.act, runtime.policy.otherwise) == ("Yes", "No")

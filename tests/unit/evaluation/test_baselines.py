@@ -47,7 +47,7 @@ def test_a_clearly_better_model_beats_the_best_baseline() -> None:
     facts = result.facts()
     assert result.best == "one_rule"
     assert result.beats_baseline is True
-    assert facts["beats_baseline"] == 1.0
+    assert facts["beats_baseline_metric"] == 1.0
     assert facts["baseline_gain"] == pytest.approx(result.model_score - result.scores["one_rule"])
     assert 0 < facts["baseline_gain_ci_low"] < facts["baseline_gain"]
     assert facts["best_baseline_score"] == result.scores["one_rule"]
@@ -61,7 +61,7 @@ def test_a_model_no_better_than_a_rule_is_told_so() -> None:
     rule = evidence.baselines["one_rule"]
     same = Evidence(TARGET, evidence.frame, evidence.y, rule, rule, dict(evidence.baselines))
     result = compare_baselines(same, "roc_auc", rounds=200)
-    assert result.facts()["beats_baseline"] == 0.0
+    assert result.facts()["beats_baseline_metric"] == 0.0
     assert result.verdict.startswith("a simple rule does about as well (one_rule: ROC-AUC")
     assert result.verdict.endswith("consider not using machine learning here")
 
@@ -129,7 +129,7 @@ def test_wa_churn_model_is_judged_end_to_end() -> None:
     assert 0.75 < perf.score < 0.85
     versus = compare_baselines(evidence, "roc_auc", rounds=300)
     assert versus.best == "prior"
-    assert versus.facts()["beats_baseline"] == 1.0
+    assert versus.facts()["beats_baseline_metric"] == 1.0
     assert versus.verdict.startswith("beats the best simple baseline (prior) by 0.")
     overfit = overfit_check(evidence, "roc_auc")
     assert overfit.facts()["overfitting"] == 0.0

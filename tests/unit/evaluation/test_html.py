@@ -21,12 +21,14 @@ from modelward.evaluation.fairness import fairness
 from modelward.evaluation.html import render_evaluation_html
 from modelward.evaluation.overfit import overfit_check
 from modelward.evaluation.performance import performance
+from modelward.evaluation.policies import Constraints, Judged, choose_policy
 from modelward.evaluation.privacy import membership_risk
 from modelward.evaluation.robustness import flip_rate
 from modelward.evaluation.slices import worst_slices
-from modelward.evaluation.threshold import choose_threshold
-from modelward.evaluation.value import business_value
-from modelward.spec.model import Task, ValueModel
+from modelward.evaluation.threshold import Threshold
+from modelward.evaluation.value import Costs, business_value
+from modelward.spec.model import Task
+from modelward.spec.value import ValueModel
 from modelward.training.evidence import Evidence
 from modelward.training.target import Target
 
@@ -78,7 +80,13 @@ def _report(evidence: Evidence, metric: str, outputs: tuple[str, ...]) -> dict[s
     """A report as the evaluation assembles one, each section from its real function."""
     task = evidence.target.task
     binary = task is Task.BINARY
-    threshold = choose_threshold(evidence, MONEY if binary else None)
+    choice = None
+    threshold = Threshold(0.5, "default", "default: no value model")
+    if binary:
+        judged = Judged.of(evidence.frame, evidence.y, evidence.oof[:, 1], ("sex",))
+        bounds = Constraints({"demographic_parity_difference": 0.2})
+        choice = choose_policy(judged, MONEY, evidence.target, constraints=bounds)
+        threshold = Threshold(choice.chosen.threshold or 0.5, "value", "by value")
     cut = threshold.value if binary else None
     perf = performance(evidence, threshold=cut, metric=metric, rounds=200)
     baselines = compare_baselines(evidence, metric, threshold=cut, rounds=200)
@@ -92,7 +100,8 @@ def _report(evidence: Evidence, metric: str, outputs: tuple[str, ...]) -> dict[s
 
     value: dict[str, Any] | None = None
     if binary:
-        value = business_value(evidence, MONEY, threshold=cut, training_cost=500.0).to_json()
+        costs = Costs("USD", {"training": 500.0, "people: building": 1200.0})
+        value = business_value(evidence, MONEY, choice=choice, costs=costs).to_json()
     elif task is Task.REGRESSION:
         money = ValueModel(cost_per_unit_error=2.5, decisions_per_year=10_000)
         value = business_value(evidence, money).to_json()

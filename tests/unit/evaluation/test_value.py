@@ -1,4 +1,4 @@
-"""Business value, the decision threshold and ROI, on cases computed by hand."""
+"""Business value, the decision policy and returns, on cases computed by hand."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ import polars as pl
 import pytest
 
 from modelward.errors import InputError
-from modelward.evaluation.threshold import best_threshold, choose_threshold, value_per_decision
-from modelward.evaluation.value import business_value
-from modelward.spec.model import Task, ValueModel
+from modelward.evaluation.policies import Constraints, Judged, choose_policy
+from modelward.evaluation.policy_grid import values_at
+from modelward.evaluation.value import Costs, business_value
+from modelward.spec.model import IncumbentRule, Task
+from modelward.spec.value import ValueModel
 from modelward.training.evidence import Evidence
 from modelward.training.target import Target
 
@@ -17,6 +19,7 @@ from modelward.training.target import Target
 Y = np.array([1, 1, 1, 0, 0, 0, 0, 1, 0, 0])
 P = np.array([0.9, 0.8, 0.35, 0.7, 0.2, 0.1, 0.4, 0.6, 0.3, 0.05])
 MONEY = ValueModel(true_positive=100, false_positive=-20, false_negative=-50, true_negative=0)
+TARGET = Target("y", Task.BINARY, (0, 1))
 
 
 def proba(p: np.ndarray) -> np.ndarray:
@@ -27,120 +30,159 @@ def binary_evidence(
     y: np.ndarray, p: np.ndarray, baselines: dict[str, np.ndarray] | None = None
 ) -> Evidence:
     frame = pl.DataFrame({"y": y})
-    target = Target("y", Task.BINARY, (0, 1))
-    return Evidence(target, frame, y, proba(p), proba(p), baselines or {})
+    return Evidence(TARGET, frame, y, proba(p), proba(p), baselines or {})
 
 
-def test_value_at_a_threshold_by_hand() -> None:
+def test_value_at_thresholds_by_hand() -> None:
     # At 0.5: TP 3 (0.9, 0.8, 0.6), FP 1 (0.7), FN 1 (0.35), TN 5: 300 - 20 - 50 = 230 over 10.
-    assert value_per_decision(Y, P, MONEY, 0.5) == pytest.approx(23.0)
-    assert value_per_decision(Y, P, MONEY, float("inf")) == pytest.approx(-20.0)  # 4 FN
-    assert value_per_decision(Y, P, MONEY, float("-inf")) == pytest.approx(28.0)  # 400 - 120
+    found = values_at(Y, P, np.array([0.5, np.inf, -np.inf]), MONEY.outcome_values())
+    assert found == pytest.approx([23.0, -20.0, 28.0])  # nobody: 4 FN; everyone: 400 - 120
 
 
-def test_best_threshold_by_hand() -> None:
+def test_the_most_valuable_threshold_and_the_policies_without_a_model() -> None:
+    choice = choose_policy(Judged(Y, P, None), MONEY, TARGET)
     # At 0.35 all four positives are taken with two false positives: 400 - 40 = 360 over 10.
-    search = best_threshold(Y, P, MONEY)
-    assert search.threshold == pytest.approx(0.35)
-    assert search.value_per_1000 == pytest.approx(36_000)
-    assert search.feasible
-    assert (
-        search.sentence
-        == "threshold 0.350 maximizes expected value: 36,000 USD per 1,000 decisions"
-    )
+    assert choice.chosen.threshold == pytest.approx(0.35)
+    assert choice.chosen.value_per_1000 == pytest.approx(36_000)
+    assert choice.chosen.acted_share == pytest.approx(0.6)
+    names = [o.name for o in choice.options]
+    assert names == ["best threshold", "act on everyone", "act on nobody"]
+    assert choice.reference.name == "act on everyone"  # 28,000 beats -20,000
+    assert choice.gain_per_1000 == pytest.approx(8_000)
+    # Perfect decisions: 4 x 100 = 400 over 10 rows; the model earns 8 of the 12 it could add.
+    assert choice.perfect_per_1000 == pytest.approx(40_000)
+    assert choice.capture == pytest.approx(8 / 12)
+    assert choice.degenerate is None
+    # Acting pays when 100 p - 20 (1 - p) >= -50 p: p >= 20 / 170.
+    assert choice.break_even == pytest.approx(20 / 170)
 
 
 def test_business_value_by_hand() -> None:
-    prior = proba(np.full(10, 0.4))  # a constant: acts on everyone at its only threshold
+    prior = proba(np.full(10, 0.4))  # a constant: acts on everyone or on nobody
     evidence = binary_evidence(Y, P, {"prior": prior})
-    value = business_value(evidence, MONEY, training_cost=40.0)
+    costs = Costs("USD", {"training": 10.0, "people: building": 30.0})
+    value = business_value(evidence, MONEY, costs=costs)
     assert value.model.value_per_1000 == pytest.approx(36_000)
-    # Acting on everyone (28,000) beats acting on nobody (-20,000): it is the reference.
     assert value.reference.name == "act on everyone"
-    assert value.gain_per_1000 == pytest.approx(8_000)
     assert value.best_baseline is not None
     assert value.best_baseline.value_per_1000 == pytest.approx(28_000)
+    assert value.baseline_gain is not None
+    assert value.baseline_gain.estimate == pytest.approx(8_000)
     # 8 per decision x 10 decisions a year (the rows, assumed) x 1 year = 80; (80 - 40) / 40.
     assert value.value_over_horizon == pytest.approx(80.0)
     assert value.roi == pytest.approx(1.0)
+    assert value.returns.sentence == "ROI 100%: 80.00 USD of value against 40.00 USD of cost"
     assert "assumed 10 decisions a year: set value.decisions_per_year" in value.assumptions
-    assert value.facts() == pytest.approx(
-        {"value_per_1000": 36_000, "value_gain_per_1000": 8_000, "roi": 1.0, "best_threshold": 0.35}
-    )
+    facts = value.facts()
+    assert facts["value_per_1000"] == pytest.approx(36_000)
+    assert facts["value_gain_per_1000"] == pytest.approx(8_000)
+    assert facts["roi"] == pytest.approx(1.0)
+    assert facts["best_threshold"] == pytest.approx(0.35)
+    assert facts["policy_degenerate"] == 0.0
     assert value.to_json()["reference"] == {
         "name": "act on everyone",
         "value_per_1000": 28_000.0,
         "threshold": None,
+        "acted_share": 1.0,
     }
 
 
-def test_given_threshold_and_volume() -> None:
-    money = MONEY.model_copy(update={"decisions_per_year": 1000, "horizon_years": 2})
-    value = business_value(binary_evidence(Y, P), money, threshold=0.5)
-    assert value.model.value_per_1000 == pytest.approx(23_000)
-    # (23 - 28) per decision x 1,000 a year x 2 years.
-    assert value.value_over_horizon == pytest.approx(-10_000)
+def test_negligible_cost_is_said_in_words() -> None:
+    money = MONEY.model_copy(update={"decisions_per_year": 1_000_000})
+    value = business_value(binary_evidence(Y, P), money, costs=Costs("USD", {"training": 0.01}))
+    assert value.roi is not None
+    assert value.roi > 1e6
+    assert value.returns.negligible
+    assert value.returns.sentence == (
+        "cost is negligible (0.01 USD against 8,000,000 USD of value); value 8,000,000 USD per year"
+    )
+    assert "cost is negligible" in value.summary
+
+
+def test_without_costs_there_is_no_roi() -> None:
+    value = business_value(binary_evidence(Y, P), MONEY)
     assert value.roi is None
-    assert "ROI not computed: the training cost is unknown" in value.assumptions
-    assert "5,000 less than without a model (act on everyone)" in value.summary
-    assert value.summary.endswith("10,000 USD lost over 2 year(s)")
-
-
-def test_acting_on_nobody_can_be_the_reference() -> None:
+    assert "ROI not computed: the costs are unknown" in value.assumptions
     costly = ValueModel(true_positive=10, false_positive=-100, false_negative=0, true_negative=0)
-    value = business_value(binary_evidence(Y, P), costly, training_cost=0.0)
-    assert value.reference.name == "act on nobody"
-    assert value.reference.value_per_1000 == 0.0
-    assert value.roi is None
-    assert any("training cost is 0" in a for a in value.assumptions)
+    nobody = business_value(binary_evidence(Y, P), costly, costs=Costs("USD", {}))
+    assert nobody.reference.name == "act on nobody"
+    assert nobody.roi is None
+    assert "no cost is recorded" in nobody.returns.sentence
 
 
-def test_fairness_bound_changes_the_threshold() -> None:
+def bounded_case() -> tuple[np.ndarray, np.ndarray, pl.DataFrame]:
     # Group a: 40 positives scored 0.5-0.9. Group b: 40 negatives scored 0.1-0.45.
-    p_a, p_b = np.linspace(0.5, 0.9, 40), np.linspace(0.1, 0.45, 40)
+    p = np.concatenate([np.linspace(0.5, 0.9, 40), np.linspace(0.1, 0.45, 40)])
     y = np.array([1] * 40 + [0] * 40)
-    p = np.concatenate([p_a, p_b])
-    groups = np.array(["a"] * 40 + ["b"] * 40)
+    return y, p, pl.DataFrame({"g": ["a"] * 40 + ["b"] * 40})
+
+
+def test_a_parity_bound_changes_the_threshold_and_costs_money() -> None:
+    y, p, frame = bounded_case()
     money = ValueModel(true_positive=100, false_positive=-100, false_negative=-10, true_negative=0)
-    free = best_threshold(y, p, money, groups=groups)
-    assert free.threshold == pytest.approx(0.5)  # every positive, no negative: parity gap 1
-    assert free.demographic_parity_difference == pytest.approx(1.0)
+    judged = Judged.of(frame, y, p, ("g",))
+    limits = Constraints({"demographic_parity_difference": 0.12})
+    choice = choose_policy(judged, money, TARGET, constraints=limits)
+    assert choice.unbounded.threshold == pytest.approx(0.5)  # every positive, no negative
+    assert choice.unbounded.gaps["demographic_parity_difference"] == pytest.approx(1.0)
+    assert not choice.unbounded.within_bounds
     # Within 0.12, b must be selected at 36 of 40 (0.9): the 36 highest b rows, from p_b[4].
-    bounded = best_threshold(y, p, money, fairness_bound=0.12, groups=groups)
-    assert bounded.threshold == pytest.approx(p_b[4])
-    assert bounded.demographic_parity_difference == pytest.approx(0.1)
-    assert bounded.value_per_1000 == pytest.approx(1000 * (4000 - 3600) / 80)
-    assert bounded.feasible
-    assert "within the parity bound 0.12" in bounded.sentence
-    assert "unbounded, 0.500 would earn 50,000" in bounded.sentence
+    assert choice.chosen.name == "best threshold within the bounds"
+    assert choice.chosen.threshold == pytest.approx(np.linspace(0.1, 0.45, 40)[4])
+    assert choice.chosen.gaps["demographic_parity_difference"] == pytest.approx(0.1)
+    assert choice.chosen.value_per_1000 == pytest.approx(1000 * (4000 - 3600) / 80)
+    assert choice.fairness_cost_per_1000 == pytest.approx(50_000 - 5_000)
+    # It acts on 95% and adds 5,000 over everyone's -40,000 of the 95,000 it could add.
+    assert choice.degenerate is not None
+    assert choice.degenerate.startswith("no better than act on everyone: it decides as")
 
 
-def test_a_bound_needs_groups() -> None:
-    with pytest.raises(InputError, match=r"groups: got 'none or the wrong length'"):
-        best_threshold(Y, P, MONEY, fairness_bound=0.1)
-    with pytest.raises(InputError, match=r"fairness_bound: got 2.0; expected a difference"):
-        best_threshold(Y, P, MONEY, fairness_bound=2.0, groups=Y)
+def test_per_group_thresholds_only_where_the_spec_allows_them() -> None:
+    # Group b scores lower than a throughout: a 0.7-0.9 positives, 0.4-0.6 negatives; b
+    # 0.3-0.5 positives, 0.0-0.2 negatives. One threshold selects the groups at equal rates
+    # only near everyone or nobody; one per group takes every positive and no negative.
+    spans = ((0.7, 0.9), (0.4, 0.6), (0.3, 0.5), (0.0, 0.2))
+    p = np.concatenate([np.linspace(low, high, 20) for low, high in spans])
+    y = np.array(([1] * 20 + [0] * 20) * 2)
+    frame = pl.DataFrame({"g": ["a"] * 40 + ["b"] * 40})
+    judged = Judged.of(frame, y, p, ("g",))
+    bounds = {"demographic_parity_difference": 0.1}
+    plain = choose_policy(judged, MONEY, TARGET, constraints=Constraints(bounds))
+    assert "per-group thresholds" not in [o.name for o in plain.options]
+    allowed = Constraints(bounds, group_thresholds=True)
+    choice = choose_policy(judged, MONEY, TARGET, constraints=allowed)
+    grouped = choice.chosen
+    assert grouped.name == "per-group thresholds"
+    assert grouped.rule is not None
+    assert grouped.rule.columns == ("g",)
+    assert grouped.rule.thresholds == {"a": pytest.approx(0.7), "b": pytest.approx(0.3)}
+    assert grouped.gaps["demographic_parity_difference"] == 0.0
+    # Every positive and no negative: 40 x 100 over 80 rows.
+    assert grouped.value_per_1000 == pytest.approx(50_000)
+    assert plain.chosen.value_per_1000 < grouped.value_per_1000
 
 
-def test_many_probabilities_use_a_grid() -> None:
+def test_the_incumbent_rule_is_priced_beside_the_model() -> None:
+    frame = pl.DataFrame({"score": P})
+    rule = IncumbentRule(cases=({"when": {"score": ">= 0.75"}, "then": 1},), otherwise=0)
+    judged = Judged.of(frame, Y, P)
+    choice = choose_policy(judged, MONEY, TARGET, constraints=Constraints(incumbent=rule))
+    incumbent = next(o for o in choice.options if o.name == "the incumbent rule")
+    # Acts on 0.9 and 0.8 (both positive): 200 - 2 x 50 = 100 over 10 rows.
+    assert incumbent.kind == "no_model"
+    assert incumbent.value_per_1000 == pytest.approx(10_000)
+    assert choice.reference.name == "act on everyone"
+
+
+def test_a_policy_near_a_no_model_policy_is_degenerate() -> None:
     rng = np.random.default_rng(0)
-    p = rng.random(5000)
-    y = (rng.random(5000) < p).astype(int)
-    search = best_threshold(y, p, MONEY)
-    assert search.threshold * 1000 == pytest.approx(round(search.threshold * 1000))
-    # Calibrated scores: act when 100 p - 20 (1 - p) > -50 p, p > 20 / 170.
-    assert search.threshold == pytest.approx(20 / 170, abs=0.06)
-
-
-def test_choose_threshold() -> None:
-    evidence = binary_evidence(Y, P)
-    chosen = choose_threshold(evidence, MONEY)
-    assert chosen.value == pytest.approx(0.35)
-    assert chosen.chosen_by == "value"
-    default = choose_threshold(evidence, None)
-    assert (default.value, default.chosen_by) == (0.5, "default")
-    assert "no value model" in default.sentence
-    assert default.to_json()["chosen_by"] == "default"
+    y = (rng.random(2000) < 0.5).astype(int)
+    noise = rng.random(2000)  # a model that knows nothing
+    money = ValueModel(true_positive=100, false_positive=-10, false_negative=0, true_negative=0)
+    choice = choose_policy(Judged(y, noise, None), money, TARGET)
+    assert choice.degenerate is not None
+    assert "act on everyone" in choice.degenerate
+    assert choice.facts()["policy_degenerate"] == 1.0
 
 
 def test_regression_value_by_hand() -> None:
@@ -151,7 +193,7 @@ def test_regression_value_by_hand() -> None:
         Target("y", Task.REGRESSION), pl.DataFrame({"y": y}), y, pred, pred, {"prior": prior}
     )
     money = ValueModel(cost_per_unit_error=5.0, decisions_per_year=100)
-    value = business_value(evidence, money, training_cost=100.0)
+    value = business_value(evidence, money, costs=Costs("USD", {"training": 100.0}))
     assert value.model.value_per_1000 == pytest.approx(-5_000)
     assert value.reference.value_per_1000 == pytest.approx(-17_500)
     assert value.gain_per_1000 == pytest.approx(12_500)
@@ -169,10 +211,14 @@ def test_regression_without_prior_predicts_the_mean() -> None:
     assert value.best_baseline is None
 
 
+def test_costs_in_another_currency_leave_roi_out() -> None:
+    value = business_value(binary_evidence(Y, P), MONEY, costs=Costs("EUR", {"training": 1.0}))
+    assert value.roi is None
+    assert "value in USD, costs in EUR" in value.returns.sentence
+
+
 def test_bad_inputs_are_refused() -> None:
     evidence = binary_evidence(Y, P)
-    with pytest.raises(InputError, match=r"training_cost: got -1.0; expected an amount in USD"):
-        business_value(evidence, MONEY, training_cost=-1.0)
     with pytest.raises(InputError, match=r"value: got 'cost_per_unit_error only'"):
         business_value(evidence, ValueModel(cost_per_unit_error=1.0))
     y = np.array([0, 1, 2] * 10)

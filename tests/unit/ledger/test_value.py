@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from modelward.ledger.value import Pricing, canonical, decisions, realized, roi
-from modelward.spec.model import ValueModel
+from modelward.spec.value import ValueModel
 
 OUTCOMES = ValueModel(true_positive=10, false_positive=-1, false_negative=-5, true_negative=0)
 

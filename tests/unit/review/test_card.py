@@ -66,7 +66,7 @@ def test_the_card_states_every_section_from_the_records(trained: Path) -> None:
     assert "**Worst slices:**" in text
     assert "- female: selection rate" in text
     assert "drives the chance of churn" in text
-    assert "**ROI:**" in text
+    assert "**Returns:**" in text
     assert "memorization risk is" in text
     assert "| roc_auc \\>= 0.8 |" in text
     assert run.uid in text

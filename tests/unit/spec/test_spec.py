@@ -17,7 +17,12 @@ def test_example_spec_loads() -> None:
     assert spec.sensitive == ("female", "senior_citizen")
     assert spec.primary_metric == "roc_auc"
     assert spec.value is not None
-    assert spec.value.false_negative == -400
+    assert spec.value.outcome_values() == (310, -50, 0, 0)
+    assert spec.warnings() == ()
+    assert spec.action is not None
+    assert spec.action.name == "retention_offer"
+    assert spec.people is not None
+    assert spec.fairness_bounds() == {"equal_opportunity_difference": 0.1}
 
 
 def test_defaults() -> None:

@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import polars as pl
 
 from modelward.errors import InputError
 from modelward.evaluation.fairness import MIN_GROUP_ROWS, group_codes
-from modelward.evaluation.threshold import Threshold, values_at
-from modelward.spec.model import Task, ValueModel
+from modelward.evaluation.policy_grid import values_at
+from modelward.evaluation.threshold import Threshold
+from modelward.spec.model import Task
+from modelward.spec.value import ValueModel
 from modelward.training.evidence import Evidence
 from modelward.training.groups import group_labels
 from modelward.training.predictor import DecisionRule
@@ -119,32 +121,23 @@ def rule_details(choice: RuleChoice) -> dict[str, Any]:
 
 
 def decision_view(
-    evidence: Evidence, manifest: dict[str, Any], threshold: Threshold
+    evidence: Evidence, rule: DecisionRule | None, threshold: Threshold
 ) -> tuple[Evidence, Threshold]:
-    """The evidence and threshold that judge a model's decisions.
+    """The evidence and threshold that judge a policy's decisions.
 
-    Without a decision rule, both unchanged. With one, the out-of-fold probabilities are
-    rescaled per row so that "at least the rule's default threshold" is exactly the rule's
-    decision: within a group the order is kept (a monotone map), so decision measures
-    (fairness, value) judge the rule while the stored probabilities stay as they are.
+    Without per-group thresholds, both unchanged. With a `rule`, the out-of-fold probabilities
+    are rescaled per row so that "at least one threshold" is exactly the rule's decision:
+    within a group the order is kept (a monotone map), so decision measures (fairness,
+    accuracy) judge the rule while the stored probabilities stay as they are.
     """
-    found = manifest.get("decision")
-    if found is None or evidence.target.task is not Task.BINARY:
+    if rule is None or evidence.target.task is not Task.BINARY:
         return evidence, threshold
-    rule = DecisionRule.from_json(found)
     cut = rule.default if 0.0 < rule.default < 1.0 else 0.5
     p = evidence.oof[:, 1]
     rescaled = _rescale(p, rule.cuts(evidence.frame), cut)
     oof = np.column_stack([1.0 - rescaled, rescaled])
-    shown = ", ".join(f"{k} {v:.3f}" for k, v in rule.thresholds.items())
-    sentence = (
-        f"per-group thresholds (the model's decision rule, equal selection rates): {shown}; "
-        f"{rule.default:.3f} for other rows"
-    )
-    chosen_by: Literal["value", "default"] = (
-        "value" if found.get("objective") == "value" else "default"
-    )
-    return dataclasses.replace(evidence, oof=oof), Threshold(cut, chosen_by, sentence)
+    judged = Threshold(cut, threshold.chosen_by, threshold.sentence)
+    return dataclasses.replace(evidence, oof=oof), judged
 
 
 def _cuts(p: np.ndarray, rates: np.ndarray) -> np.ndarray:

@@ -23,10 +23,9 @@ from modelward.evaluation.mitigation.postprocess import (
 )
 from modelward.evaluation.mitigation.refit import Mitigated, Original, load_original, rebuild
 from modelward.evaluation.mitigation.reweigh import reweigh
-from modelward.evaluation.records import StoredEvaluation
 from modelward.evaluation.report import trade_off
 from modelward.evaluation.service import evaluate_model
-from modelward.evaluation.store import latest_evaluation
+from modelward.model.evaluations import StoredEvaluation, latest_evaluation
 from modelward.registry.records import ModelVersion
 from modelward.registry.service import register_model
 from modelward.spec.model import Task

@@ -94,10 +94,8 @@ class ForecastPredictor:
         """The forecasts (n,), in row order."""
         return self.predict(frame, ignore_extra=ignore_extra)["prediction"].to_numpy()
 
-    def predict(
-        self, frame: pl.DataFrame, *, ignore_extra: bool = False, threshold: float | None = None
-    ) -> pl.DataFrame:
-        """`prediction`, `lower` and `upper` per row, in row order (`threshold` is ignored).
+    def predict(self, frame: pl.DataFrame, *, ignore_extra: bool = False) -> pl.DataFrame:
+        """`prediction`, `lower` and `upper` per row, in row order.
 
         A row that carries the target's value is history: one of the newest periods of its
         series, which the other rows' forecasts start from (its own forecast is empty). So a
@@ -114,7 +112,6 @@ class ForecastPredictor:
         records: Sequence[Record],
         *,
         ignore_extra: bool = False,
-        threshold: float | None = None,
     ) -> RecordPrediction:
         """`predict` of JSON records; InputError names `records[i].field` where one is wrong."""
         _check_fields(records, self.schema.columns)

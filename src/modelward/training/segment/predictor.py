@@ -67,13 +67,8 @@ class SegmentPredictor:
         _, membership = self.segmentation.assign(frame, ignore_extra=ignore_extra)
         return membership
 
-    def predict(
-        self, frame: pl.DataFrame, *, ignore_extra: bool = False, threshold: float | None = None
-    ) -> pl.DataFrame:
-        """`prediction` (the segment's label) and `proba_<label>` per segment, in row order.
-
-        `threshold` is for binary models; a segmentation ignores it.
-        """
+    def predict(self, frame: pl.DataFrame, *, ignore_extra: bool = False) -> pl.DataFrame:
+        """`prediction` (the segment's label) and `proba_<label>` per segment, in row order."""
         labels, membership = self.segmentation.assign(frame, ignore_extra=ignore_extra)
         return _frame(self.segmentation.labels, labels, membership)
 
@@ -82,7 +77,6 @@ class SegmentPredictor:
         records: Sequence[Record],
         *,
         ignore_extra: bool = False,
-        threshold: float | None = None,
     ) -> RecordPrediction:
         """`predict` of JSON records; InputError names `records[i]` and the field."""
         rows = self.reader.read(records, ignore_extra=ignore_extra)

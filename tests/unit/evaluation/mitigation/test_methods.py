@@ -10,7 +10,8 @@ from modelward.errors import InputError
 from modelward.evaluation.mitigation.postprocess import choose_rule, decision_view
 from modelward.evaluation.mitigation.reweigh import reweigh_weights
 from modelward.evaluation.threshold import Threshold
-from modelward.spec.model import Task, ValueModel
+from modelward.spec.model import Task
+from modelward.spec.value import ValueModel
 from modelward.training.evidence import Evidence
 from modelward.training.predictor import DecisionRule
 from modelward.training.target import Target
@@ -98,15 +99,14 @@ def test_the_decision_view_judges_the_rule_and_keeps_the_order_within_groups() -
         np.column_stack([1 - p, p]),
         folds=np.zeros(len(y), dtype=np.int64),
     )
-    manifest = {"decision": choice.rule.to_json() | {"objective": "value"}}
-    plain = Threshold(0.3, "value", "")
-    view, threshold = decision_view(evidence, manifest, plain)
+    plain = Threshold(0.3, "value", "per-group thresholds")
+    view, threshold = decision_view(evidence, choice.rule, plain)
     assert threshold.value == pytest.approx(choice.rule.default)
-    assert "per-group thresholds" in threshold.sentence
+    assert threshold.sentence == "per-group thresholds"
     decided = view.oof[:, 1] >= threshold.value
     assert decided.tolist() == (p >= choice.rule.cuts(frame)).tolist()
     for g in ("a", "b"):
         rows = frame["g"].to_numpy() == g
         order = np.argsort(p[rows], kind="stable")
         assert np.all(np.diff(view.oof[rows, 1][order]) >= 0)
-    assert decision_view(evidence, {}, plain) == (evidence, plain)
+    assert decision_view(evidence, None, plain) == (evidence, plain)

@@ -144,10 +144,11 @@ def test_the_threshold_model_decides_by_group(
     assert model.input_schema["decision_columns"][0]["name"] == "female"
     rule = DecisionRule.from_json(load_bundle(ws, model).manifest["decision"])
     assert len(set(rule.thresholds.values())) > 1
-    scored = load_predictor(ws, model.ref)[1].predict(rows)
+    scored = ws.predict(model.ref, rows)
     p = scored["proba_Yes"].to_numpy()
     expected = np.where(p >= rule.cuts(rows), "Yes", "No")
-    assert scored["prediction"].to_list() == expected.tolist()
+    assert scored["decision"].to_list() == expected.tolist()
+    assert scored["prediction"].to_list() == np.where(p > 0.5, "Yes", "No").tolist()
     plain = load_predictor(ws, "churn/v1")[1].predict(rows)
     assert np.allclose(plain["proba_Yes"].to_numpy(), p)  # probabilities unchanged
 

@@ -53,7 +53,7 @@ def test_loaded_scorer_predicts_as_the_model(
     assert scorer.runtimes == ["lightgbm"]
     assert scorer.decision is None
     future = chicago_frame.tail(14).drop("ridership")
-    out = scorer.predict(future, threshold=0.3)
+    out = scorer.predict(future)
     assert out.columns == ["prediction", "lower", "upper"]
     expected = chicago_model.forecast(None, future)
     assert np.array_equal(out["prediction"].to_numpy(), expected["prediction"].to_numpy())

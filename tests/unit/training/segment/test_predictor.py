@@ -70,7 +70,6 @@ def test_predict_reproduces_the_training_segments(
     assert out["prediction"].to_list() == [LABELS[i] for i in blob_fit.labels]
     proba = predictor.predict_array(frame)
     assert np.array_equal(out.drop("prediction").to_numpy(), proba)
-    assert predictor.predict(frame, threshold=0.9).equals(out)  # no threshold for segments
     assert predictor.runtimes == ["segments"]
     assert predictor.decision is None
     assert predictor.target.is_classification

@@ -1,19 +1,59 @@
-"""Keep and find evaluations of model versions in the metadata store."""
+"""Evaluations of model versions as stored: the report, the facts gates read, the HTML.
+
+Defined below the stages that read them (the runtime reads the approved decision policy from
+the newest report; review reads the facts; serving and monitoring read the policy's value).
+"""
 
 from __future__ import annotations
 
 import json
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Row, insert, select
 
 from modelward.backends.store.tables import evaluations
-from modelward.evaluation.records import StoredEvaluation
 from modelward.events.log import utc_now
 from modelward.registry.records import ModelVersion
 from modelward.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class StoredEvaluation:
+    """One evaluation of one model version. The newest one is the version's current report."""
+
+    id: int
+    model: str
+    report: dict[str, Any] = field(repr=False)
+    facts: dict[str, float]
+    html_blob: str
+    created_at: str
+    created_by: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "model": self.model,
+            "facts": self.facts,
+            "html_blob": self.html_blob,
+            "created_at": self.created_at,
+            "created_by": self.created_by,
+            "report": self.report,
+        }
+
+    @classmethod
+    def from_row(cls, row: Row[Any], model: str) -> StoredEvaluation:
+        return cls(
+            id=row.id,
+            model=model,
+            report=json.loads(row.report),
+            facts=json.loads(row.facts),
+            html_blob=row.html_blob,
+            created_at=row.created_at,
+            created_by=row.created_by,
+        )
 
 
 def save_evaluation(
