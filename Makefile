@@ -60,6 +60,8 @@ demo: install
 	$(MW) runs list
 	$(MW) audit verify
 	@echo "Model card: $(DEMO)/churn-v1-card.html (Markdown beside it); auditor's bundle: $(DEMO)/churn-v1-audit.zip"
+	@echo "What the churn model's decisions are worth:"
+	@$(MW) models value churn/v1
 
 test: install browser
 	$(BIN)/pytest
@@ -90,6 +92,7 @@ bench: install
 	$(BIN)/python bench/monitoring.py
 	$(BIN)/python bench/ui.py
 	$(BIN)/python bench/segment.py
+	$(BIN)/python bench/decisions.py
 
 quality: install
 	$(BIN)/python bench/quality.py

@@ -40,8 +40,12 @@ def main(home: Path, deployment: str, rows_file: Path) -> None:
     try:
         _wait(f"{base}/readyz")
         answer = _post(f"{base}/v1/deployments/{deployment}/predict", {"dataframe_records": rows})
-        for row, prediction in zip(rows, answer["predictions"], strict=True):
-            print(f"customer tenure={row['tenure']:>3}: {json.dumps(prediction)}")  # noqa: T201
+        for row, said in zip(rows, answer["predictions"], strict=True):
+            chances = ", ".join(f"P({k}) {v:.3f}" for k, v in said["proba"].items())
+            print(  # noqa: T201
+                f"customer tenure={row['tenure']:>3}: prediction {said['prediction']} "
+                f"({chances}), decision {said.get('decision')}"
+            )
         more = _post(f"{base}/v1/deployments/{deployment}/predict", {"dataframe_records": batch})
         ids = [f"{answer['request_id']}:{i}" for i in range(len(rows))]
         ids += [f"{more['request_id']}:{i}" for i in range(len(batch))]

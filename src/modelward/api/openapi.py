@@ -83,7 +83,16 @@ PREDICT_RESPONSES: dict[int | str, dict[str, Any]] = {
                             "items": {
                                 "type": "object",
                                 "properties": {
-                                    "prediction": _VALUE,
+                                    "prediction": {
+                                        **_VALUE,
+                                        "description": "The most probable class, or the value",
+                                    },
+                                    "decision": {
+                                        **_VALUE,
+                                        "description": "Classification: what the business "
+                                        "does under the approved policy (the spec's action or "
+                                        "`none`; else the decided label)",
+                                    },
                                     "proba": {
                                         "type": "object",
                                         "additionalProperties": {"type": "number"},

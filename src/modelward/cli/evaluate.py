@@ -70,15 +70,25 @@ def _render_evaluation(stored: StoredEvaluation, html: Path | None) -> Group:
 
 def _render_rows(found: LocalExplanations, top: int) -> Group:
     parts: list[RenderableType] = []
+    probability = found.target.is_classification
     for i in range(found.rows.height):
         row = found.row(i)
+        said = f"P({row.output})" if probability else row.output
         table = Table(
             "feature",
             "value",
             "contribution",
-            title=f"row {i + 1}: {row.output} {row.prediction:.3f} (base {row.base:.3f})",
+            title=f"row {i + 1}: {said} {row.prediction:.3f}; {row.base:.3f} on average",
+            caption="each contribution moves the prediction from the average over training "
+            "rows to this row's; together they add up to it",
         )
         for c in row.contributions[:top]:
             table.add_row(c.feature, str(c.value), f"{c.contribution:+.4f}")
+        rest = row.contributions[top:]
+        if rest:
+            others = sum(c.contribution for c in rest)
+            table.add_row(f"{len(rest)} other features", "", f"{others:+.4f}")
         parts.append(table)
+    if found.methods:
+        parts.append(Text(f"method: {'; '.join(found.methods)}", style="dim"))
     return Group(*parts)

@@ -46,7 +46,7 @@ def _project_view(project: ProjectLedger) -> list[RenderableType]:
         "MB",
         "requests",
         f"cost {cur}",
-        "value",
+        "value added",
         "ROI",
         title=f"{project.project} ({cur})",
         title_justify="left",
@@ -74,12 +74,13 @@ def _project_view(project: ProjectLedger) -> list[RenderableType]:
         f"CO2 {ESTIMATE}{costs.co2_kg:.3g} kg"
     )
     notes = [*project.notes, *_value_notes(project.models), *map(_notes, project.hidden)]
+    notes.append(project.roi.note)
     return [view, Text(energy), *(Text(f"  {n}", style="dim") for n in notes if n)]
 
 
 def _cells(line: Line) -> list[str]:
     """A line's row; hidden costs leave value and ROI blank (they earn nothing themselves)."""
-    value = "" if line.value is None else _money(line.value.amount)
+    value = "" if line.value is None else _money(line.value.incremental)
     roi = "" if line.roi is None else _roi(line.roi)
     head = [line.name, line.stage or "", *_usage_cells((line,))]
     return [*head, _money(line.costs.total), value, roi]
@@ -113,7 +114,7 @@ def _value_notes(models: tuple[Line, ...]) -> list[str]:
 
 
 def _portfolio_view(totals: tuple[CurrencyTotal, ...]) -> Table:
-    headers = ("currency", "projects", "cost", "value", "ROI", "CPU s", "kWh", "CO2 kg")
+    headers = ("currency", "projects", "cost", "value added", "ROI", "CPU s", "kWh", "CO2 kg")
     view = Table(
         *headers,
         title="portfolio (one total per currency)",
@@ -140,7 +141,10 @@ def _money(value: float | None) -> str:
 
 
 def _roi(roi: Roi) -> str:
-    return "-" if roi.value is None else f"{roi.value:+,.2f}"
+    """A percentage; "cost ~0" where the cost is too small for a ratio to mean anything."""
+    if roi.value is None:
+        return "-"
+    return "cost ~0" if roi.negligible else f"{roi.value:+,.0%}"
 
 
 def _mark(text: str, estimate: bool) -> str:

@@ -1,4 +1,4 @@
-"""`modelward models`: list, show, gates, approve, reject, promote, archive, history."""
+"""`modelward models`: list, show, gates, value, approve, reject, promote, archive, history."""
 
 from __future__ import annotations
 
@@ -89,6 +89,17 @@ def gates(ctx: typer.Context, model: str, as_json: bool = JSON_OPTION) -> None:
     with workspace(ctx) as ws:
         report = gate_report(ws, get_model(ws, model))
     output(as_json).result(report.to_json(), lambda: _gate_table(report))
+
+
+@app.command("value")
+def value(ctx: typer.Context, ref: str, as_json: bool = JSON_OPTION) -> None:
+    """What the model's decisions are worth, in a few plain lines: the policy, the share acted
+    on, value per year against no model and a simple baseline, the cost of fairness, ROI."""
+    from modelward.evaluation.business import business_summary
+
+    with workspace(ctx) as ws:
+        found = business_summary(ws, ref)
+    output(as_json).result(found.to_json(), lambda: "\n".join((found.model, *found.lines)))
 
 
 @app.command("approve")

@@ -1,5 +1,10 @@
 """Explanations: how much each input column moved a prediction, for a row and overall.
 
+A row a person asks about (`explain_local`, `modelward explain`) is explained by the SHAP
+values of the model's probability itself (see `shapley`). The evaluation's overview of
+a thousand rows uses each member's exact SHAP values instead, which is fast, and maps them
+to probability as described next; its methods say so.
+
 Contributions are SHAP values of the whole model in its output's own terms: the probability
 of the positive class (binary), of each class (multiclass), or the predicted value
 (regression). Each ensemble member is explained exactly where its family allows (see
@@ -29,8 +34,9 @@ import polars as pl
 from modelward.errors import InputError
 from modelward.evaluation.contributions import OWN_BASE, member_contributions
 from modelward.evaluation.drivers import driver_sentence, outcome_phrase
-from modelward.evaluation.margins import outcome_space
+from modelward.evaluation.margins import Link, MemberContributions, outcome_space
 from modelward.evaluation.numbers import json_sig
+from modelward.evaluation.shapley import probability_shap
 from modelward.registry.records import Bundle
 from modelward.spec.model import Task
 from modelward.training.encode import Encoder
@@ -39,6 +45,12 @@ from modelward.training.kinds import Style
 from modelward.training.predictor import LoadedMember, Predictor
 from modelward.training.target import Target
 
+APPROXIMATE = (
+    "in probability, approximately: members explained in log-odds, each feature keeping its "
+    "share of the change once mapped to probability (sums exact); the base is the members' "
+    "mean log-odds as a probability, below the mean prediction; `modelward explain` gives "
+    "each row's SHAP values of the probability itself"
+)
 REFERENCE_ROWS = 500  # background rows kept: a linear member only needs their mean
 MIN_REFERENCE_ROWS = 20  # fewer make a poor mean to measure linear members against
 TOP_FEATURES = 3  # features given dependence data and a driver sentence
@@ -195,6 +207,24 @@ def explain_rows(
     return _blend(predictor, rows, _reference(predictor, reference))
 
 
+def explain_local(
+    model: Bundle | Predictor, frame: pl.DataFrame, *, background: pl.DataFrame
+) -> LocalExplanations:
+    """Each row of `frame` explained in the model's own output space (see `shapley`): the
+    base is the mean prediction over `background` (training rows), and base plus the
+    contributions is the row's prediction."""
+    predictor = _native(model)
+    rows = _conform(predictor, frame, "frame")
+    reference = _conform(predictor, background, "background")
+    found = probability_shap(predictor, rows, reference)
+    base = np.tile(found.base, (rows.height, 1))
+    features = tuple(c.name for c in predictor.schema.columns)
+    target = predictor.target
+    return LocalExplanations(
+        target, _outputs(target), features, rows, found.values, base, (found.method,)
+    )
+
+
 def global_explanation(
     model: Bundle | Predictor,
     frame: pl.DataFrame,
@@ -272,15 +302,19 @@ def _blend(predictor: Predictor, rows: pl.DataFrame, reference: pl.DataFrame) ->
     values: np.ndarray | float = 0.0
     base: np.ndarray | float = 0.0
     methods: list[str] = []
+    explained_members: list[MemberContributions] = []
     for member in predictor.members:
         encoder = predictor.encoders[member.style]
         x, background = encoder.transform(rows), encoder.transform(reference)
         explained = member_contributions(member.model, x, background)
+        explained_members.append(explained)
         member_values, member_base = outcome_space(explained, target.task, target.n_classes)
         to_raw = _feature_map(encoder, features)
         values = values + member.weight * np.einsum("nfc,fr->nrc", member_values, to_raw)
         base = base + member.weight * member_base
         methods.append(f"{member.model.family} (weight {member.weight:.2f}): {explained.method}")
+    if any(m.link is not Link.IDENTITY for m in explained_members):
+        methods.append(APPROXIMATE)
     outputs = _outputs(target)
     return LocalExplanations(
         target, outputs, features, rows, np.asarray(values), np.asarray(base), tuple(methods)

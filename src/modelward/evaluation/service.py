@@ -13,7 +13,7 @@ from typing import Any
 import polars as pl
 
 from modelward.errors import NotFound
-from modelward.evaluation.explain import LocalExplanations, explain_rows
+from modelward.evaluation.explain import LocalExplanations, explain_local, explain_rows
 from modelward.evaluation.forecasts import forecast_report
 from modelward.evaluation.html import render_evaluation_html
 from modelward.evaluation.report import Inputs, build_report
@@ -94,13 +94,16 @@ def evaluation_html(ws: Workspace, evaluation: StoredEvaluation) -> str:
 def explain_model(ws: Workspace, ref: str, frame: pl.DataFrame) -> LocalExplanations:
     """Each row of `frame` explained: its prediction, the base value and every feature's part.
 
-    Linear members measure against a sample of the training rows, so an explanation of one
-    row reads "compared with a typical customer".
+    Contributions are SHAP values of the model's probability (or value), measured against a
+    sample of its training rows: the base is the model's mean prediction over them, so an
+    explanation reads "compared with a typical customer".
     """
     model = get_model(ws, ref)
     bundle = load_bundle(ws, model)
     background = _background(ws, model)
-    return explain_rows(bundle, frame, background=background)
+    if background is None:
+        return explain_rows(bundle, frame)
+    return explain_local(bundle, frame, background=background)
 
 
 def _background(ws: Workspace, model: ModelVersion) -> pl.DataFrame | None:

@@ -82,16 +82,18 @@ class Costs:
     energy: float = 0.0
     kwh: float = 0.0
     co2_kg: float = 0.0
+    people: float = 0.0  # people's time: building, reviewing, approving, monitoring
 
     @property
     def total(self) -> float:
-        return self.training + self.storage + self.serving + self.monitoring + self.energy
+        machines = self.training + self.storage + self.serving + self.monitoring + self.energy
+        return machines + self.people
 
     def __add__(self, other: Costs) -> Costs:
         return Costs(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
 
     def to_json(self) -> dict[str, Any]:
-        money = ("training", "storage", "serving", "monitoring", "energy", "total")
+        money = ("training", "storage", "serving", "monitoring", "energy", "people", "total")
         return {
             "usage": self.usage.to_json(),
             "cost": {name: number(getattr(self, name)) for name in money},
@@ -107,9 +109,11 @@ class Realized:
     """The value a model's decisions realized, from the outcomes reported as feedback.
 
     `amount` is None when the decisions cannot be priced (no value model, a multiclass task);
-    `reason` says how they were priced or why not. Binary: `outcomes` counts true/false
-    positives/negatives and `without_model` is the better no-model policy (act on nobody or on
-    everyone) on the same labelled rows. Regression: `mean_abs_error`.
+    `reason` says how they were priced or why not. `without_model` is what the better policy
+    without a model would have realized on the same rows (binary: act on nobody or on
+    everyone; regression: predicting the outcomes' mean), and `incremental` the difference,
+    the value ROI counts. Binary: `outcomes` counts true/false positives/negatives.
+    Regression: `mean_abs_error`.
     """
 
     amount: float | None
@@ -125,6 +129,13 @@ class Realized:
     def priced(self) -> bool:
         return self.amount is not None
 
+    @property
+    def incremental(self) -> float | None:
+        """What the decisions realized beyond the better no-model policy on the same rows."""
+        if self.amount is None or self.without_model is None:
+            return None
+        return self.amount - self.without_model
+
     def to_json(self) -> dict[str, Any]:
         return {
             "amount": number(self.amount),
@@ -132,6 +143,7 @@ class Realized:
             "decisions": self.decisions,
             "outcomes": self.outcomes,
             "without_model": number(self.without_model),
+            "incremental": number(self.incremental),
             "mean_abs_error": number(self.mean_abs_error),
             "skipped": self.skipped,
             "reason": self.reason,
@@ -140,13 +152,16 @@ class Realized:
 
 @dataclass(frozen=True)
 class Roi:
-    """(value - cost) / cost, or None with the reason it cannot be computed."""
+    """(incremental value - cost) / cost, or None with the reason it cannot be computed;
+    `note` is the sentence to show (`modelward.model.returns`), `negligible` when the cost is
+    too small for the ratio to mean anything."""
 
     value: float | None
     note: str
+    negligible: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {"roi": json_float(self.value), "roi_note": self.note}
+        return {"roi": json_float(self.value), "roi_note": self.note, "negligible": self.negligible}
 
 
 @dataclass(frozen=True)

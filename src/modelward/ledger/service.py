@@ -16,7 +16,7 @@ from functools import reduce
 import polars as pl
 
 from modelward.errors import InputError
-from modelward.ledger.costs import ASSUMPTIONS, estimated, gb_months, price
+from modelward.ledger.costs import ASSUMPTIONS, SECONDS_PER_MONTH, estimated, gb_months, price
 from modelward.ledger.records import (
     Costs,
     CurrencyTotal,
@@ -30,6 +30,7 @@ from modelward.ledger.records import (
 )
 from modelward.ledger.usage import ModelRow, Snapshot, snapshot
 from modelward.ledger.value import Pricing, realized, roi
+from modelward.model.returns import people_cost
 from modelward.spec.model import Prices, ProjectSpec
 from modelward.spec.service import Project, get_project, list_projects
 from modelward.workspace import Workspace
@@ -39,8 +40,13 @@ UNOWNED = "runs and datasets of no project, priced at the default price table"
 VALUE_NOTES = (
     "value realized counts only served decisions whose outcome was reported as feedback; "
     "shadow answers were never acted on and are not counted",
-    "ROI = (value realized - cost) / cost; a project's and the portfolio's cost include the "
+    "value is incremental: what the decisions realized beyond the better policy without a "
+    "model on the same rows (act on everyone or on nobody; for errors, predicting the mean)",
+    "ROI = (incremental value - cost) / cost; a project's and the portfolio's cost include the "
     "hidden costs (runs without a model, dataset storage, monitoring)",
+    "people's time is priced from each spec's `people:` section: building, reviewing and "
+    "approving once per model version, monitoring each month since a served model's "
+    "registration",
 )
 
 
@@ -102,7 +108,9 @@ def _project(name: str, spec: ProjectSpec | None, snap: Snapshot, at: datetime) 
         hidden=tuple(hidden),
         costs=costs,
         value=value,
-        roi=roi(value, costs.total, why_no_value="ROI not computed: no model's value is priced"),
+        roi=roi(
+            value, costs.total, currency=prices.currency, why_no_value="no model's value is priced"
+        ),
         notes=(note,) if note else (),
     )
 
@@ -129,7 +137,7 @@ def _model_lines(
             rows=served.rows if served else 0,
             serving_cpu_seconds=served.cpu_seconds if served else 0.0,
         )
-        costs = price(usage, prices)
+        costs = price(usage, prices) + Costs(people=_people(spec, m, served is not None, at))
         value = _value(m, spec, snap.decisions)
         notes = () if m.run_id is not None else ("registered without a run: no training cost",)
         lines.append(
@@ -161,17 +169,28 @@ def _value(model: ModelRow, spec: ProjectSpec | None, served: pl.DataFrame) -> R
     return realized(rows, pricing)
 
 
+def _people(spec: ProjectSpec | None, model: ModelRow, served: bool, at: datetime) -> float:
+    """People's time on one model version: once for it, and monitoring while it serves."""
+    if spec is None or spec.people is None:
+        return 0.0
+    since = datetime.fromisoformat(model.created_at)
+    months = max(0.0, (at - since).total_seconds()) / SECONDS_PER_MONTH if served else 0.0
+    return sum(people_cost(spec.people, versions=1, months=months).values())
+
+
 def _line_roi(value: Realized, costs: Costs, prices: Prices) -> Roi:
     if value.priced and value.currency != prices.currency:
-        return Roi(None, f"ROI not computed: value in {value.currency}, costs in {prices.currency}")
-    return roi(value.amount, costs.total, why_no_value=f"no ROI: {value.reason}")
+        why = f"value in {value.currency}, costs in {prices.currency}"
+        return roi(None, costs.total, currency=prices.currency, why_no_value=why)
+    why = value.reason if not value.priced else "no policy without a model to measure against"
+    return roi(value.incremental, costs.total, currency=prices.currency, why_no_value=why)
 
 
 def _amount(line: Line, prices: Prices) -> float | None:
-    """A line's value as its project adds it: priced and in the price table's currency."""
+    """A line's incremental value as its project adds it, in the price table's currency."""
     if line.value is None or line.value.currency != prices.currency:
         return None
-    return line.value.amount
+    return line.value.incremental
 
 
 def _currency_note(spec: ProjectSpec) -> str:
@@ -251,7 +270,7 @@ def _portfolio(books: Sequence[ProjectLedger]) -> tuple[CurrencyTotal, ...]:
                 projects=tuple(b.project for b in group),
                 costs=costs,
                 value=value,
-                roi=roi(value, costs.total, why_no_value="ROI not computed: no value is priced"),
+                roi=roi(value, costs.total, currency=currency, why_no_value="no value is priced"),
             )
         )
     return tuple(totals)

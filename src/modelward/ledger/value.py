@@ -11,12 +11,12 @@ Only decisions whose outcome was reported count: value is what the evidence show
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 
 import polars as pl
 
 from modelward.ledger.records import Realized, Roi
+from modelward.model.returns import returns
 from modelward.spec.value import NO_ACTION, ValueModel
 
 # What the business did: the answer's `decision`; logs from before decisions were answered
@@ -126,12 +126,18 @@ def _regression(rows: pl.DataFrame, vm: ValueModel) -> Realized:
     errors = (numbers["decision"] - numbers["label"]).abs()
     total = float(errors.sum()) if numbers.height else 0.0
     mae = total / numbers.height if numbers.height else None
-    how = f"{numbers.height} predictions with a reported outcome: -{unit:g} per unit of |error|"
+    mean = numbers["label"].mean() if numbers.height else None
+    spread = float((numbers["label"] - mean).abs().sum()) if isinstance(mean, float) else 0.0
+    how = (
+        f"{numbers.height} predictions with a reported outcome: -{unit:g} per unit of |error|; "
+        "without a model: predicting the outcomes' mean"
+    )
     return Realized(
         -unit * total,
         vm.currency,
         numbers.height,
         how,
+        without_model=-unit * spread,
         mean_abs_error=mae,
         skipped=rows.height - numbers.height,
     )
@@ -150,10 +156,10 @@ def _labels(labels: pl.Series) -> pl.Series:
     return labels.replace_strict(mapping, return_dtype=pl.String).alias("label")
 
 
-def roi(value: float | None, cost: float, *, why_no_value: str = "") -> Roi:
-    """(value - cost) / cost; None, saying why, without a value or a cost."""
-    if value is None:
-        return Roi(None, why_no_value or "ROI not computed: no value is priced")
-    if not math.isfinite(cost) or cost <= 0:
-        return Roi(None, "ROI not computed: the cost is 0, so any return is unbounded")
-    return Roi((value - cost) / cost, "(value realized - cost) / cost")
+def roi(value: float | None, cost: float, *, currency: str, why_no_value: str = "") -> Roi:
+    """(incremental value - cost) / cost, as `modelward.model.returns` defines it for every
+    stage; None, saying why, without a value or a cost."""
+    found = returns(
+        value, cost, currency=currency, why_no_value=why_no_value or "no value is priced"
+    )
+    return Roi(found.roi, found.sentence, found.negligible)

@@ -18,7 +18,7 @@ from typing import Any
 
 from modelward.spec.value import People
 
-NEGLIGIBLE_SHARE = 0.01
+NEGLIGIBLE_SHARE = 0.001  # a cost under 0.1% of the value: a ratio over 1,000 says little
 MONTHS_PER_YEAR = 12.0
 
 
@@ -27,7 +27,7 @@ class Returns:
     """Incremental value against total cost over one period, and what to say of it.
 
     `roi` is None when it cannot be computed (no value, no cost, or currencies that differ);
-    `negligible` when the cost is under 1% of a positive value.
+    `negligible` when the cost is under `NEGLIGIBLE_SHARE` of a positive value.
     """
 
     value: float | None
@@ -72,7 +72,7 @@ def returns(
         )
         return Returns(value, cost, ratio, True, sentence)
     sentence = (
-        f"ROI {ratio:.0%}: {amount(value)} {currency} of value against {amount(cost)} "
+        f"ROI {ratio:,.0%}: {amount(value)} {currency} of value against {amount(cost)} "
         f"{currency} of cost"
     )
     return Returns(value, cost, ratio, False, sentence)

@@ -41,6 +41,7 @@ class Sides:
     target: Target
     training: pl.DataFrame  # every column of the training rows (for staleness)
     expected: dict[str, float]  # out-of-fold accuracy (argmax, as served) or MAE
+    decided: pl.DataFrame  # labelled rows: `decision`, `label` (text) and `inputs` (JSON)
 
 
 def sides(
@@ -54,7 +55,8 @@ def sides(
     logged = read_predictions(ws, deployment, since=since, until=until)
     served = logged.filter(pl.col("route").is_in(SERVED))
     current = _current(served, features, evidence.target)
-    labels = _labelled(served, read_feedback(ws, deployment), evidence.target)
+    feedback = read_feedback(ws, deployment)
+    labels = _labelled(served, feedback, evidence.target)
     truth = evidence.frame[evidence.target.column]
     reference_labels = truth if not evidence.target.is_classification else truth.cast(pl.String)
     return Sides(
@@ -66,6 +68,7 @@ def sides(
         evidence.target,
         evidence.frame,
         expected_performance(evidence),
+        _decided(served, feedback),
     )
 
 
@@ -139,6 +142,28 @@ def _labelled(served: pl.DataFrame, feedback: pl.DataFrame, target: Target) -> p
         {PREDICTION: [as_number(d) for d in decided], LABEL: [as_number(t) for t in truth]},
         schema={PREDICTION: pl.Float64, LABEL: pl.Float64},
     )
+
+
+def _decided(served: pl.DataFrame, feedback: pl.DataFrame) -> pl.DataFrame:
+    """The labelled rows' decisions (an answer's `decision`; logs from before decisions were
+    answered carry it as `prediction`), labels as text, and inputs."""
+    joined = served.join(feedback.select("request_id", "label"), on="request_id", how="inner")
+    answers = [json.loads(text) for text in joined["prediction"]]
+    decisions = [a.get("decision", a.get("prediction")) for a in answers]
+    labels = [_text(json.loads(text)) for text in joined["label"]]
+    return pl.DataFrame(
+        {
+            "decision": [None if d is None else _text(d) for d in decisions],
+            LABEL: labels,
+            "inputs": joined["inputs"].to_list(),
+        },
+        schema={"decision": pl.String, LABEL: pl.String, "inputs": pl.String},
+    )
+
+
+def _text(value: object) -> str:
+    """A label as logged decisions render it: strings as they are, other values as JSON."""
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 def _probability(answer: dict[str, object], positive: str) -> float | None:

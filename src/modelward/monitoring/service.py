@@ -2,8 +2,9 @@
 
 It compares the served model's training evidence with the window's logged requests (feature
 drift, prediction drift), the feedback with the training labels (label drift) and with the
-model's evaluation (performance), checks the training data's age against the spec's policy,
-stores the report, opens and resolves alerts, and tells the spec's webhook about new alerts.
+model's evaluation (performance, and the value its decisions realized), checks the training
+data's age against the spec's policy, stores the report, opens and resolves alerts, and tells
+the spec's webhook about new alerts.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from typing import Any
 
 from modelward.datasets.service import get_version
 from modelward.errors import NotFound
+from modelward.model.evaluations import latest_evaluation
 from modelward.monitoring.alerts import StoredPass, post_webhook, store_pass
 from modelward.monitoring.checks import drift_findings
 from modelward.monitoring.frames import LABEL, PREDICTION, Sides, sides
 from modelward.monitoring.health import Finding, performance, staleness
+from modelward.monitoring.value import Expected, value_finding
 from modelward.registry.records import ModelVersion
 from modelward.registry.service import get_model
 from modelward.serving.deployments import get_deployment, list_deployments
@@ -114,6 +117,10 @@ def _findings(
     labels = found.reference_labels.rename(LABEL).to_frame()
     findings += drift_findings("label_drift", labels, found.current_labels, policy)
     findings.append(performance(found.current_labels, found.target, found.expected, policy))
+    evaluated = latest_evaluation(ws, model)
+    expected = None if evaluated is None else Expected.of(evaluated.report)
+    priced = value_finding(found.decided, spec, found.target, expected, min_rows=policy.min_rows)
+    findings += [] if priced is None else [priced]
     created = _dataset_created(ws, model)
     findings.append(staleness(spec.staleness, found.training, spec.time_column, created, now))
     return sorted(findings, key=lambda f: _ORDER.index(f.severity.value))

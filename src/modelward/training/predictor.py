@@ -218,6 +218,10 @@ class Predictor:
             ]
         )
 
+    def predict_encoded(self, matrices: Mapping[Style, np.ndarray]) -> np.ndarray:
+        """`predict_array` of rows already encoded, one matrix per encoding style."""
+        return self._blend(matrices)
+
     def _blend(self, matrices: Mapping[Style, np.ndarray]) -> np.ndarray:
         total: np.ndarray | None = None
         for member in self.members:

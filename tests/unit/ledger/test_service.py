@@ -105,12 +105,31 @@ def test_roi_per_model_and_per_project_include_the_hidden_costs(scenario: Scenar
     v1 = line(book, "churn", "churn/v1")
     assert v1.roi is not None
     assert v1.roi.value is not None
-    assert v1.roi.value == pytest.approx((214 - v1.costs.total) / v1.costs.total)
+    # ROI counts what the decisions added over acting on everyone (280 on the same rows)
+    assert v1.value is not None
+    assert v1.value.incremental == pytest.approx(214 - 280)
+    assert v1.roi.value == pytest.approx((-66 - v1.costs.total) / v1.costs.total)
     total = sum(x.costs.total for x in churn.lines)
     assert churn.costs.total == pytest.approx(total)
     assert churn.costs.total > sum(x.costs.total for x in churn.models)  # hidden costs count
-    assert churn.value == pytest.approx(214 + 50 + 0)
-    assert churn.roi.value == pytest.approx((264 - total) / total)
+    # v2: a true positive and a false negative (50) against everyone's 200 on those two rows
+    assert churn.value == pytest.approx(-66 + (50 - 200) + 0)
+    assert churn.roi.value == pytest.approx((-216 - total) / total)
+
+
+def test_people_time_is_a_cost_of_each_model(scenario: Scenario) -> None:
+    people = {"hourly_rate": 100, "building": {"hours": 2}, "monitoring": {"hours": 1}}
+    with modelward.open(home=scenario.home, actor="root") as ws:
+        spec = {**SPEC, "prices": PRICES, "value": VALUE, "people": people}
+        modelward.update_project(ws, parse_spec(spec))
+        book = ledger(ws, project="churn", at=scenario.at)
+        model = get_model(ws, "churn/v1")
+    v1 = line(book, "churn", "churn/v1")
+    months = (scenario.at - datetime.fromisoformat(model.created_at)).total_seconds() / MONTH
+    assert v1.costs.people == pytest.approx(200 + 100 * months)  # built once, monitored since
+    machines = v1.costs.training + v1.costs.storage + v1.costs.serving + v1.costs.energy
+    assert v1.costs.total == pytest.approx(machines + v1.costs.people)
+    assert any("people's time" in a for a in book.assumptions)
 
 
 def test_hidden_costs_have_lines_of_their_own(scenario: Scenario) -> None:
@@ -154,8 +173,8 @@ def test_currencies_are_totalled_apart_never_added(scenario: Scenario) -> None:
     assert eur.roi.value is None
     assert set(usd.projects) == {"churn", NO_PROJECT}
     assert usd.costs.total == pytest.approx(churn.costs.total + loose.costs.total)
-    assert usd.value == pytest.approx(264)
-    assert usd.roi.value == pytest.approx((264 - usd.costs.total) / usd.costs.total)
+    assert usd.value == pytest.approx(-216)
+    assert usd.roi.value == pytest.approx((-216 - usd.costs.total) / usd.costs.total)
     assert any("different currencies" in a for a in book.assumptions)
 
 

@@ -49,6 +49,29 @@ def test_regression_errors_cost_per_unit() -> None:
     assert found.amount == pytest.approx(-2.0 * (2.5 + 0 + 1.0))
     assert found.mean_abs_error == pytest.approx(3.5 / 3)
     assert (found.decisions, found.skipped, found.currency) == (3, 1, "EUR")
+    # without a model: the outcomes' mean (7.1667) for every row, |error| 5.333 + 4.1667 + 1.1667
+    assert found.without_model == pytest.approx(-2.0 * (12.5 - 43 / 6 + 43 / 6 - 3 + 43 / 6 - 6))
+    assert found.amount is not None
+    assert found.without_model is not None
+    assert found.incremental == pytest.approx(found.amount - found.without_model)
+
+
+def test_decisions_named_by_the_action_are_acted_on() -> None:
+    pricing = Pricing("binary", OUTCOMES, positive="Yes", classes=("No", "Yes"), action="offer")
+    pairs: list[tuple[object, object]] = [
+        ("offer", "Yes"),
+        ("offer", "No"),
+        ("none", "Yes"),
+        ("Yes", "Yes"),
+    ]
+    found = realized(rows(pairs), pricing)
+    # "Yes" is a decision logged before actions were named: acted on as well
+    assert found.outcomes == {
+        "true_positive": 2,
+        "false_positive": 1,
+        "false_negative": 1,
+        "true_negative": 0,
+    }
 
 
 @pytest.mark.parametrize(
@@ -87,8 +110,15 @@ def test_shadow_rows_and_rows_without_an_outcome_are_left_out() -> None:
 
 
 def test_roi_needs_a_value_and_a_cost() -> None:
-    assert roi(30.0, 10.0).value == pytest.approx(2.0)
-    assert roi(None, 10.0, why_no_value="because").note == "because"
-    free = roi(30.0, 0.0)
+    found = roi(30.0, 10.0, currency="USD")
+    assert found.value == pytest.approx(2.0)
+    assert found.note == "ROI 200%: 30.00 USD of value against 10.00 USD of cost"
+    assert roi(None, 10.0, currency="USD", why_no_value="because").note == (
+        "ROI not computed: because"
+    )
+    free = roi(30.0, 0.0, currency="USD")
     assert free.value is None
-    assert "cost is 0" in free.note
+    assert "no cost is recorded" in free.note
+    tiny = roi(1_000_000.0, 0.01, currency="USD")
+    assert tiny.negligible
+    assert tiny.note.startswith("cost is negligible (0.01 USD against 1,000,000 USD of value)")

@@ -244,9 +244,9 @@ def _money(book: dict[str, Any], project: str) -> str:
         if found.get("project") == project:
             currency = found.get("currency", "")
             cost = found.get("total", {}).get("cost", {}).get("total")
-            value, roi = found.get("value"), found.get("roi")
-            shown = [f"cost {_number(cost)} {currency}", f"value {_number(value)}"]
-            return " · ".join([*shown, f"ROI {_number(roi)}"])
+            value, roi = found.get("value"), found.get("roi_note")
+            shown = [f"cost {_number(cost)} {currency}", f"value added {_number(value)}"]
+            return " · ".join([*shown, str(roi or "ROI not computed")])
     return "–"
 
 
