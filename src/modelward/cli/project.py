@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import typer
 import yaml
@@ -22,7 +21,7 @@ def create(ctx: typer.Context, spec: Path = SPEC_ARG, as_json: bool = JSON_OPTIO
     """Register the project described by a modelward.yaml."""
     with workspace(ctx) as ws:
         project = project_from_file(ws, spec)
-    output(as_json).result(_with_notes(project), lambda: _said(project, "ready"))
+    output(as_json).result(project.to_json(), lambda: _said(project, "ready"))
 
 
 @app.command("update")
@@ -30,11 +29,7 @@ def update(ctx: typer.Context, spec: Path = SPEC_ARG, as_json: bool = JSON_OPTIO
     """Replace a project's spec with the file's; the change is recorded."""
     with workspace(ctx) as ws:
         project = project_from_file(ws, spec, update=True)
-    output(as_json).result(_with_notes(project), lambda: _said(project, "updated"))
-
-
-def _with_notes(project: Project) -> dict[str, Any]:
-    return project.to_json() | {"warnings": list(project.spec.warnings())}
+    output(as_json).result(project.to_json(), lambda: _said(project, "updated"))
 
 
 def _said(project: Project, done: str) -> str:

@@ -358,10 +358,12 @@ def _summary(value: Value) -> str:
             else "the fairness bounds cost nothing"
         )
     yearly = value.value_per_year
+    # The returns sentence states the value over the horizon: a one-year horizon says it all.
+    said = value.returns.roi is not None and value.horizon_years == 1
+    if not said:
+        parts.append(f"{money(abs(yearly))} {cur} a year {'gained' if yearly >= 0 else 'lost'}")
     if value.returns.roi is not None:
         parts.append(value.returns.sentence)
-    if not value.returns.negligible:
-        parts.append(f"{money(abs(yearly))} {cur} a year {'gained' if yearly >= 0 else 'lost'}")
     return "; ".join(parts)
 
 

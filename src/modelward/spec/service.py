@@ -35,6 +35,7 @@ class Project:
             "created_at": self.created_at,
             "created_by": self.created_by,
             "updated_at": self.updated_at,
+            "warnings": list(self.spec.warnings()),
         }
 
 

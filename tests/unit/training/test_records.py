@@ -443,23 +443,27 @@ def test_wa_churn_rows_with_gaps_and_odd_values(
 def test_decision_rule_on_records(
     churn_models: dict[str, Predictor], churn_rows: list[dict[str, Any]]
 ) -> None:
+    """A policy's per-group thresholds decide records as they decide the frame."""
+    from modelward.model.policy import DecisionPolicy
+
+    predictor = churn_models["tree"]
     rule = DecisionRule(("female", "contract"), {"female=1 & contract=One year": 0.0}, 0.9)
-    predictor = dataclasses.replace(churn_models["tree"], decision=rule)
+    policy = DecisionPolicy.of(predictor.target, 0.9, action=None, rule=rule)
     frame = pl.DataFrame(churn_rows)
-    result = predictor.predict_records(churn_rows)
-    assert list(result.prediction) == predictor.predict(frame)["prediction"].to_list()
-    assert {"Yes", "No"} <= set(result.prediction)
+    p = predictor.predict_records(churn_rows).raw[:, 1]
+    by_records = policy.decisions(policy.acted(p, policy.record_cuts(churn_rows)))
+    assert by_records == policy.decisions(policy.acted(p, policy.cuts(frame)))
+    assert {"Yes", "No"} <= set(by_records)
     # a rule's column need not be a feature: here one the model never saw, passed along
-    rule = DecisionRule(("region",), {"north": 0.0}, 1.0)
-    by_region = dataclasses.replace(predictor, decision=rule)
+    region = DecisionPolicy.of(
+        predictor.target, 1.0, action=None, rule=DecisionRule(("region",), {"north": 0.0}, 1.0)
+    )
     with pytest.raises(InputError, match=r"records\[1\]: missing field\(s\) 'region'; the model"):
-        by_region.predict_records(
-            [{**churn_rows[0], "region": "north"}, churn_rows[1]], ignore_extra=True
-        )
+        region.record_cuts([{**churn_rows[0], "region": "north"}, churn_rows[1]])
     rows = [{**churn_rows[0], "region": "north"}, {**churn_rows[1], "region": None}]
-    assert by_region.predict_records(rows, ignore_extra=True).prediction == ("Yes", "No")
+    assert region.decisions(region.acted(p[:2], region.record_cuts(rows))) == ["Yes", "No"]
     with pytest.raises(InputError, match=r"records\[0\]\.female: got inf; expected text, true"):
-        predictor.predict_records([{**churn_rows[0], "female": float("inf")}])
+        policy.record_cuts([{**churn_rows[0], "female": float("inf")}])
 
 
 class PolarsOnly:
