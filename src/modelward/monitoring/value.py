@@ -22,6 +22,7 @@ import polars as pl
 
 from modelward.evaluation.bootstrap import mean_ci
 from modelward.evaluation.numbers import money
+from modelward.monitoring.frames import label_text
 from modelward.monitoring.health import Finding, Severity
 from modelward.spec.model import ProjectSpec
 from modelward.training.target import Target
@@ -51,7 +52,7 @@ class Expected:
             gain_per_1000=float(value["gain_per_1000"]),
             value_per_1000=float(value["model"]["value_per_1000"]),
             reference=str(decision.get("reference", "act on everyone")),
-            acted=_text(policy.get("act")),
+            acted=label_text(policy.get("act")),
             degenerate=decision.get("degenerate") or None,
         )
 
@@ -77,9 +78,9 @@ def value_finding(
     if n < min_rows:
         why = f"value not judged: {n} labelled decisions (at least {min_rows})"
         return Finding(KIND, "value per 1,000 decisions", Severity.NOT_JUDGED, None, None, why)
-    positive = known["label"] == _text(target.positive)
+    positive = known["label"] == label_text(target.positive)
     # Logs from before decisions were answered name the positive label instead of the action.
-    acted = known["decision"].is_in([expected.acted, _text(target.positive)]).to_numpy()
+    acted = known["decision"].is_in([expected.acted, label_text(target.positive)]).to_numpy()
     outcomes = vm.outcome_values()
     mine = _priced(acted, positive.to_numpy(), outcomes)
     theirs = _priced(
@@ -139,7 +140,3 @@ def _reference(rows: pl.DataFrame, name: str, spec: ProjectSpec, target: Target)
 def _priced(acted: np.ndarray, positive: np.ndarray, outcomes: tuple[float, ...]) -> np.ndarray:
     tp, fp, fn, tn = outcomes
     return np.where(acted, np.where(positive, tp, fp), np.where(positive, fn, tn))
-
-
-def _text(value: object) -> str:
-    return value if isinstance(value, str) else json.dumps(value)

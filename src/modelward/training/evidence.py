@@ -60,6 +60,17 @@ class Evidence:
         present = ~np.isnan(self.oof)
         return np.flatnonzero(present if present.ndim == 1 else present.all(axis=1))
 
+    @property
+    def shared(self) -> np.ndarray:
+        """Indices of the scored rows that every baseline predicted too: where the model and
+        its baselines are compared like with like."""
+        present = np.zeros(self.n_rows, dtype=bool)
+        present[self.scored] = True
+        for pred in self.baselines.values():
+            missing = np.isnan(pred)
+            present &= ~(missing if missing.ndim == 1 else missing.any(axis=1))
+        return np.flatnonzero(present)
+
     def to_parquet(self) -> bytes:
         columns: dict[str, Any] = {f"{_PREFIX}y": self.y, f"{_PREFIX}fold": self.folds}
         columns.update(_prediction_columns("oof", self.oof))

@@ -186,8 +186,9 @@ def test_probes_and_metrics(deployed: Path) -> None:
 def test_a_binary_model_decides_at_its_evaluated_policy(served_home: Path) -> None:
     """Reviewers approved decisions at the evaluation's policy: production makes those, and
     `prediction` stays the most probable class beside the decision."""
-    from modelward.model import DecisionPolicy, load_runtime
     from modelward.model.evaluations import save_evaluation
+    from modelward.model.policy import DecisionPolicy
+    from modelward.model.runtime import load_runtime
     from modelward.registry import get_model
 
     with modelward.open(home=served_home, actor="ana") as ws:
@@ -212,8 +213,8 @@ def test_a_binary_model_decides_at_its_evaluated_policy(served_home: Path) -> No
 
 
 def test_a_report_of_before_the_policy_decides_at_its_threshold(served_home: Path) -> None:
-    from modelward.model import load_runtime
     from modelward.model.evaluations import save_evaluation
+    from modelward.model.runtime import load_runtime
     from modelward.registry import get_model
 
     with modelward.open(home=served_home, actor="ana") as ws:

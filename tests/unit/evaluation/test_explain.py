@@ -150,7 +150,8 @@ def test_blend_of_members_adds_up_after_rescaling(churn: pl.DataFrame) -> None:
     np.testing.assert_allclose(
         local.prediction[:, 0], scored(bundle, churn.head(300))[:, 1], atol=EXACT
     )
-    assert len(local.methods) == 3
+    assert len(local.methods) == 4  # one per member, and what mapping log-odds means
+    assert local.methods[-1].startswith("in probability, approximately")
 
 
 def test_multiclass_gives_one_output_per_class_and_adds_up() -> None:
