@@ -28,17 +28,18 @@ def evaluate_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Evaluate a model: metrics with CIs, baselines, fairness, explanations, value, risks."""
-    from modelward.evaluation.service import evaluate_model, evaluation_html
+    from modelward.evaluation.service import evaluate_model, evaluation_html, policy_note
 
     if html is not None:
         check_output(html, flag="--html", suffixes=(".html",))
     out = output(as_json)
     with workspace(ctx) as ws, out.progress(f"evaluating {model}") as step:
         stored = evaluate_model(ws, model, on_step=step)
+        note = policy_note(ws, stored)
         if html is not None:
             write_text(html, evaluation_html(ws, stored))
-    body = {**stored.to_json(), "html": None if html is None else str(html)}
-    out.result(body, lambda: _render_evaluation(stored, html))
+    body = {**stored.to_json(), "html": None if html is None else str(html), "note": note}
+    out.result(body, lambda: _render_evaluation(stored, html, note))
 
 
 def explain_command(
@@ -60,9 +61,11 @@ def explain_command(
     output(as_json).result(found.to_json(), lambda: _render_rows(found, top))
 
 
-def _render_evaluation(stored: StoredEvaluation, html: Path | None) -> Group:
+def _render_evaluation(stored: StoredEvaluation, html: Path | None, note: str | None) -> Group:
     lines: list[RenderableType] = [Text(f"Evaluation of {stored.model}", style="bold")]
     lines += [Text(f"- {line}") for line in stored.report.get("summary", [])]
+    if note is not None:
+        lines.append(Text(f"note: {note}"))
     if html is not None:
         lines.append(Text(f"HTML report: {html}"))
     return Group(*lines)
@@ -71,6 +74,8 @@ def _render_evaluation(stored: StoredEvaluation, html: Path | None) -> Group:
 def _render_rows(found: LocalExplanations, top: int) -> Group:
     parts: list[RenderableType] = []
     probability = found.target.is_classification
+    base = "on average" if found.base_is_mean else "at the base"
+    start = "the average over training rows" if found.base_is_mean else "the base value"
     for i in range(found.rows.height):
         row = found.row(i)
         said = f"P({row.output})" if probability else row.output
@@ -78,9 +83,9 @@ def _render_rows(found: LocalExplanations, top: int) -> Group:
             "feature",
             "value",
             "contribution",
-            title=f"row {i + 1}: {said} {row.prediction:.3f}; {row.base:.3f} on average",
-            caption="each contribution moves the prediction from the average over training "
-            "rows to this row's; together they add up to it",
+            title=f"row {i + 1}: {said} {row.prediction:.3f}; {row.base:.3f} {base}",
+            caption=f"each contribution moves the prediction from {start} to this row's; "
+            "together they add up to it",
         )
         for c in row.contributions[:top]:
             table.add_row(c.feature, str(c.value), f"{c.contribution:+.4f}")

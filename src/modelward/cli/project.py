@@ -36,16 +36,8 @@ def _said(project: Project, done: str) -> str:
     """The outcome, what the value model implies, and what is allowed but probably wrong."""
     lines = [f"Project {project.name} {done}"]
     value = project.spec.value
-    if value is not None and value.is_outcomes:
-        tp, fp, fn, tn = value.outcome_values()
-        even = value.break_even()
-        pays = (
-            "acting never pays" if even is None else f"acting pays from a probability of {even:.3f}"
-        )
-        lines.append(
-            f"value model ({value.currency} per decision): true positive {tp:+,.2f}, false "
-            f"positive {fp:+,.2f}, false negative {fn:+,.2f}, true negative {tn:+,.2f}; {pays}"
-        )
+    if value is not None:
+        lines.append(f"value model: {value.describe()}")
     lines += [f"warning: {w}" for w in project.spec.warnings()]
     return "\n".join(lines)
 

@@ -12,8 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from modelward.errors import NotFound
 from modelward.evaluation.numbers import money
-from modelward.evaluation.service import get_evaluation
+from modelward.model.evaluations import policy_evaluation
+from modelward.registry.service import get_model
 from modelward.spec.service import get_project
 from modelward.workspace import Workspace
 
@@ -37,17 +39,27 @@ class BusinessSummary:
 
 
 def business_summary(ws: Workspace, ref: str) -> BusinessSummary:
-    """The summary of `ref`'s newest evaluation; NotFound, naming the fix, when it has none."""
-    stored = get_evaluation(ws, ref)
+    """The summary of the evaluation whose policy `ref` decides under (its approved one, else
+    its newest); NotFound, naming the fix, when it has none."""
+    model = get_model(ws, ref)
+    stored = policy_evaluation(ws, model)
+    if stored is None:
+        raise NotFound(f"{model.ref} has not been evaluated; run `modelward evaluate {model.ref}`")
     report = stored.report
     value = report.get("value")
     if not isinstance(value, Mapping) or "error" in value:
         why = "no value model in the project's spec (add `value:` to price decisions)"
+        if isinstance(value, Mapping):
+            why = f"the value could not be measured: {value['error']}"
         return BusinessSummary(stored.model, (f"{stored.model}: not priced: {why}",), {})
-    spec = get_project(ws, str(report.get("project"))).spec
-    decision = _map(value.get("decision"))
+    spec = get_project(ws, model.project).spec
     currency = str(value.get("currency", ""))
-    lines = []
+    warnings = [a for a in value.get("assumptions", []) if str(a).startswith("warning: ")]
+    lines = [f"Warning: {str(w).removeprefix('warning: ')}." for w in warnings]
+    if report.get("task") != "binary":
+        lines += _errors(value, currency)
+        return BusinessSummary(stored.model, tuple(lines), _figures(report, value, {}))
+    decision = _map(value.get("decision"))
     if decision.get("degenerate"):
         lines.append(f"Warning: the decision policy is {decision['degenerate']}.")
     lines += _policy(report, value, decision)
@@ -55,7 +67,13 @@ def business_summary(ws: Workspace, ref: str) -> BusinessSummary:
     lines += _baseline(value)
     lines += _fairness(decision, spec.fairness_bounds(), value, currency)
     lines += _costs(value, currency)
-    figures = {
+    return BusinessSummary(stored.model, tuple(lines), _figures(report, value, decision))
+
+
+def _figures(
+    report: Mapping[str, Any], value: Mapping[str, Any], decision: Mapping[str, Any]
+) -> dict[str, Any]:
+    return {
         "threshold": _map(report.get("policy")).get("threshold"),
         "break_even": decision.get("break_even"),
         "acted_share": _map(value.get("model")).get("acted_share"),
@@ -64,7 +82,20 @@ def business_summary(ws: Workspace, ref: str) -> BusinessSummary:
         "roi": value.get("roi"),
         "degenerate": bool(decision.get("degenerate")),
     }
-    return BusinessSummary(stored.model, tuple(lines), figures)
+
+
+def _errors(value: Mapping[str, Any], currency: str) -> list[str]:
+    """A regression's or forecast's money: what its errors cost against predicting the mean."""
+    model, reference = _map(value.get("model")), _map(value.get("reference"))
+    cost = -float(model.get("value_per_1000") or 0.0)
+    gain = float(value.get("gain_per_1000") or 0.0)
+    better = "less" if gain >= 0 else "more"
+    lines = [
+        f"Errors cost {money(cost)} {currency} per 1,000 predictions: {money(abs(gain))} "
+        f"{better} than {reference.get('name', 'predicting the mean')}.",
+        _value(value, {"reference": reference.get("name", "predicting the mean")}, currency),
+    ]
+    return [*lines, *_baseline(value), *_costs(value, currency)]
 
 
 def _policy(
@@ -79,7 +110,7 @@ def _policy(
     elif isinstance(threshold, int | float) and threshold <= 1:
         rule = f"{act} when the probability of {target} is at least {threshold:.3f}"
     else:
-        rule = f"{act} for no one"
+        rule = f"{policy.get('otherwise')} for every case (acting never pays)"
     even = decision.get("break_even")
     pays = "" if even is None else f" (acting pays from {even:.3f})"
     lines = [f"Policy: {rule}{pays}."]
@@ -97,9 +128,11 @@ def _value(value: Mapping[str, Any], decision: Mapping[str, Any], currency: str)
     yearly = float(value.get("value_per_year") or 0.0)
     reference = str(decision.get("reference", "no model")).removeprefix("the ")
     ahead = "more" if yearly >= 0 else "less"
+    assumed = any("assumed" in str(a) for a in value.get("assumptions", []))
+    volume = " (the volume is assumed: set value.decisions_per_year)" if assumed else ""
     return (
         f"Value: {money(abs(yearly))} {currency} a year {ahead} than the best policy without a "
-        f"model ({reference})."
+        f"model ({reference}){volume}."
     )
 
 
@@ -110,10 +143,16 @@ def _baseline(value: Mapping[str, Any]) -> list[str]:
 
 def _fairness(
     decision: Mapping[str, Any],
-    bounds: Mapping[str, float],
+    wanted: Mapping[str, float],
     value: Mapping[str, Any],
     currency: str,
 ) -> list[str]:
+    bounds = _map(decision.get("bounds"))
+    if wanted and not bounds:
+        return [
+            "Fairness: the spec's bounds were not applied: the data has none of the sensitive "
+            "columns the spec names."
+        ]
     options = [_map(o) for o in decision.get("options", [])]
     chosen = next((o for o in options if o.get("name") == decision.get("chosen")), {})
     lines = []
@@ -127,7 +166,7 @@ def _fairness(
         per_year = cost / 1000 * float(value.get("decisions_per_year") or 0.0)
         lines.append(
             "Meeting the fairness bounds costs nothing."
-            if cost < 0.5
+            if cost <= 0
             else f"Meeting the fairness bounds costs {money(per_year)} {currency} a year "
             f"({money(cost)} per 1,000 decisions)."
         )

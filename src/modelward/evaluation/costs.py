@@ -12,25 +12,23 @@ from __future__ import annotations
 from modelward.evaluation.value import Costs
 from modelward.model.returns import MONTHS_PER_YEAR, people_cost
 from modelward.spec.model import ProjectSpec
-from modelward.spec.value import ValueModel
 
 BYTES_PER_GB = 1e9
 
 
 def model_costs(
-    spec: ProjectSpec, training_cost: float | None, size_bytes: int, value_model: ValueModel
+    spec: ProjectSpec, training_cost: float | None, size_bytes: int, decisions_per_year: float
 ) -> Costs:
-    """The expected costs of one model version over `value_model`'s horizon."""
+    """The expected costs of one model version over the value model's horizon, serving
+    `decisions_per_year` (the volume its value is counted over)."""
     prices = spec.prices
-    years = value_model.horizon_years
+    years = 1.0 if spec.value is None else spec.value.horizon_years
     months = MONTHS_PER_YEAR * years
     notes = []
     parts = {"training compute": training_cost or 0.0}
     if training_cost is None:
         notes.append("training compute unknown (the run recorded no cost): counted as 0")
-    if value_model.decisions_per_year is not None:
-        requests = value_model.decisions_per_year * years
-        parts["serving"] = requests / 1000 * prices.per_1k_requests
+    parts["serving"] = decisions_per_year * years / 1000 * prices.per_1k_requests
     parts["storage"] = size_bytes / BYTES_PER_GB * prices.gb_month * months
     people = people_cost(spec.people, versions=1, months=months)
     parts.update({f"people: {name}": cost for name, cost in people.items()})

@@ -106,6 +106,7 @@ class LocalExplanations:
     values: np.ndarray = field(repr=False)
     base: np.ndarray = field(repr=False)
     methods: tuple[str, ...]
+    base_is_mean: bool = False  # the base is the model's mean prediction over training rows
 
     @property
     def prediction(self) -> np.ndarray:
@@ -130,6 +131,7 @@ class LocalExplanations:
             "task": self.target.task.value,
             "outputs": list(self.outputs),
             "methods": list(self.methods),
+            "base_is_mean": self.base_is_mean,
             "rows": [self.row(i).to_json() for i in range(self.rows.height)],
         }
 
@@ -221,7 +223,7 @@ def explain_local(
     features = tuple(c.name for c in predictor.schema.columns)
     target = predictor.target
     return LocalExplanations(
-        target, _outputs(target), features, rows, found.values, base, (found.method,)
+        target, _outputs(target), features, rows, found.values, base, (found.method,), True
     )
 
 

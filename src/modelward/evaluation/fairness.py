@@ -22,12 +22,12 @@ from sklearn.metrics import roc_auc_score
 
 from modelward.errors import InputError
 from modelward.evaluation.numbers import json_float
+from modelward.model.policy import DEFAULT_THRESHOLD
 from modelward.spec.model import Task
 from modelward.training.evidence import Evidence
 from modelward.training.groups import group_labels
 
 MIN_GROUP_ROWS = 30
-DEFAULT_THRESHOLD = 0.5
 
 Measures = dict[str, float | None]
 

@@ -8,17 +8,18 @@ chosen policy is the most valuable model policy within the bounds; what the boun
 unbounded best's value minus the chosen one's. Each baseline is held to the same bounds and
 priced at its own best policy, so "better than a simple rule" compares like with like.
 
-A chosen policy that is close to a no-model policy is degenerate and said so: when it earns
-under `NEGLIGIBLE_CAPTURE` of what perfect decisions would add over the best no-model policy,
-or when it decides as a no-model policy does on at least `SAME_DECISIONS` of the rows while
-earning under `SMALL_CAPTURE` of what perfect decisions would add over that policy.
-Thresholds are tuned on the same rows they are judged on, for the model and the baselines
-alike; the value of a policy on new rows is somewhat lower.
+A chosen policy close to a policy without a model is degenerate, and said so: when it earns
+under `NEGLIGIBLE_CAPTURE` of what perfect decisions (each row decided knowing its outcome)
+would add over the best no-model policy, or when it decides as a no-model policy does on at
+least `SAME_DECISIONS` of the rows while earning under `SMALL_CAPTURE` of what perfect
+decisions would add over that policy. Thresholds are tuned on the rows they are judged on, for
+the model and the baselines alike; the value of a policy on new rows is somewhat lower.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +42,8 @@ from modelward.evaluation.policy_grid import (
     values_at,
     within,
 )
+from modelward.model.policy import NOBODY
+from modelward.model.reference import NAMES, reference_acts, reference_keys
 from modelward.spec.model import FAIRNESS_BOUNDED, IncumbentRule, ProjectSpec
 from modelward.spec.value import ValueModel
 from modelward.training.groups import group_labels
@@ -51,7 +54,6 @@ NEGLIGIBLE_CAPTURE = 0.05
 SMALL_CAPTURE = 0.25
 SAME_DECISIONS = 0.85
 _TIE = 1e-9  # money this close is the same (float sums of many rows)
-NOBODY = math.nextafter(1.0, 2.0)  # a threshold no probability reaches
 _STEP = float(RATES[1] - RATES[0])
 Kind = Literal["model", "no_model", "baseline"]
 
@@ -60,10 +62,14 @@ Kind = Literal["model", "no_model", "baseline"]
 class Option:
     """One way of deciding on the judged rows, and what it earns per 1,000 decisions.
 
-    `acted` holds the row decisions (kept out of the JSON); `gaps` the fairness differences of
-    those decisions over the intersection of the sensitive attributes.
+    `key` names it for the stages that read the report back (`best`, `bounded`, `groups`,
+    `rule`, a no-model policy's key, `baseline:<name>`); `acted` holds the row decisions (kept
+    out of the JSON); `gaps` the decisions' fairness differences, the worst over each
+    sensitive attribute and intersection. `threshold` is None for per-group thresholds
+    (`rule`) and for the no-model policies; above 1 it acts on no row.
     """
 
+    key: str
     name: str
     kind: Kind
     value_per_1000: float
@@ -76,11 +82,13 @@ class Option:
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "key": self.key,
             "name": self.name,
             "kind": self.kind,
             "value_per_1000": json_float(self.value_per_1000, 2),
             "acted_share": json_float(self.acted_share),
-            "threshold": json_float(self.threshold),
+            "threshold": None if self.threshold is None else json_float(min(self.threshold, 1)),
+            "acts_on_no_row": self.threshold is not None and self.threshold > 1,
             "group_thresholds": None if self.rule is None else self.rule.to_json(),
             "fairness": {k: json_float(v) for k, v in self.gaps.items()},
             "within_bounds": self.within_bounds,
@@ -98,7 +106,6 @@ class PolicyChoice:
     options: tuple[Option, ...]
     baselines: tuple[Option, ...]
     bounds: Mapping[str, float]
-    outcomes: Outcomes
     perfect_per_1000: float
     break_even: float | None
     degenerate: str | None
@@ -111,7 +118,9 @@ class PolicyChoice:
 
     @property
     def fairness_cost_per_1000(self) -> float:
-        return max(0.0, self.unbounded.value_per_1000 - self.chosen.value_per_1000)
+        """What keeping within the bounds costs: 0 when the best policy already does."""
+        cost = self.unbounded.value_per_1000 - self.chosen.value_per_1000
+        return cost if cost > _TIE else 0.0
 
     @property
     def capture(self) -> float:
@@ -127,7 +136,7 @@ class PolicyChoice:
             "fairness_cost_per_1000": self.fairness_cost_per_1000,
         }
         if self.chosen.threshold is not None:
-            facts["best_threshold"] = self.chosen.threshold
+            facts["best_threshold"] = min(self.chosen.threshold, 1.0)
         if self.break_even is not None:
             facts["break_even"] = self.break_even
         return facts
@@ -137,6 +146,7 @@ class PolicyChoice:
             "chosen": self.chosen.name,
             "unbounded": self.unbounded.name,
             "reference": self.reference.name,
+            "reference_key": self.reference.key,
             "bounds": dict(self.bounds),
             "options": [o.to_json() for o in self.options],
             "baselines": [o.to_json() for o in self.baselines],
@@ -152,27 +162,34 @@ class PolicyChoice:
 
 @dataclass(frozen=True)
 class Judged:
-    """The rows a policy is judged on: labels, the positive class's probability, the groups
-    of the intersection of `columns` (None without sensitive attributes), and the raw rows."""
+    """The rows a policy is judged on: labels, the positive class's probability, the raw rows
+    (for the incumbent rule and per-group thresholds), the sensitive `columns` among them and
+    their groupings: each attribute, then each intersection, the last of all of them."""
 
     y: np.ndarray
     p: np.ndarray
-    groups: Groups | None
+    frame: pl.DataFrame | None = None
     columns: tuple[str, ...] = ()
-    records: Sequence[Mapping[str, Any]] = ()
+    groupings: tuple[Groups, ...] = ()
 
     @classmethod
     def of(
         cls, frame: pl.DataFrame, y: np.ndarray, p: np.ndarray, sensitive: Sequence[str] = ()
     ) -> Judged:
-        """The judged rows of `frame`, grouped by the intersection of `sensitive` (if any)."""
+        """The judged rows of `frame`, grouped by the `sensitive` columns it has."""
         columns = tuple(c for c in sensitive if c in frame.columns)
-        groups = Groups.of(group_labels(frame, columns)) if columns else None
-        return cls(y, p, groups, columns, frame.to_dicts())
+        sizes = range(1, len(columns) + 1)
+        subsets = [s for r in sizes for s in itertools.combinations(columns, r)]
+        groupings = tuple(Groups.of(group_labels(frame, subset)) for subset in subsets)
+        return cls(y, p, frame, columns, groupings)
+
+    @property
+    def intersection(self) -> Groups | None:
+        return self.groupings[-1] if self.groupings else None
 
     def scoring(self, p: np.ndarray) -> Judged:
         """The same rows judged on another model's probabilities."""
-        return Judged(self.y, p, self.groups, self.columns, self.records)
+        return dataclasses.replace(self, p=p)
 
 
 @dataclass(frozen=True)
@@ -203,33 +220,35 @@ def choose_policy(
 
     `baselines` maps a baseline's name to its positive-class probabilities on the same rows
     (NaN-free); `rule` is the model's own per-group thresholds, which then decide. Bounds
-    apply only where the rows are grouped (`judged.groups`).
+    apply only where the rows are grouped (sensitive columns present).
     """
     limits = constraints or Constraints()
     outcomes = value_model.outcome_values()
-    bounds = limits.bounds if judged.groups is not None else {}
-    allow_groups = limits.group_thresholds
-    model = _model_options(judged, outcomes, bounds, allow_groups=allow_groups)
+    bounds = limits.bounds if judged.groupings else {}
+    allow = limits.group_thresholds
+    model = _model_options(judged, outcomes, bounds, allow_groups=allow)
     if rule is not None:
         model = [*model, _rule_option(judged, outcomes, bounds, rule)]
     fixed = _no_model_options(judged, outcomes, bounds, limits.incumbent, target)
     reference = max(fixed, key=lambda o: o.value_per_1000)
-    unbounded = model[0]
     chosen = model[-1] if rule is not None else _best(model)
-    perfect = 1000 * float(np.mean(row_values(judged.y, judged.y == 1, outcomes)))
-    rivals = {
-        name: _best(_model_options(judged.scoring(p), outcomes, bounds, allow_groups))
+    perfect = _perfect(judged.y, outcomes)
+    rivals = [
+        dataclasses.replace(
+            _best(_model_options(judged.scoring(p), outcomes, bounds, allow)),
+            key=f"baseline:{name}",
+            name=f"baseline {name}",
+            kind="baseline",
+        )
         for name, p in (baselines or {}).items()
-    }
-    named = [_renamed(o, f"baseline {name}", "baseline") for name, o in rivals.items()]
+    ]
     return PolicyChoice(
         chosen=chosen,
-        unbounded=unbounded,
+        unbounded=model[0],
         reference=reference,
         options=(*model, *fixed),
-        baselines=tuple(named),
+        baselines=tuple(rivals),
         bounds=bounds,
-        outcomes=outcomes,
         perfect_per_1000=perfect,
         break_even=value_model.break_even(),
         degenerate=_degenerate(chosen, fixed, reference, perfect),
@@ -244,17 +263,17 @@ def _model_options(
     y, p = judged.y, judged.p
     cuts = candidates(p)
     values = values_at(y, p, cuts, outcomes)
-    gaps = {} if judged.groups is None else gaps_at(y, p, judged.groups, cuts)
+    gaps = gaps_at(y, p, judged.groupings, cuts)
     allowed = within(gaps, bounds, len(cuts))
     free = _pick(values, np.ones(len(cuts), dtype=bool))
-    found = [_threshold_option("best threshold", judged, cuts, free, values, gaps, allowed)]
+    found = [_threshold_option("best", "best threshold", judged, cuts[free], outcomes, bounds)]
     if not bounds:
         return found
     best = _pick(values, allowed)
     if best != free:  # the best threshold may already keep within the bounds
         name = "best threshold within the bounds"
-        found.append(_threshold_option(name, judged, cuts, best, values, gaps, allowed))
-    if allow_groups and judged.groups is not None:
+        found.append(_threshold_option("bounded", name, judged, cuts[best], outcomes, bounds))
+    if allow_groups and judged.intersection is not None:
         grouped = _group_option(judged, outcomes, bounds)
         if grouped is not None:
             found.append(grouped)
@@ -262,41 +281,32 @@ def _model_options(
 
 
 def _threshold_option(
+    key: str,
     name: str,
     judged: Judged,
-    cuts: np.ndarray,
-    i: int,
-    values: np.ndarray,
-    gaps: Mapping[str, np.ndarray],
-    allowed: np.ndarray,
+    cut: float,
+    outcomes: Outcomes,
+    bounds: Mapping[str, float],
 ) -> Option:
-    cut = float(cuts[i])
-    acted = judged.p >= cut
-    return Option(
-        name=name,
-        kind="model",
-        value_per_1000=1000 * float(values[i]),
-        acted_share=float(acted.mean()),
-        gaps={k: float(v[i]) for k, v in gaps.items()},
-        within_bounds=bool(allowed[i]),
-        acted=acted,
-        threshold=cut if np.isfinite(cut) else NOBODY,
-    )
+    threshold = float(cut) if math.isfinite(cut) else NOBODY
+    found = _option(key, name, "model", judged, judged.p >= threshold, outcomes, bounds)
+    return dataclasses.replace(found, threshold=threshold)
 
 
 def _group_option(judged: Judged, outcomes: Outcomes, bounds: Mapping[str, float]) -> Option | None:
     """Per-group thresholds at the most valuable rates the bound allows.
 
     The bounded rate (selection rate for demographic parity, else the true positive rate) of
-    every judged group stays within one window [r, r + bound]: for each base rate r, each group
-    takes its most valuable rate in the window (money adds up over groups), smaller groups the
-    threshold of all rows at r. The decisions' actual gaps are checked against every bound.
+    every judged group of the intersection stays within one window [r, r + bound]: for each
+    base rate r, each group takes its most valuable rate in the window (money adds up over
+    groups), smaller groups the threshold of all rows at r. The decisions' actual gaps, over
+    every attribute and intersection, are checked against every bound.
     """
-    groups = judged.groups
+    groups = judged.intersection
     assert groups is not None
     equalized = next(m for m in FAIRNESS_BOUNDED if m in bounds)
-    by_tpr = equalized != "demographic_parity_difference"
     width = math.floor(min(bounds[equalized], 1.0) / _STEP + 1e-9)
+    by_tpr = equalized != "demographic_parity_difference"
     default, per_group = group_cuts(judged.y, judged.p, groups, by_tpr=by_tpr)
     worth = {g: _group_values(judged, groups, g, cuts, outcomes) for g, cuts in per_group.items()}
     best: Option | None = None
@@ -307,17 +317,13 @@ def _group_option(judged: Judged, outcomes: Outcomes, bounds: Mapping[str, float
             for g, v in worth.items()
         }
         acted = acted_by_groups(judged.p, groups, float(default[base]), mine)
-        gaps = gaps_of(judged.y, acted, groups)
-        if any(gaps[m] > b + 1e-9 for m, b in bounds.items()):
-            continue
-        value = 1000 * float(np.mean(row_values(judged.y, acted, outcomes)))
-        if best is None or value > best.value_per_1000 + _TIE:
+        found = _option("groups", "per-group thresholds", "model", judged, acted, outcomes, bounds)
+        if found.within_bounds and (
+            best is None or found.value_per_1000 > best.value_per_1000 + _TIE
+        ):
             named = {groups.names[g]: c for g, c in mine.items()}
             rule = DecisionRule(judged.columns, named, float(default[base]))
-            share = float(acted.mean())
-            best = Option(
-                "per-group thresholds", "model", value, share, gaps, True, acted, rule.default, rule
-            )
+            best = dataclasses.replace(found, rule=rule)
     return best
 
 
@@ -334,14 +340,11 @@ def _rule_option(
     judged: Judged, outcomes: Outcomes, bounds: Mapping[str, float], rule: DecisionRule
 ) -> Option:
     """The model's own per-group thresholds (fairness post-processing), as it decides."""
-    cuts = rule.record_cuts(judged.records)
-    acted = judged.p >= cuts
-    gaps = {} if judged.groups is None else gaps_of(judged.y, acted, judged.groups)
-    ok = all(gaps.get(m, 0.0) <= b + 1e-9 for m, b in bounds.items())
-    value = 1000 * float(np.mean(row_values(judged.y, acted, outcomes)))
-    share = float(acted.mean())
+    assert judged.frame is not None
+    acted = judged.p >= rule.cuts(judged.frame)
     name = "the model's per-group thresholds"
-    return Option(name, "model", value, share, gaps, ok, acted, rule.default, rule)
+    found = _option("rule", name, "model", judged, acted, outcomes, bounds)
+    return dataclasses.replace(found, rule=rule)
 
 
 def _no_model_options(
@@ -351,22 +354,38 @@ def _no_model_options(
     incumbent: IncumbentRule | None,
     target: Target,
 ) -> list[Option]:
-    n = len(judged.y)
-    found = [
-        ("act on everyone", np.ones(n, dtype=bool)),
-        ("act on nobody", np.zeros(n, dtype=bool)),
-    ]
-    if incumbent is not None and judged.records:
-        positive = str(target.positive)
-        acted = np.array([str(incumbent.decide(row)) == positive for row in judged.records])
-        found.append(("the incumbent rule", acted))
-    options = []
-    for name, acted in found:
-        gaps = {} if judged.groups is None else gaps_of(judged.y, acted, judged.groups)
-        ok = all(gaps.get(m, 0.0) <= b + 1e-9 for m, b in bounds.items())
-        value = 1000 * float(np.mean(row_values(judged.y, acted, outcomes)))
-        options.append(Option(name, "no_model", value, float(acted.mean()), gaps, ok, acted))
-    return options
+    frame = judged.frame
+    rule = incumbent if frame is not None else None
+    rows: list[dict[str, Any]] = []
+    if rule is not None and frame is not None:
+        rows = frame.select([c for c in rule.columns if c in frame.columns]).to_dicts()
+    found = []
+    for key in reference_keys(rule):
+        acted = reference_acts(key, len(judged.y), rows=rows, rule=rule, positive=target.positive)
+        found.append(_option(key, NAMES[key], "no_model", judged, acted, outcomes, bounds))
+    return found
+
+
+def _option(
+    key: str,
+    name: str,
+    kind: Kind,
+    judged: Judged,
+    acted: np.ndarray,
+    outcomes: Outcomes,
+    bounds: Mapping[str, float],
+) -> Option:
+    gaps = gaps_of(judged.y, acted, judged.groupings)
+    return Option(
+        key=key,
+        name=name,
+        kind=kind,
+        value_per_1000=1000 * float(np.mean(row_values(judged.y, acted, outcomes))),
+        acted_share=float(acted.mean()) if len(acted) else 0.0,
+        gaps=gaps,
+        within_bounds=all(gaps.get(m, 0.0) <= b + 1e-9 for m, b in bounds.items()),
+        acted=acted,
+    )
 
 
 def _best(options: Sequence[Option]) -> Option:
@@ -375,8 +394,11 @@ def _best(options: Sequence[Option]) -> Option:
     return max(allowed, key=lambda o: o.value_per_1000) if allowed else options[0]
 
 
-def _renamed(option: Option, name: str, kind: Kind) -> Option:
-    return dataclasses.replace(option, name=name, kind=kind)
+def _perfect(y: np.ndarray, outcomes: Outcomes) -> float:
+    """Money per 1,000 decisions if each row were decided knowing its outcome."""
+    acting = row_values(y, np.ones(len(y), dtype=bool), outcomes)
+    waiting = row_values(y, np.zeros(len(y), dtype=bool), outcomes)
+    return 1000 * float(np.mean(np.maximum(acting, waiting)))
 
 
 def _degenerate(
@@ -384,17 +406,22 @@ def _degenerate(
 ) -> str | None:
     room = perfect - reference.value_per_1000
     gain = chosen.value_per_1000 - reference.value_per_1000
-    if room > _TIE and gain < NEGLIGIBLE_CAPTURE * room:
+    if room <= _TIE:
+        return (
+            f"no better than the policy without a model ({reference.name}): it already decides "
+            "as well as knowing every outcome would"
+        )
+    if gain < NEGLIGIBLE_CAPTURE * room:
         return (
             f"no better than the policy without a model ({reference.name}): it earns "
             f"{money(gain)} per 1,000 decisions more, {max(gain, 0) / room:.0%} of what perfect "
             "decisions would add"
         )
     for option in fixed:
-        same = float(np.mean(chosen.acted == option.acted))
+        same = float(np.mean(chosen.acted == option.acted)) if len(chosen.acted) else 1.0
         room = perfect - option.value_per_1000
         gain = chosen.value_per_1000 - option.value_per_1000
-        if same >= SAME_DECISIONS and room > _TIE and gain < SMALL_CAPTURE * room:
+        if same >= SAME_DECISIONS and gain < SMALL_CAPTURE * room:
             return (
                 f"no better than {option.name}: it decides as that policy does for {same:.0%} "
                 f"of rows and earns {money(gain)} per 1,000 decisions more, "

@@ -4,7 +4,8 @@ Every quantity a policy search needs at a candidate threshold is a count of rows
 it, so each is one `searchsorted` over sorted probabilities: a thousand thresholds cost about
 as much as one pass. Fairness gaps are fairlearn's definitions (the largest between-groups
 difference of selection rate, true positive rate, or either rate for equalized odds) over the
-groups with at least `MIN_GROUP_ROWS` rows, as the fairness report judges them.
+groups with at least `MIN_GROUP_ROWS` rows, the worst over each sensitive attribute and each
+intersection of them: what the fairness report measures and the gates read.
 
 Per-group thresholds equalize one rate across groups (selection rate for demographic parity,
 true positive rate for equal opportunity and equalized odds): for a common rate r, each judged
@@ -14,7 +15,7 @@ ThresholdOptimizer does without randomizing; smaller groups use the threshold of
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -79,9 +80,24 @@ class Groups:
 
 
 def gaps_at(
+    y: np.ndarray, p: np.ndarray, groupings: Sequence[Groups], thresholds: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Demographic parity, equal opportunity and equalized odds differences at each threshold:
+    the worst over `groupings` (each attribute and each intersection, as the gates read them)."""
+    found = [_gaps(y, p, groups, thresholds) for groups in groupings]
+    return {m: np.max([f[m] for f in found], axis=0) for m in found[0]} if found else {}
+
+
+def gaps_of(y: np.ndarray, acted: np.ndarray, groupings: Sequence[Groups]) -> dict[str, float]:
+    """The same three differences for one set of decisions (per-group thresholds)."""
+    as_score = acted.astype(np.float64)
+    found = gaps_at(y, as_score, groupings, np.array([0.5]))
+    return {k: float(v[0]) for k, v in found.items()}
+
+
+def _gaps(
     y: np.ndarray, p: np.ndarray, groups: Groups, thresholds: np.ndarray
 ) -> dict[str, np.ndarray]:
-    """Demographic parity, equal opportunity and equalized odds differences at each threshold."""
     positive = y == 1
     rates: dict[str, list[np.ndarray]] = {"selection": [], "tpr": [], "fpr": []}
     for g in groups.judged:
@@ -99,13 +115,6 @@ def gaps_at(
     }
 
 
-def gaps_of(y: np.ndarray, acted: np.ndarray, groups: Groups) -> dict[str, float]:
-    """The same three differences for one set of decisions (per-group thresholds)."""
-    as_score = acted.astype(np.float64)
-    found = gaps_at(y, as_score, groups, np.array([0.5]))
-    return {k: float(v[0]) for k, v in found.items()}
-
-
 def within(gaps: Mapping[str, np.ndarray], bounds: Mapping[str, float], n: int) -> np.ndarray:
     """Which candidates keep every bounded difference within its bound."""
     allowed = np.ones(n, dtype=bool)
@@ -120,11 +129,11 @@ def group_cuts(
     """For each common rate in `RATES`: the threshold of all rows, and each judged group's."""
     positive = y == 1
     reference = positive if by_tpr else np.ones(len(y), dtype=bool)
-    default = _cuts(p[reference], RATES)
+    default = rate_cuts(p[reference], RATES)
     per_group = {}
     for g in groups.judged:
         rows = (groups.codes == g) & reference
-        per_group[g] = _cuts(p[rows], RATES) if rows.any() else default
+        per_group[g] = rate_cuts(p[rows], RATES) if rows.any() else default
     return default, per_group
 
 
@@ -150,8 +159,11 @@ def _spread(rates: list[np.ndarray], n: int) -> np.ndarray:
     return np.asarray(stacked.max(axis=0) - stacked.min(axis=0), dtype=np.float64)
 
 
-def _cuts(p: np.ndarray, rates: np.ndarray) -> np.ndarray:
-    """The threshold selecting each rate's share of `p` (its top k rows; ties may add more)."""
+def rate_cuts(p: np.ndarray, rates: np.ndarray) -> np.ndarray:
+    """The threshold selecting each rate's share of `p` (its top k rows; ties may add more);
+    above every probability where the share is 0 or `p` is empty."""
+    if len(p) == 0:
+        return np.full(len(rates), np.inf)
     ranked = np.sort(p)[::-1]
     k = np.rint(rates * len(ranked)).astype(np.int64)
     above_all = float(np.nextafter(ranked[0], np.inf))

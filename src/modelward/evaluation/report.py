@@ -17,7 +17,7 @@ import polars as pl
 from modelward.evaluation.baselines import compare_baselines
 from modelward.evaluation.costs import model_costs
 from modelward.evaluation.explain import global_explanation, native_predictor
-from modelward.evaluation.fairness import DEFAULT_THRESHOLD, fairness
+from modelward.evaluation.fairness import fairness
 from modelward.evaluation.mitigation.postprocess import decision_view
 from modelward.evaluation.numbers import json_float
 from modelward.evaluation.overfit import overfit_check
@@ -29,7 +29,7 @@ from modelward.evaluation.slices import worst_slices
 from modelward.evaluation.threshold import Threshold
 from modelward.evaluation.value import business_value
 from modelward.events.log import utc_now
-from modelward.model.policy import DecisionPolicy, Source
+from modelward.model.policy import DEFAULT_THRESHOLD, DecisionPolicy, Source
 from modelward.registry.records import Bundle, ModelVersion
 from modelward.spec.model import ProjectSpec, Task
 from modelward.training.evidence import Evidence
@@ -67,20 +67,22 @@ def build_report(inputs: Inputs, *, on_step: Step | None = None) -> Report:
     """Every section of the evaluation, the headline sentences and the flat facts."""
     step = on_step or (lambda _s: None)
     evidence, spec = inputs.evidence, inputs.spec
-    choice = _choice(inputs)
+    chosen = _choice(inputs)
+    choice = chosen if isinstance(chosen, PolicyChoice) else None
     policy = _decision_policy(inputs, choice)
     # Per-group thresholds are judged on their own decisions (a rescaled view of the evidence).
     decided, threshold = decision_view(
         evidence, None if policy is None else policy.rule, _threshold(policy, choice)
     )
-    cut = threshold.value if evidence.target.task is Task.BINARY else None
+    # A threshold above 1 acts on no row; the sections read decisions at 1 (the same rows).
+    cut = min(threshold.value, 1.0) if evidence.target.task is Task.BINARY else None
     sections: dict[str, Callable[[], Section | None]] = {
         "performance": lambda: performance(evidence, threshold=cut, metric=inputs.model.metric),
         "baselines": lambda: compare_baselines(evidence, inputs.model.metric, threshold=cut),
         "overfitting": lambda: overfit_check(evidence, inputs.model.metric, threshold=cut),
         "slices": lambda: worst_slices(evidence, inputs.model.metric, threshold=cut),
         "fairness": lambda: _fairness(decided, spec, cut),
-        "value": lambda: _value(inputs, choice),
+        "value": lambda: _value(inputs, chosen),
         "explanations": lambda: _explanations(inputs),
         "privacy": lambda: membership_risk(evidence),
         "robustness": lambda: _robustness(inputs, cut),
@@ -95,7 +97,7 @@ def build_report(inputs: Inputs, *, on_step: Step | None = None) -> Report:
         body[name], found = _run(compute)
         timings[name] = round(time.perf_counter() - started, 3)
         facts.update(found)
-    facts.update(_primary_facts(facts))
+    facts.update(_primary_facts(facts, priced=spec.value is not None))
     body["mitigation"] = _mitigation(inputs, facts)
     body["primary"] = _primary(body)
     body["summary"] = _summary(body)
@@ -116,9 +118,9 @@ def _run(compute: Callable[[], Section | None]) -> tuple[dict[str, Any] | None, 
     return section.to_json(), ({} if facts is None else dict(facts()))
 
 
-def _choice(inputs: Inputs) -> PolicyChoice | None:
+def _choice(inputs: Inputs) -> PolicyChoice | str | None:
     """The decision policy chosen by value within the bounds (binary models with a value
-    model; None otherwise)."""
+    model; None otherwise); the error's text when it could not be chosen."""
     evidence, spec = inputs.evidence, inputs.spec
     value_model = spec.value
     if evidence.target.task is not Task.BINARY or value_model is None:
@@ -130,14 +132,18 @@ def _choice(inputs: Inputs) -> PolicyChoice | None:
         evidence.frame[rows], evidence.y[rows], evidence.oof[rows, 1], spec.sensitive
     )
     baselines = {name: p[rows, 1] for name, p in evidence.baselines.items()}
-    return choose_policy(
-        judged,
-        value_model,
-        evidence.target,
-        constraints=Constraints.of(spec),
-        baselines=baselines,
-        rule=_model_rule(inputs),
-    )
+    try:
+        return choose_policy(
+            judged,
+            value_model,
+            evidence.target,
+            constraints=Constraints.of(spec),
+            baselines=baselines,
+            rule=_model_rule(inputs),
+        )
+    # The other sections still stand; the value section says the policy could not be chosen.
+    except Exception as exc:
+        return f"the decision policy could not be chosen: {type(exc).__name__}: {exc}"
 
 
 def _model_rule(inputs: Inputs) -> DecisionRule | None:
@@ -153,11 +159,12 @@ def _decision_policy(inputs: Inputs, choice: PolicyChoice | None) -> DecisionPol
     action = None if inputs.spec.action is None else inputs.spec.action.name
     own = _model_rule(inputs)
     rule = own if choice is None else choice.chosen.rule
-    threshold = DEFAULT_THRESHOLD if choice is None else choice.chosen.threshold
-    source = Source.MODEL_RULE if own is not None else Source.EVALUATION
     if rule is not None:
+        source = Source.MODEL_RULE if own is not None else Source.EVALUATION
         return DecisionPolicy.of(target, rule.default, action=action, rule=rule, source=source)
-    return DecisionPolicy.of(target, threshold or DEFAULT_THRESHOLD, action=action)
+    if choice is None or choice.chosen.threshold is None:
+        return DecisionPolicy.of(target, DEFAULT_THRESHOLD, action=action, source=Source.DEFAULT)
+    return DecisionPolicy.of(target, choice.chosen.threshold, action=action)
 
 
 def _threshold(policy: DecisionPolicy | None, choice: PolicyChoice | None) -> Threshold:
@@ -166,9 +173,13 @@ def _threshold(policy: DecisionPolicy | None, choice: PolicyChoice | None) -> Th
     if choice is None:
         how = "the model's own rule" if policy.rule is not None else "default: no value model"
         return Threshold(policy.threshold, "default", f"{policy.describe()} ({how})")
-    sentence = f"{policy.describe()} ({choice.chosen.name}"
-    if choice.bounds:
-        kept = choice.chosen is choice.unbounded
+    chosen = choice.chosen
+    sentence = f"{policy.describe()} ({chosen.name}"
+    if chosen.key == "rule":
+        where = "within" if chosen.within_bounds else "outside"
+        sentence += f", the model's own; {where} the fairness bounds" if choice.bounds else ""
+    elif choice.bounds:
+        kept = chosen is choice.unbounded
         sentence += ", which keeps within" if kept else ", the most valuable within"
         sentence += " the fairness bounds"
     sentence += ")"
@@ -177,12 +188,11 @@ def _threshold(policy: DecisionPolicy | None, choice: PolicyChoice | None) -> Th
     return Threshold(policy.threshold, "value", sentence)
 
 
-def _primary_facts(facts: Mapping[str, float]) -> dict[str, float]:
-    """`beats_baseline` on the spec's primary criterion: value when priced, else the metric."""
-    for key in ("beats_baseline_value", "beats_baseline_metric"):
-        if key in facts:
-            return {"beats_baseline": facts[key]}
-    return {}
+def _primary_facts(facts: Mapping[str, float], priced: bool) -> dict[str, float]:
+    """`beats_baseline` on the spec's primary criterion: value when the spec prices decisions
+    (absent when value could not be measured), the metric otherwise."""
+    key = "beats_baseline_value" if priced else "beats_baseline_metric"
+    return {"beats_baseline": facts[key]} if key in facts else {}
 
 
 def _fairness(evidence: Evidence, spec: ProjectSpec, cut: float | None) -> Section | None:
@@ -190,12 +200,24 @@ def _fairness(evidence: Evidence, spec: ProjectSpec, cut: float | None) -> Secti
     return fairness(evidence, present, threshold=cut) if present else None
 
 
-def _value(inputs: Inputs, choice: PolicyChoice | None) -> Section | None:
+def _value(inputs: Inputs, choice: PolicyChoice | str | None) -> Section | None:
     value_model = inputs.spec.value
     if value_model is None or inputs.evidence.target.task is Task.MULTICLASS:
         return None
-    costs = model_costs(inputs.spec, inputs.training_cost, inputs.model.size_bytes, value_model)
-    return business_value(inputs.evidence, value_model, choice=choice, costs=costs)
+    if isinstance(choice, str):
+        raise ValueError(choice)
+    costs = model_costs(inputs.spec, inputs.training_cost, inputs.model.size_bytes, _volume(inputs))
+    warnings = inputs.spec.warnings()
+    return business_value(
+        inputs.evidence, value_model, choice=choice, costs=costs, warnings=warnings
+    )
+
+
+def _volume(inputs: Inputs) -> float:
+    """Decisions a year: the spec's, else assumed as many as the training rows (as value is)."""
+    value_model = inputs.spec.value
+    stated = None if value_model is None else value_model.decisions_per_year
+    return float(inputs.evidence.n_rows) if stated is None else stated
 
 
 def _explanations(inputs: Inputs) -> Section:

@@ -19,7 +19,12 @@ from modelward.evaluation.html import render_evaluation_html
 from modelward.evaluation.report import Inputs, build_report
 from modelward.evaluation.segments import segment_report
 from modelward.events.log import utc_now
-from modelward.model.evaluations import StoredEvaluation, latest_evaluation, save_evaluation
+from modelward.model.evaluations import (
+    StoredEvaluation,
+    latest_evaluation,
+    policy_evaluation,
+    save_evaluation,
+)
 from modelward.registry.records import ModelVersion
 from modelward.registry.service import get_model, load_bundle
 from modelward.spec.model import Task
@@ -76,6 +81,20 @@ def _carried(
         return body, facts
     kept = {k: previous.facts[k] for k in CARRIED_FACTS if k in previous.facts}
     return {**body, CARRIED_SECTION: previous.report[CARRIED_SECTION]}, {**facts, **kept}
+
+
+def policy_note(ws: Workspace, stored: StoredEvaluation) -> str | None:
+    """What to tell whoever evaluated an approved model again: its decisions keep the policy
+    approved on an earlier evaluation until this one is approved (None when it applies now)."""
+    model = get_model(ws, stored.model)
+    applied = policy_evaluation(ws, model)
+    if applied is None or applied.id == stored.id:
+        return None
+    return (
+        f"{model.ref} keeps deciding under the policy approved on evaluation {applied.id} "
+        f"({applied.created_at[:19]}); this evaluation's policy applies once it is approved "
+        f"(`modelward models approve {model.ref}`)"
+    )
 
 
 def get_evaluation(ws: Workspace, ref: str) -> StoredEvaluation:

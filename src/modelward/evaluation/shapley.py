@@ -9,18 +9,22 @@ values of the model's own output, the ensemble included, not of its members' log
     v(S) = mean of f(x_S, b_rest) over the background rows     (the row's values on S)
     base + sum of contributions = f(x)                          exactly, for every row
 
-They are estimated by permutation sampling (shap's PermutationExplainer, done in numpy):
-features are switched from the background's values to the row's one at a time in a random
-order and then in the reverse order (an antithetic pair), each credited with the change it
-makes. Every order adds up exactly to f(x) - base, so the sum is exact and only how it is
-shared between features is estimated; `error` is the largest standard error of a
-contribution over the sampled pairs. The switching happens in each member's encoded columns,
-all columns of one raw feature together, which is the same as switching the raw value:
-every encoded column comes from one raw column.
+With at most `EXACT_FEATURES` features they are exact: every coalition of features is
+evaluated and weighted by Shapley's formula. With more, they are estimated by permutation
+sampling (shap's PermutationExplainer, done in numpy): features are switched from the
+background's values to the row's one at a time in a random order and then in the reverse order
+(an antithetic pair), each credited with the change it makes. Every order adds up exactly to
+f(x) - base, so the sum is exact and only how it is shared between features is estimated;
+`error` is the largest standard error of a contribution over the sampled pairs.
+
+The switching happens in each member's encoded columns, all columns of one raw feature
+together, which is the same as switching the raw value: every encoded column comes from one
+raw column.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,7 +36,8 @@ from modelward.training.predictor import Predictor
 
 BACKGROUND_ROWS = 100  # rows the value function averages over
 PAIRS = 16  # antithetic pairs of feature orders per row
-MAX_MIXED_ROWS = 400_000  # rows predicted per call, bounding memory
+EXACT_FEATURES = 10  # up to 2^10 coalitions x the background: exact values cost little more
+MAX_MIXED_CELLS = 20_000_000  # encoded values built per prediction call, bounding memory
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,10 +53,15 @@ class Shapley:
 
     @property
     def method(self) -> str:
+        head = (
+            f"SHAP values of the model's own output (interventional, {self.background_rows} "
+            "background rows)"
+        )
+        if self.orders == 0:
+            return f"{head}, exact: every coalition of features evaluated"
         return (
-            f"SHAP values of the model's probability (interventional, {self.background_rows} "
-            f"background rows), estimated from {self.orders} feature orders per row; sums "
-            f"exact; largest standard error {self.error:.2g}"
+            f"{head}, estimated from {self.orders} feature orders per row; sums exact; "
+            f"largest standard error {self.error:.2g}"
         )
 
 
@@ -75,9 +85,13 @@ def probability_shap(
     x = {style: enc.transform(rows) for style, enc in predictor.encoders.items()}
     bg = {style: enc.transform(reference) for style, enc in predictor.encoders.items()}
     base = _outputs(predictor.predict_encoded(bg)).mean(axis=0)
-    rng = np.random.default_rng(seed)
     values = np.zeros((rows.height, len(features), base.shape[0]))
-    errors = np.zeros((rows.height, len(features), base.shape[0]))
+    if len(features) <= EXACT_FEATURES:
+        for i in range(rows.height):
+            values[i] = _exact(predictor, x, bg, sources, i, len(features))
+        return Shapley(values, base, 0.0, reference.height, 0)
+    rng = np.random.default_rng(seed)
+    errors = np.zeros_like(values)
     for i in range(rows.height):
         orders = _orders(rng, len(features), pairs)
         credits = _credits(predictor, x, bg, sources, i, orders)  # (orders, F, C)
@@ -85,6 +99,30 @@ def probability_shap(
         values[i] = per_pair.mean(axis=0)
         errors[i] = per_pair.std(axis=0, ddof=1) / np.sqrt(pairs) if pairs > 1 else 0.0
     return Shapley(values, base, float(errors.max(initial=0.0)), reference.height, 2 * pairs)
+
+
+def _exact(
+    predictor: Predictor,
+    x: dict[Style, np.ndarray],
+    bg: dict[Style, np.ndarray],
+    sources: dict[Style, np.ndarray],
+    i: int,
+    n_features: int,
+) -> np.ndarray:
+    """Row `i`'s exact Shapley values (F, C): coalition k holds the features of k's set bits."""
+    coalitions = np.arange(2**n_features)
+    masks = ((coalitions[:, None] >> np.arange(n_features)) & 1).astype(bool)
+    worth = _masked_means(predictor, x, bg, sources, i, masks)  # (2^F, C)
+    sizes = masks.sum(axis=1)
+    weight = np.array(
+        [math.factorial(s) * math.factorial(n_features - s - 1) for s in range(n_features)]
+    ) / math.factorial(n_features)
+    values = np.zeros((n_features, worth.shape[1]))
+    for j in range(n_features):
+        without = coalitions[~masks[:, j]]
+        gains = worth[without | (1 << j)] - worth[without]
+        values[j] = (weight[sizes[without]][:, None] * gains).sum(axis=0)
+    return values
 
 
 def _orders(rng: np.random.Generator, n_features: int, pairs: int) -> np.ndarray:
@@ -128,7 +166,8 @@ def _masked_means(
     """Per mask, the model's mean output over the background with the mask's features taken
     from row `i`."""
     n_bg = next(iter(bg.values())).shape[0]
-    block = max(1, MAX_MIXED_ROWS // n_bg)
+    width = max(m.shape[1] for m in bg.values())
+    block = max(1, MAX_MIXED_CELLS // max(1, n_bg * width))
     out = []
     for start in range(0, len(masks), block):
         chunk = masks[start : start + block]

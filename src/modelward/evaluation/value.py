@@ -14,7 +14,8 @@ people's time; `modelward.model.returns`). Every assumption is listed as a sente
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -25,6 +26,7 @@ from modelward.evaluation.bootstrap import Interval, mean_ci
 from modelward.evaluation.numbers import json_float, json_sig, money
 from modelward.evaluation.policies import Judged, Option, PolicyChoice, choose_policy
 from modelward.evaluation.policy_grid import row_values
+from modelward.model.policy import where_acting
 from modelward.model.returns import Returns, returns
 from modelward.spec.model import Task
 from modelward.spec.value import ValueModel
@@ -157,11 +159,13 @@ def business_value(
     *,
     choice: PolicyChoice | None = None,
     costs: Costs | None = None,
+    warnings: Sequence[str] = (),
 ) -> Value:
     """The model's value against no model and the baselines, and its returns over the horizon.
 
     `choice` (binary) is the evaluated policy choice; None: the most valuable threshold with no
     bound. `costs` are the model's costs over the horizon; None leaves ROI out, saying why.
+    `warnings` (the spec's, e.g. a value model counting an outcome twice) lead the assumptions.
     Raises InputError for a value model that does not fit the task.
     """
     task = evidence.target.task
@@ -190,7 +194,14 @@ def business_value(
         costs=costs,
         returns=result,
         choice=priced.choice,
-        assumptions=(rows, *priced.notes, volume, horizon, *_cost_notes(costs)),
+        assumptions=(
+            *(f"warning: {w}" for w in warnings),
+            rows,
+            *priced.notes,
+            volume,
+            horizon,
+            *_cost_notes(costs),
+        ),
         summary="",
     )
     return replace(value, summary=_summary(value))
@@ -222,7 +233,7 @@ def _binary(evidence: Evidence, value_model: ValueModel, choice: PolicyChoice | 
         choice = choose_policy(judged, value_model, evidence.target, baselines=baselines)
     outcomes = value_model.outcome_values()
     chosen = choice.chosen
-    model = Policy("model", chosen.value_per_1000, chosen.threshold, chosen.acted_share)
+    model = dataclasses.replace(_policy(chosen), name="model")
     reference = _policy(choice.reference)
     rivals = sorted(choice.baselines, key=lambda o: o.value_per_1000, reverse=True)
     best, gain = None, None
@@ -237,9 +248,9 @@ def _binary(evidence: Evidence, value_model: ValueModel, choice: PolicyChoice | 
 
 def _binary_notes(choice: PolicyChoice) -> tuple[str, ...]:
     chosen = choice.chosen
+    where = where_acting(chosen.threshold, grouped=chosen.rule is not None)
     notes = [
-        f"the model acts where {_where(chosen.threshold, chosen.rule is not None)} "
-        f"({chosen.name}), on {chosen.acted_share:.0%} of rows",
+        f"the model acts {where} ({chosen.name}), on {chosen.acted_share:.0%} of rows",
         f"without a model the best policy is to {choice.reference.name.removeprefix('the ')} "
         f"({money(choice.reference.value_per_1000)} per 1,000 decisions); gains are measured "
         "against it",
@@ -249,14 +260,6 @@ def _binary_notes(choice: PolicyChoice) -> tuple[str, ...]:
     if choice.break_even is not None:
         notes.insert(1, f"acting pays from a probability of {choice.break_even:.3f} (break-even)")
     return tuple(notes)
-
-
-def _where(threshold: float | None, grouped: bool) -> str:
-    if grouped:
-        return "the probability reaches its group's threshold"
-    if threshold is None or threshold > 1:
-        return "never"
-    return f"the probability is at least {threshold:.3f}"
 
 
 def _policy(option: Option) -> Policy:
@@ -342,9 +345,11 @@ def _summary(value: Value) -> str:
     choice = value.choice
     if choice is not None and choice.bounds:
         cost = choice.fairness_cost_per_1000
+        yearly = cost / 1000 * value.decisions_per_year
         parts.append(
-            f"the fairness bounds cost {money(cost)} {cur} per 1,000 decisions"
-            if cost > 0.5
+            f"the fairness bounds cost {money(yearly)} {cur} a year ({money(cost)} per 1,000 "
+            "decisions)"
+            if cost > 0
             else "the fairness bounds cost nothing"
         )
     yearly = value.value_per_year

@@ -9,7 +9,7 @@ kept in storage, and monitoring passes. Reading the ledger changes nothing and r
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import reduce
 
@@ -40,8 +40,10 @@ UNOWNED = "runs and datasets of no project, priced at the default price table"
 VALUE_NOTES = (
     "value realized counts only served decisions whose outcome was reported as feedback; "
     "shadow answers were never acted on and are not counted",
-    "value is incremental: what the decisions realized beyond the better policy without a "
-    "model on the same rows (act on everyone or on nobody; for errors, predicting the mean)",
+    "value is incremental: what the decisions realized beyond the policy without a model the "
+    "model's evaluation measured against (act on everyone, on nobody, or the incumbent rule), "
+    "decided on the same rows; for a model never evaluated by value, the better of everyone "
+    "and nobody; for errors, predicting the outcomes' mean",
     "ROI = (incremental value - cost) / cost; a project's and the portfolio's cost include the "
     "hidden costs (runs without a model, dataset storage, monitoring)",
     "people's time is priced from each spec's `people:` section: building, reviewing and "
@@ -138,7 +140,7 @@ def _model_lines(
             serving_cpu_seconds=served.cpu_seconds if served else 0.0,
         )
         costs = price(usage, prices) + Costs(people=_people(spec, m, served is not None, at))
-        value = _value(m, spec, snap.decisions)
+        value = _value(m, spec, snap.decisions, snap.references)
         notes = () if m.run_id is not None else ("registered without a run: no training cost",)
         lines.append(
             Line(
@@ -157,15 +159,22 @@ def _model_lines(
     return lines
 
 
-def _value(model: ModelRow, spec: ProjectSpec | None, served: pl.DataFrame) -> Realized:
+def _value(
+    model: ModelRow,
+    spec: ProjectSpec | None,
+    served: pl.DataFrame,
+    references: Mapping[str, str],
+) -> Realized:
     pricing = Pricing(
         task=model.task,
         value_model=spec.value if spec is not None else None,
         positive=spec.positive_label if spec is not None else None,
         classes=model.classes,
         action=spec.action.name if spec is not None and spec.action is not None else None,
+        reference=references.get(model.ref),
+        incumbent=None if spec is None else spec.incumbent,
     )
-    rows = served.filter(pl.col("model") == model.ref).select("decision", "label")
+    rows = served.filter(pl.col("model") == model.ref).select("decision", "label", "inputs")
     return realized(rows, pricing)
 
 

@@ -30,14 +30,21 @@ from modelward.backends.store.tables import (
     trials,
 )
 from modelward.ledger.value import decisions
+from modelward.model.evaluations import policy_evaluation
 from modelward.registry.records import model_ref
 from modelward.registry.refs import parse_model_ref
+from modelward.registry.service import get_model
 from modelward.serving.deployments import list_deployments
 from modelward.serving.feedback import read_feedback
 from modelward.serving.predlog import read_predictions
 from modelward.workspace import Workspace
 
-DECISIONS_SCHEMA = {"model": pl.String, "decision": pl.String, "label": pl.String}
+DECISIONS_SCHEMA = {
+    "model": pl.String,
+    "decision": pl.String,
+    "label": pl.String,
+    "inputs": pl.String,
+}
 
 
 @dataclass(frozen=True)
@@ -94,8 +101,9 @@ class Snapshot:
     datasets: tuple[Stored, ...]
     serving: dict[str, Served]  # by model reference
     monitoring: dict[str, Monitored]  # by project
-    decisions: pl.DataFrame  # model, decision, label: served rows with a reported outcome
+    decisions: pl.DataFrame  # model, decision, label, inputs: served rows with an outcome
     unsized: dict[str, int]  # blobs kept whose size is not recorded, by kind
+    references: dict[str, str]  # by model: the policy without a model its evaluation chose
 
 
 def snapshot(ws: Workspace, at: str) -> Snapshot:
@@ -103,14 +111,18 @@ def snapshot(ws: Workspace, at: str) -> Snapshot:
     owners = _deployment_projects(ws)
     served = _decisions(ws, at, list(owners))
     with ws.transaction() as conn:
+        models = _models(conn, at)
+    references = _references(ws, {m.ref for m in models} & set(served["model"].unique()))
+    with ws.transaction() as conn:
         return Snapshot(
-            models=_models(conn, at),
+            models=models,
             runs=_runs(conn, at),
             datasets=_datasets(conn, at),
             serving=_serving(conn, at),
             monitoring=_monitoring(conn, at, owners),
             decisions=served,
             unsized=_unsized(conn, at),
+            references=references,
         )
 
 
@@ -245,6 +257,18 @@ def _unsized(conn: Connection, at: str) -> dict[str, int]:
         ),
     }
     return {kind: int(conn.execute(query).scalar_one()) for kind, query in counts.items()}
+
+
+def _references(ws: Workspace, refs: set[str]) -> dict[str, str]:
+    """Each served model's reference policy: the key its applied evaluation measured against."""
+    found = {}
+    for ref in sorted(refs):
+        evaluated = policy_evaluation(ws, get_model(ws, ref))
+        value = {} if evaluated is None else evaluated.report.get("value") or {}
+        key = (value.get("decision") or {}).get("reference_key")
+        if isinstance(key, str):
+            found[ref] = key
+    return found
 
 
 def _deployment_projects(ws: Workspace) -> dict[str, str]:

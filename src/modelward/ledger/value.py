@@ -13,10 +13,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
+from modelward.evaluation.policy_grid import row_values
 from modelward.ledger.records import Realized, Roi
+from modelward.model.reference import EVERYONE, INCUMBENT, NOBODY, reference_acts
 from modelward.model.returns import returns
+from modelward.spec.model import IncumbentRule
 from modelward.spec.value import NO_ACTION, ValueModel
 
 # What the business did: the answer's `decision`; logs from before decisions were answered
@@ -36,6 +40,8 @@ class Pricing:
     positive: object | None = None
     classes: tuple[object, ...] = ()
     action: str | None = None  # the decision that means "acted on", besides the positive label
+    reference: str | None = None  # the evaluation's policy without a model (`model.reference`)
+    incumbent: IncumbentRule | None = None
 
 
 def canonical(value: object) -> str:
@@ -48,15 +54,17 @@ ERRORS_PRICED = ("regression", "forecast")  # tasks whose errors cost money per 
 
 
 def decisions(predictions: pl.DataFrame, labels: pl.DataFrame) -> pl.DataFrame:
-    """`model`, `decision` (text) and `label` (JSON text) of each served row with an outcome.
+    """`model`, `decision` (text), `label` (JSON text) and `inputs` (JSON text) of each served
+    row with an outcome.
 
     Shadow rows are left out: their answers were never returned, so nobody acted on them.
     """
     served = predictions.filter(pl.col("route") != "shadow").select(
-        "request_id", "model", DECISION.alias("decision")
+        "request_id", "model", DECISION.alias("decision"), "inputs"
     )
     joined = served.join(labels.select("request_id", "label"), on="request_id", how="inner")
-    return joined.filter(pl.col("decision").is_not_null()).select("model", "decision", "label")
+    found = joined.filter(pl.col("decision").is_not_null())
+    return found.select("model", "decision", "label", "inputs")
 
 
 def realized(rows: pl.DataFrame, pricing: Pricing) -> Realized:
@@ -99,8 +107,7 @@ def _binary(rows: pl.DataFrame, vm: ValueModel, pricing: Pricing) -> Realized:
     }
     tp, fp, fn, tn = vm.outcome_values()
     amount = sum(n * v for n, v in zip(counts.values(), (tp, fp, fn, tn), strict=True))
-    positives, negatives = int(actual.sum()), frame.height - int(actual.sum())
-    without = max(positives * fn + negatives * tn, positives * tp + negatives * fp)
+    without = _without_model(frame, actual.to_numpy(), vm, pricing, positive)
     how = (
         f"{frame.height} decisions with a reported outcome x the value model's outcome values; "
         f"positive class {positive!r}"
@@ -114,6 +121,23 @@ def _binary(rows: pl.DataFrame, vm: ValueModel, pricing: Pricing) -> Realized:
         without_model=float(without),
         skipped=rows.height - frame.height,
     )
+
+
+def _without_model(
+    frame: pl.DataFrame, actual: np.ndarray, vm: ValueModel, pricing: Pricing, positive: str
+) -> float:
+    """What the evaluation's policy without a model would have realized on the same rows; for
+    a model never evaluated by value, the better of acting on everyone or on nobody."""
+    outcomes = vm.outcome_values()
+    keys = [pricing.reference] if pricing.reference is not None else [EVERYONE, NOBODY]
+    rows = []
+    if INCUMBENT in keys and pricing.incumbent is not None and "inputs" in frame.columns:
+        rows = [json.loads(text) for text in frame["inputs"]]
+    rule = pricing.incumbent
+    found = [
+        reference_acts(key, frame.height, rows=rows, rule=rule, positive=positive) for key in keys
+    ]
+    return max(float(row_values(actual.astype(int), acts, outcomes).sum()) for acts in found)
 
 
 def _regression(rows: pl.DataFrame, vm: ValueModel) -> Realized:

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Row, insert, select
 
-from modelward.backends.store.tables import evaluations
+from modelward.backends.store.tables import evaluations, reviews
 from modelward.events.log import utc_now
 from modelward.registry.records import ModelVersion
 from modelward.workspace import Workspace
@@ -94,3 +94,28 @@ def latest_evaluation(ws: Workspace, model: ModelVersion) -> StoredEvaluation | 
             .limit(1)
         ).first()
     return None if row is None else StoredEvaluation.from_row(row, model.ref)
+
+
+APPROVE = "approve"  # review.records.Decision.APPROVE, which this layer may not import
+
+
+def policy_evaluation(ws: Workspace, model: ModelVersion) -> StoredEvaluation | None:
+    """The evaluation whose decision policy `model` applies: the one its standing approval
+    (its newest review, when that approves) was given on; else its newest evaluation.
+
+    So evaluating an approved model again changes no decision until it is approved again.
+    """
+    with ws.transaction() as conn:
+        review = conn.execute(
+            select(reviews.c.decision, reviews.c.evaluation_id)
+            .where(reviews.c.model_version_id == model.id)
+            .order_by(reviews.c.id.desc())
+            .limit(1)
+        ).first()
+        if review is not None and review.decision == APPROVE and review.evaluation_id is not None:
+            row = conn.execute(
+                select(evaluations).where(evaluations.c.id == review.evaluation_id)
+            ).first()
+            if row is not None:
+                return StoredEvaluation.from_row(row, model.ref)
+    return latest_evaluation(ws, model)

@@ -13,6 +13,7 @@ The policy is chosen by the evaluation and stored in its report; every caller th
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -22,12 +23,22 @@ import numpy as np
 import polars as pl
 
 from modelward.errors import InputError
-from modelward.spec.value import NO_ACTION
+from modelward.spec.value import NO_ACTION, Action
 from modelward.training.predictor import DecisionRule
 from modelward.training.records import Record
 from modelward.training.target import Label, Target
 
 DEFAULT_THRESHOLD = 0.5
+NOBODY = math.nextafter(1.0, 2.0)  # a threshold no probability reaches: acting never pays
+
+
+def where_acting(threshold: float | None, *, grouped: bool = False) -> str:
+    """Where a threshold policy acts, in words: "when the probability is at least 0.133"."""
+    if grouped:
+        return "when the probability reaches its group's threshold"
+    if threshold is None or threshold > 1:
+        return "on no row"
+    return f"when the probability is at least {threshold:.3f}"
 
 
 class Source(StrEnum):
@@ -74,11 +85,10 @@ class DecisionPolicy:
         """The policy acting at `threshold` (or `rule`), naming decisions by `action`."""
         negative, positive = target.classes
         if action is not None:
-            labels = {str(c) for c in target.classes}
-            if action in labels or NO_ACTION in labels:
-                clash = action if action in labels else NO_ACTION
+            clash = Action(name=action).clash(target.classes)
+            if clash is not None:
                 raise InputError.field(
-                    "action.name", action, f"a name other than the class label {clash!r}"
+                    "action.name", action, f"a decision name that is not the class label {clash!r}"
                 )
             return cls(threshold, action, NO_ACTION, source, rule, action)
         return cls(threshold, positive, negative, source, rule)
@@ -104,10 +114,12 @@ class DecisionPolicy:
         return [act if hit else otherwise for hit in acted.tolist()]
 
     def describe(self) -> str:
-        """The policy in a few words: "act (retention_offer) at P(Yes) >= 0.133"."""
+        """The policy in a few words: "retention_offer when the probability is at least 0.133"."""
         doing = f"{self.act}" if self.action is not None else f"decide {self.act}"
+        if self.rule is None and self.threshold > 1:
+            return f"{self.otherwise} for every row (acting never pays)"
         if self.rule is None:
-            return f"{doing} when the probability is at least {self.threshold:.3f}"
+            return f"{doing} {where_acting(self.threshold)}"
         shown = ", ".join(f"{k} {v:.3f}" for k, v in sorted(self.rule.thresholds.items()))
         return f"{doing} at per-group thresholds ({shown}; {self.rule.default:.3f} otherwise)"
 

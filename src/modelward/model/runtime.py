@@ -16,7 +16,7 @@ import numpy as np
 import polars as pl
 
 from modelward.errors import InputError
-from modelward.model.evaluations import latest_evaluation
+from modelward.model.evaluations import policy_evaluation
 from modelward.model.policy import DecisionPolicy
 from modelward.registry.records import ModelVersion
 from modelward.registry.service import get_model, load_bundle
@@ -153,12 +153,13 @@ def load_runtime(ws: Workspace, ref: str) -> ModelRuntime:
 def evaluated_policy(
     ws: Workspace, version: ModelVersion, target: Target, scorer: Scorer | None = None
 ) -> DecisionPolicy | None:
-    """The policy a binary model decides with: the one its newest evaluation chose (what the
-    reviewers approved), else its own per-group rule, else 0.5. None for other tasks."""
+    """The policy a binary model decides with: the one chosen by the evaluation its approval
+    was given on (else its newest evaluation), else its own per-group rule, else 0.5. None for
+    other tasks."""
     if target.task is not Task.BINARY:
         return None
     rule = None if scorer is None else scorer.decision
-    found = latest_evaluation(ws, version)
+    found = policy_evaluation(ws, version)
     report = {} if found is None else found.report
     stored = report.get("policy")
     if isinstance(stored, dict) and "threshold" in stored:

@@ -16,7 +16,7 @@ from typing import Any
 
 from modelward.datasets.service import get_version
 from modelward.errors import NotFound
-from modelward.model.evaluations import latest_evaluation
+from modelward.model.evaluations import policy_evaluation
 from modelward.monitoring.alerts import StoredPass, post_webhook, store_pass
 from modelward.monitoring.checks import drift_findings
 from modelward.monitoring.frames import LABEL, PREDICTION, Sides, sides
@@ -117,7 +117,7 @@ def _findings(
     labels = found.reference_labels.rename(LABEL).to_frame()
     findings += drift_findings("label_drift", labels, found.current_labels, policy)
     findings.append(performance(found.current_labels, found.target, found.expected, policy))
-    evaluated = latest_evaluation(ws, model)
+    evaluated = policy_evaluation(ws, model)
     expected = None if evaluated is None else Expected.of(evaluated.report)
     priced = value_finding(found.decided, spec, found.target, expected, min_rows=policy.min_rows)
     findings += [] if priced is None else [priced]

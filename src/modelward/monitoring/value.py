@@ -2,8 +2,8 @@
 
 Each labelled decision is priced by the spec's value model (acted on a positive: a true
 positive, ...). What the decisions realized beyond the evaluation's policy without a model
-(act on everyone, on nobody, or the incumbent rule, on the same requests) is compared with
-the gain the evaluation expected, per 1,000 decisions, with a bootstrap interval over the
+(act on everyone, on nobody, or the incumbent rule, decided on the same requests) is compared
+with the gain the evaluation expected, per 1,000 decisions, with a bootstrap interval over the
 labelled rows. A gain whose interval lies below 0 is critical (the model loses money against
 doing without it); below the expected gain, a warning. A policy the evaluation found
 degenerate is never "ok": it is no better than a policy without a model by construction.
@@ -17,17 +17,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import polars as pl
 
-from modelward.evaluation.bootstrap import mean_ci
+from modelward.evaluation.bootstrap import Interval, mean_ci
 from modelward.evaluation.numbers import money
+from modelward.evaluation.policy_grid import row_values
+from modelward.model.reference import EVERYONE, NAMES, reference_acts
 from modelward.monitoring.frames import label_text
 from modelward.monitoring.health import Finding, Severity
 from modelward.spec.model import ProjectSpec
 from modelward.training.target import Target
 
 KIND = "value"
+SUBJECT = "value per 1,000 decisions"
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,7 @@ class Expected:
 
     gain_per_1000: float
     value_per_1000: float
-    reference: str
+    reference: str  # the key of the policy without a model gains are measured against
     acted: str  # the decision that means "acted on", as logged
     degenerate: str | None
 
@@ -45,16 +47,22 @@ class Expected:
         value, policy = report.get("value"), report.get("policy")
         if not isinstance(value, Mapping) or not isinstance(policy, Mapping):
             return None
-        decision = value.get("decision")
-        if not isinstance(decision, Mapping) or value.get("gain_per_1000") is None:
+        decision, model = value.get("decision"), value.get("model")
+        gain = value.get("gain_per_1000")
+        worth = model.get("value_per_1000") if isinstance(model, Mapping) else None
+        if not isinstance(decision, Mapping) or gain is None or worth is None:
             return None
         return cls(
-            gain_per_1000=float(value["gain_per_1000"]),
-            value_per_1000=float(value["model"]["value_per_1000"]),
-            reference=str(decision.get("reference", "act on everyone")),
+            gain_per_1000=float(gain),
+            value_per_1000=float(worth),
+            reference=str(decision.get("reference_key", EVERYONE)),
             acted=label_text(policy.get("act")),
             degenerate=decision.get("degenerate") or None,
         )
+
+    @property
+    def reference_name(self) -> str:
+        return NAMES.get(self.reference, self.reference)
 
 
 def value_finding(
@@ -72,71 +80,53 @@ def value_finding(
         return None
     if expected is None:
         why = "value not judged: the served model's evaluation chose no priced policy"
-        return Finding(KIND, "value per 1,000 decisions", Severity.NOT_JUDGED, None, None, why)
-    known = decided.filter(pl.col("decision").is_not_null())
-    n = known.height
-    if n < min_rows:
-        why = f"value not judged: {n} labelled decisions (at least {min_rows})"
-        return Finding(KIND, "value per 1,000 decisions", Severity.NOT_JUDGED, None, None, why)
-    positive = known["label"] == label_text(target.positive)
+        return Finding(KIND, SUBJECT, Severity.NOT_JUDGED, None, None, why)
+    classes = [label_text(c) for c in target.classes]
+    known = decided.filter(pl.col("decision").is_not_null() & pl.col("label").is_in(classes))
+    if known.height < min_rows:
+        return _unjudged(known.height, min_rows, expected)
+    positive = (known["label"] == label_text(target.positive)).to_numpy()
     # Logs from before decisions were answered name the positive label instead of the action.
     acted = known["decision"].is_in([expected.acted, label_text(target.positive)]).to_numpy()
+    inputs = [json.loads(text) for text in known["inputs"]]
+    reference = reference_acts(
+        expected.reference, known.height, rows=inputs, rule=spec.incumbent, positive=target.positive
+    )
     outcomes = vm.outcome_values()
-    mine = _priced(acted, positive.to_numpy(), outcomes)
-    theirs = _priced(
-        _reference(known, expected.reference, spec, target), positive.to_numpy(), outcomes
-    )
+    mine = row_values(positive.astype(int), acted, outcomes)
+    theirs = row_values(positive.astype(int), reference, outcomes)
     gain = mean_ci(1000 * (mine - theirs), name="gain_per_1000")
-    return _judged(
-        gain.estimate, gain.low, gain.high, 1000 * float(mine.mean()), n, expected, vm.currency
-    )
+    return _judged(gain, 1000 * float(mine.mean()), known.height, expected, vm.currency)
 
 
-def _judged(
-    estimate: float,
-    low: float | None,
-    high: float | None,
-    realized: float,
-    n: int,
-    expected: Expected,
-    currency: str,
-) -> Finding:
-    interval = "" if low is None or high is None else f" (95% CI {money(low)} to {money(high)})"
+def _unjudged(n: int, min_rows: int, expected: Expected) -> Finding:
+    why = f"value not judged: {n} labelled decisions (at least {min_rows})"
+    if expected.degenerate:
+        # Labels or not, such a policy earns what a policy without a model does.
+        why += f"; the approved policy is {expected.degenerate}"
+        return Finding(KIND, SUBJECT, Severity.WARNING, None, None, why)
+    return Finding(KIND, SUBJECT, Severity.NOT_JUDGED, None, None, why)
+
+
+def _judged(gain: Interval, realized: float, n: int, expected: Expected, currency: str) -> Finding:
+    low, high, estimate = gain.low, gain.high, gain.estimate
+    level = f"{round(gain.level * 100)}% CI"
+    interval = "" if low is None or high is None else f" ({level} {money(low)} to {money(high)})"
     ahead = "more" if estimate >= 0 else "less"
     message = (
         f"decisions realized {money(realized)} {currency} per 1,000 on {n:,} labelled "
-        f"requests: {money(abs(estimate))} {ahead} than {expected.reference} would have"
-        f"{interval}, against {money(expected.gain_per_1000)} more expected"
+        f"requests (the evaluation expected {money(expected.value_per_1000)}): "
+        f"{money(abs(estimate))} {ahead} than {expected.reference_name} would have{interval}, "
+        f"against {money(expected.gain_per_1000)} more expected"
     )
     severity = Severity.OK
     if high is not None and high < 0:
         severity = Severity.CRITICAL
-        message += f"; the model loses money against {expected.reference}"
+        message += f"; the model loses money against {expected.reference_name}"
     elif high is not None and high < expected.gain_per_1000:
         severity = Severity.WARNING
         message += "; below what the evaluation expected"
     if expected.degenerate:
-        severity = max(severity, Severity.WARNING, key=_RANK.index)
+        severity = Severity.CRITICAL if severity is Severity.CRITICAL else Severity.WARNING
         message += f"; the approved policy is {expected.degenerate}"
-    return Finding(
-        KIND, "value per 1,000 decisions", severity, estimate, expected.gain_per_1000, message
-    )
-
-
-_RANK = [Severity.OK, Severity.WARNING, Severity.CRITICAL]
-
-
-def _reference(rows: pl.DataFrame, name: str, spec: ProjectSpec, target: Target) -> np.ndarray:
-    """Which rows the evaluation's policy without a model acts on."""
-    if name == "act on nobody":
-        return np.zeros(rows.height, dtype=bool)
-    if name == "the incumbent rule" and spec.incumbent is not None:
-        positive = str(target.positive)
-        decide = spec.incumbent.decide
-        return np.array([str(decide(json.loads(text))) == positive for text in rows["inputs"]])
-    return np.ones(rows.height, dtype=bool)
-
-
-def _priced(acted: np.ndarray, positive: np.ndarray, outcomes: tuple[float, ...]) -> np.ndarray:
-    tp, fp, fn, tn = outcomes
-    return np.where(acted, np.where(positive, tp, fp), np.where(positive, fn, tn))
+    return Finding(KIND, SUBJECT, severity, estimate, expected.gain_per_1000, message)

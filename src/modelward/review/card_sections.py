@@ -341,23 +341,7 @@ def _value_model(spec: ProjectSpec) -> str:
     value = spec.value
     if value is None:
         return "*none in the spec: business value is not measured*"
-    if value.is_outcomes:
-        tp, fp, fn, tn = value.outcome_values()
-        text = (
-            f"in {value.currency} per decision, a true positive {tp:+,.2f}, a false positive "
-            f"{fp:+,.2f}, a false negative {fn:+,.2f}, a true negative {tn:+,.2f}"
-        )
-        if value.from_economics:
-            text += (
-                f" (from acting costing {value.cost_of_action:,.2f} and succeeding on "
-                f"{value.success_rate or 0:.0%} of positives, each worth "
-                f"{value.value_of_success or 0:,.2f})"
-            )
-        even = value.break_even()
-        text += "" if even is None else f"; acting pays from a probability of {even:.3f}"
-        text += "".join(f"; warning: {w}" for w in value.double_counting())
-    else:
-        text = f"{value.cost_per_unit_error or 0:,.2f} {value.currency} per unit of error"
+    text = value.describe() + "".join(f"; warning: {w}" for w in value.double_counting())
     volume = value.decisions_per_year
     volume_text = "an unstated number of" if volume is None else f"{volume:,.0f}"
     return f"{text}; {volume_text} decisions a year, over {value.horizon_years:g} year(s)"

@@ -33,6 +33,7 @@ class Review:
     comment: str
     gates: GateReport
     created_at: str
+    evaluation: int | None = None  # the evaluation decided on (its policy, when approved)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -44,6 +45,7 @@ class Review:
             "comment": self.comment,
             "gates": self.gates.to_json(),
             "created_at": self.created_at,
+            "evaluation": self.evaluation,
         }
 
     @classmethod
@@ -57,6 +59,7 @@ class Review:
             comment=row.comment,
             gates=GateReport.from_json(json.loads(row.gates)),
             created_at=row.created_at,
+            evaluation=row.evaluation_id,
         )
 
 

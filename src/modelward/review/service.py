@@ -16,6 +16,7 @@ from modelward.access.users import Role, User, count_users, find_user
 from modelward.backends.store.tables import model_versions, reviews
 from modelward.errors import Conflict, InputError, ModelwardError
 from modelward.events.log import utc_now
+from modelward.model.evaluations import latest_evaluation
 from modelward.registry.records import ModelVersion, Stage
 from modelward.registry.service import get_model, list_models
 from modelward.review.facts import gate_report
@@ -121,6 +122,8 @@ def _decide(ws: Workspace, ref: str, decision: Decision, comment: str) -> Review
         )
         _refuse(ws, action, model, Conflict, reason)
     gates = gate_report(ws, model)
+    evaluated = latest_evaluation(ws, model)
+    evaluation = None if evaluated is None else evaluated.id
     with ws.transaction() as conn:
         inserted = conn.execute(
             insert(reviews).values(
@@ -131,9 +134,15 @@ def _decide(ws: Workspace, ref: str, decision: Decision, comment: str) -> Review
                 comment=text,
                 gates=json.dumps(gates.to_json(), sort_keys=True),
                 created_at=utc_now(),
+                evaluation_id=evaluation,
             )
         )
-        payload = {"comment": text, "role": user.role.value, "gates_passed": gates.passed}
+        payload = {
+            "comment": text,
+            "role": user.role.value,
+            "gates_passed": gates.passed,
+            "evaluation": evaluation,
+        }
         ws.record(conn, f"model.{decision.past}", f"model/{model.ref}", payload)
         new_id = inserted.inserted_primary_key
         assert new_id is not None

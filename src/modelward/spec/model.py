@@ -147,6 +147,15 @@ class IncumbentRule(Frozen):
                 return case.then
         return self.otherwise
 
+    def acts(self, row: Mapping[str, object], positive: object) -> bool:
+        """Whether the rule decides the positive class (acts) on `row`."""
+        return str(self.decide(row)) == str(positive)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The columns the rule reads."""
+        return tuple(dict.fromkeys(c for case in self.cases for c in case.when))
+
 
 def parse_condition(column: str, condition: Scalar) -> tuple[str, Scalar]:
     """`"< 12"` -> ("<", 12.0); a plain value -> ("==", value)."""
@@ -263,6 +272,7 @@ class Segments(Frozen):
         return self
 
 
+STRICT_MARGIN = 1e-6  # how far below a strict bound a difference must stay
 # The fairness differences a decision policy can be held to (gates on their worst value).
 FAIRNESS_BOUNDED = (
     "demographic_parity_difference",
@@ -358,16 +368,32 @@ class ProjectSpec(Frozen):
             raise ValueError("action.group_thresholds: name the `sensitive` attributes it reads")
 
     def warnings(self) -> tuple[str, ...]:
-        """What is allowed but probably wrong (a value model that counts an outcome twice)."""
-        return () if self.value is None else self.value.double_counting()
+        """What is allowed but probably wrong: a value model that counts an outcome twice, a
+        fairness gate the decision policy is not chosen within."""
+        found = [] if self.value is None else list(self.value.double_counting())
+        unbound = [
+            g.text
+            for g in self.gates
+            if g.metric.startswith("fairness.")
+            and g.metric.removeprefix("fairness.") not in FAIRNESS_BOUNDED
+        ]
+        if unbound and self.value is not None and self.task in (Task.BINARY, Task.AUTO):
+            found.append(
+                f"gates: {', '.join(unbound)} are checked after the decision policy is chosen, "
+                "not held to while choosing it (only the worst demographic parity, equal "
+                "opportunity and equalized odds differences are): the policy may fail them"
+            )
+        return tuple(found)
 
     def fairness_bounds(self) -> dict[str, float]:
-        """The tightest upper bound the gates set on each fairness difference, by measure."""
+        """The tightest upper bound the gates set on each fairness difference, by measure (a
+        strict `<` bound a hair below its value)."""
         bounds: dict[str, float] = {}
         for gate in self.gates:
             measure = gate.metric.removeprefix("fairness.")
             if measure in FAIRNESS_BOUNDED and gate.max is not None:
-                bounds[measure] = min(bounds.get(measure, gate.max), gate.max)
+                bound = gate.max - (STRICT_MARGIN if gate.strict else 0.0)
+                bounds[measure] = min(bounds.get(measure, bound), bound)
         return bounds
 
     @property

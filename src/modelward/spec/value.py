@@ -24,6 +24,7 @@ naming the fields (a refusal under `strict: true`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -127,15 +128,47 @@ class ValueModel(Frozen):
         return (float(values[0]), float(values[1]), float(values[2]), float(values[3]))
 
     def break_even(self) -> float | None:
-        """The probability from which acting on a row pays (None when it never or always does)."""
+        """The probability from which acting on a row pays: 0.0 when acting always pays, None
+        when no probability makes it pay (see `acting_pays` for the words)."""
         tp, fp, fn, tn = self.outcome_values()
         gain, cost = tp - fn, tn - fp  # acting on a positive gains; on a negative it costs
-        if gain <= 0 and cost >= 0:
-            return None  # acting never pays
-        if gain + cost == 0:
-            return None
+        # acting pays where p * gain >= (1 - p) * cost, that is p * (gain + cost) >= cost
+        if gain + cost <= 0:
+            return 0.0 if cost <= 0 and gain >= 0 else None
         point = cost / (gain + cost)
-        return min(max(point, 0.0), 1.0)
+        return max(point, 0.0) if point < 1.0 else None
+
+    def acting_pays(self) -> str:
+        """When acting on a row pays, in words: "acting pays from a probability of 0.139"."""
+        found = self.break_even()
+        if found == 0.0:
+            return "acting always pays"
+        if found is not None:
+            return f"acting pays from a probability of {found:.3f}"
+        tp, fp, fn, tn = self.outcome_values()
+        if tp - fn < 0 and tn - fp < 0:
+            return (
+                "acting pays only on rows unlikely to be positive: check the signs of the "
+                "outcome values"
+            )
+        return "acting never pays"
+
+    def describe(self) -> str:
+        """The payoff matrix in one line, with where it comes from and when acting pays."""
+        if not self.is_outcomes:
+            return f"{self.cost_per_unit_error or 0:,.2f} {self.currency} per unit of error"
+        tp, fp, fn, tn = self.outcome_values()
+        text = (
+            f"in {self.currency} per decision, a true positive {tp:+,.2f}, a false positive "
+            f"{fp:+,.2f}, a false negative {fn:+,.2f}, a true negative {tn:+,.2f}"
+        )
+        if self.cost_of_action is not None:
+            text += (
+                f" (acting costs {self.cost_of_action:,.2f} and succeeds on "
+                f"{self.success_rate or 0:.0%} of positives, each success worth "
+                f"{self.value_of_success or 0:,.2f})"
+            )
+        return f"{text}; {self.acting_pays()}"
 
     def double_counting(self) -> tuple[str, ...]:
         """Warnings, naming the fields and the fix, where one outcome is priced twice."""
@@ -181,6 +214,12 @@ class Action(Frozen):
         if self.name.lower() == NO_ACTION:
             raise ValueError(f"{NO_ACTION!r} is the decision for rows not acted on; name the act")
         return self
+
+    def clash(self, labels: Iterable[object]) -> str | None:
+        """The class label a decision named by this action would read as, if any: the
+        action's name itself, or `none` (the decision of rows not acted on)."""
+        texts = {str(label) for label in labels}
+        return next((name for name in (self.name, NO_ACTION) if name in texts), None)
 
 
 class Activity(Frozen):

@@ -17,7 +17,6 @@ from modelward.errors import InputError, NotFound
 from modelward.registry.records import ModelVersion
 from modelward.registry.service import register_model
 from modelward.spec.model import ProjectSpec
-from modelward.spec.value import NO_ACTION
 from modelward.tracking.logger import ActiveRun
 from modelward.tracking.service import start_run
 from modelward.training.budget import Budget
@@ -133,17 +132,15 @@ def _checked(
 
 def _check_action(spec: ProjectSpec, target: Target) -> None:
     """The spec's action names the decision: it may not read as one of the target's labels."""
-    if spec.action is None:
-        return
-    labels = {str(label) for label in target.classes}
-    for name in (spec.action.name, NO_ACTION):
-        if name in labels:
-            raise InputError.field(
-                "action.name",
-                spec.action.name,
-                f"a decision name that is not a class label of {target.column!r} "
-                f"({', '.join(sorted(labels))}); e.g. retention_offer",
-            )
+    clash = None if spec.action is None else spec.action.clash(target.classes)
+    if spec.action is not None and clash is not None:
+        labels = ", ".join(sorted(str(c) for c in target.classes))
+        raise InputError.field(
+            "action.name",
+            spec.action.name,
+            f"a decision name that is not a class label of {target.column!r} ({labels}): "
+            f"{clash!r} is one; e.g. retention_offer",
+        )
 
 
 def training_problem(spec: ProjectSpec, options: TrainOptions) -> Problem:

@@ -231,3 +231,54 @@ def test_bad_inputs_are_refused() -> None:
     )
     with pytest.raises(InputError, match=r"value: got 'a multiclass task'"):
         business_value(multi, MONEY)
+
+
+def test_when_acting_never_pays_the_policy_acts_on_no_row_and_says_so() -> None:
+    # An offer costs 100 and keeps half of the churners worth 50: acting never pays.
+    money = ValueModel(cost_of_action=100, value_of_success=50, success_rate=0.5)
+    assert money.break_even() is None
+    assert money.acting_pays() == "acting never pays"
+    choice = choose_policy(Judged(Y, P), money, TARGET)
+    assert choice.chosen.threshold is not None
+    assert choice.chosen.threshold > 1
+    assert choice.chosen.acted_share == 0.0
+    assert choice.chosen.to_json()["acts_on_no_row"] is True
+    assert choice.chosen.to_json()["threshold"] == 1.0
+    # Doing nothing is perfect here: the model adds nothing, and that is said.
+    assert choice.degenerate == (
+        "no better than the policy without a model (act on nobody): it already decides as "
+        "well as knowing every outcome would"
+    )
+
+
+def test_when_acting_always_pays_the_policy_acts_on_every_row() -> None:
+    money = ValueModel(cost_of_action=0, value_of_success=100, success_rate=0.5)
+    assert money.break_even() == 0.0
+    assert money.acting_pays() == "acting always pays"
+    choice = choose_policy(Judged(Y, P), money, TARGET)
+    # Acting on a loyal customer costs nothing: every threshold that takes all four churners
+    # earns the same as acting on everyone, so the model adds nothing.
+    assert choice.chosen.value_per_1000 == pytest.approx(20_000)
+    assert choice.reference.value_per_1000 == pytest.approx(20_000)
+    assert choice.degenerate is not None
+    assert choice.degenerate.startswith("no better than the policy without a model")
+
+
+def test_bounds_hold_for_every_attribute_not_only_their_intersection() -> None:
+    # Three attributes over 120 rows: intersections of 15 rows are too small to judge, so an
+    # intersection-only check would see no gap at all; `sex` alone is judged and is biased.
+    rng = np.random.default_rng(3)
+    n = 120
+    sex = np.array(["f", "m"] * (n // 2))
+    frame = pl.DataFrame(
+        {"sex": sex, "age": rng.choice(["young", "old"], n), "area": rng.choice(["a", "b"], n)}
+    )
+    p = np.where(sex == "m", rng.uniform(0.5, 1.0, n), rng.uniform(0.0, 0.5, n))
+    y = (rng.random(n) < p).astype(int)
+    judged = Judged.of(frame, y, p, ("sex", "age", "area"))
+    assert len(judged.groupings) == 7  # 3 attributes, 3 pairs, 1 triple
+    limits = Constraints({"demographic_parity_difference": 0.1})
+    choice = choose_policy(judged, MONEY, TARGET, constraints=limits)
+    assert choice.chosen.within_bounds
+    by_sex = [choice.chosen.acted[sex == s].mean() for s in ("f", "m")]
+    assert abs(by_sex[0] - by_sex[1]) <= 0.1 + 1e-9

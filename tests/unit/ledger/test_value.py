@@ -102,11 +102,12 @@ def test_shadow_rows_and_rows_without_an_outcome_are_left_out() -> None:
                 '{"prediction": 4.5}',
                 '{"prediction": "No"}',
             ],
+            "inputs": ['{"x": 1}', '{"x": 1}', '{"x": 2}', '{"x": 3}'],
         }
     )
     labels = pl.DataFrame({"request_id": ["a", "b"], "label": ['"Yes"', "5"]})
     found = decisions(log, labels).sort("model")
-    assert found.rows() == [("m/v1", "Yes", '"Yes"'), ("m/v2", "4.5", "5")]
+    assert found.rows() == [("m/v1", "Yes", '"Yes"', '{"x": 1}'), ("m/v2", "4.5", "5", '{"x": 2}')]
 
 
 def test_roi_needs_a_value_and_a_cost() -> None:

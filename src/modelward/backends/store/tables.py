@@ -240,6 +240,8 @@ reviews = Table(
     Column("comment", Text, nullable=False),
     Column("gates", Text, nullable=False),
     Column("created_at", String(40), nullable=False),
+    # the evaluation the decision was made on: an approval approves its decision policy
+    Column("evaluation_id", Integer, ForeignKey("evaluations.id"), nullable=True),
 )
 Index("ix_reviews_model", reviews.c.model_version_id)
 

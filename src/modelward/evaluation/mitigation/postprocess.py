@@ -20,7 +20,7 @@ import polars as pl
 
 from modelward.errors import InputError
 from modelward.evaluation.fairness import MIN_GROUP_ROWS, group_codes
-from modelward.evaluation.policy_grid import values_at
+from modelward.evaluation.policy_grid import RATES, rate_cuts, values_at
 from modelward.evaluation.threshold import Threshold
 from modelward.spec.model import Task
 from modelward.spec.value import ValueModel
@@ -28,7 +28,6 @@ from modelward.training.evidence import Evidence
 from modelward.training.groups import group_labels
 from modelward.training.predictor import DecisionRule
 
-RATES = np.linspace(0.0, 1.0, 201)  # candidate selection rates, every half percent
 ACCURACY = (1.0, 0.0, 0.0, 1.0)  # a right decision is worth 1, a wrong one 0
 _TIE = 1e-9
 USES_SENSITIVE = "uses the sensitive attribute at decision time"
@@ -71,13 +70,13 @@ def choose_rule(
         )
     by_value = value_model is not None and value_model.is_outcomes
     outcomes = value_model.outcome_values() if by_value and value_model else ACCURACY
-    default = _cuts(p_pos, RATES)
+    default = rate_cuts(p_pos, RATES)
     per_group: dict[int, np.ndarray] = {}
     total = np.zeros(len(RATES))
     rest = np.ones(len(y), dtype=bool)
     for g in judged:
         rows = codes == g
-        per_group[g] = _cuts(p_pos[rows], RATES)
+        per_group[g] = rate_cuts(p_pos[rows], RATES)
         total += values_at(y[rows], p_pos[rows], per_group[g], outcomes) * rows.sum()
         rest &= ~rows
     if rest.any():
@@ -138,14 +137,6 @@ def decision_view(
     oof = np.column_stack([1.0 - rescaled, rescaled])
     judged = Threshold(cut, threshold.chosen_by, threshold.sentence)
     return dataclasses.replace(evidence, oof=oof), judged
-
-
-def _cuts(p: np.ndarray, rates: np.ndarray) -> np.ndarray:
-    """The threshold selecting each rate's share of `p` (its top k rows; ties may add more)."""
-    ranked = np.sort(p)[::-1]
-    k = np.rint(rates * len(ranked)).astype(np.int64)
-    above_all = min(1.0, float(np.nextafter(ranked[0], np.inf)))
-    return np.where(k == 0, above_all, ranked[np.maximum(k, 1) - 1])
 
 
 def _pick(worth: np.ndarray) -> int:
