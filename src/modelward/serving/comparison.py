@@ -3,7 +3,9 @@ that answered the same requests, and the spec's incumbent rule ("the traditional
 the served model on the same requests.
 
 Labelled rows come from joining the prediction log with feedback by row id. Classification is
-judged by accuracy (1 when the decision equals the label), regression by absolute error. Each
+judged by accuracy (1 when the answer's `prediction`, the most probable class, or the rule's
+label equals the outcome), regression by absolute error; what the decisions were worth is
+the evaluation's, the ledger's and monitoring's to say (`monitoring.value`). Each
 pair goes through `compare_routes`, whose always-valid sequential test may be looked at after
 every batch of labels.
 """

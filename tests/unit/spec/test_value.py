@@ -135,3 +135,22 @@ def test_fairness_bounds_come_from_the_gates() -> None:
     ]
     bounds = parse_spec(spec(gates=gates)).fairness_bounds()
     assert bounds == {"demographic_parity_difference": 0.1, "equal_opportunity_difference": 0.05}
+
+
+def test_fairness_gates_the_policy_cannot_be_held_to_are_warned_about() -> None:
+    gates = [
+        "fairness.equal_opportunity_difference <= 0.1",
+        "fairness.demographic_parity_ratio >= 0.8",
+    ]
+    value = {"cost_of_action": 50, "value_of_success": 1200, "success_rate": 0.3}
+    (warning,) = parse_spec(spec(gates=gates, value=value)).warnings()
+    assert warning.startswith("gates: fairness.demographic_parity_ratio >= 0.8 are checked after")
+    assert parse_spec(spec(gates=gates[:1], value=value)).warnings() == ()
+
+
+def test_a_strict_bound_is_kept_below_its_value() -> None:
+    bounds = parse_spec(
+        spec(gates=["fairness.demographic_parity_difference < 0.1"])
+    ).fairness_bounds()
+    assert bounds["demographic_parity_difference"] < 0.1
+    assert bounds["demographic_parity_difference"] == pytest.approx(0.1, abs=1e-5)
