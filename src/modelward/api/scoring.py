@@ -19,11 +19,13 @@ from modelward.access.users import Role
 from modelward.api.bodies import parse_body, parse_json
 from modelward.api.openapi import FEEDBACK_BODY, PREDICT_BODY, PREDICT_RESPONSES
 from modelward.api.state import ServerState, read_body
+from modelward.errors import InputError
 from modelward.evaluation.service import explain_model
 from modelward.serving.feedback import record_feedback
 from modelward.serving.scorer import Answer
 
 INLINE_ROWS = 64  # up to this many rows are scored on the event loop
+MAX_EXPLAIN_ROWS = 100  # rows explained per request (`modelward explain` has no such cap)
 STICKY_HEADER = "x-modelward-key"
 
 router = APIRouter(tags=["scoring"])
@@ -58,6 +60,11 @@ async def explain(name: str, request: Request) -> Response:
     state = ServerState.of(request)
     caller = state.gate.admit(request.headers, Role.VIEWER)
     records = parse_json(await read_body(request, state.gate.config.max_body_bytes))
+    if len(records) > MAX_EXPLAIN_ROWS:
+        # Each row's SHAP values cost thousands of predictions: one request may not hold a worker.
+        raise InputError.field(
+            "records", f"{len(records)} rows", f"at most {MAX_EXPLAIN_ROWS} per request"
+        )
     live = state.scorer.live(name)
     ws = state.gate.acting(caller)
     frame = pl.DataFrame(records, infer_schema_length=None)

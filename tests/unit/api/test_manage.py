@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 import modelward
 from modelward.api.security import EdgeConfig
 from modelward.serving.deployments import create_deployment
@@ -89,8 +91,17 @@ def test_explain_a_row_through_the_deployment(served_home: Path) -> None:
         found = client.post(
             "/v1/deployments/default/explain", json={"dataframe_records": churn_rows(2)}
         )
+        many = client.post(
+            "/v1/deployments/default/explain", json={"dataframe_records": churn_rows(101)}
+        )
     body = found.json()
     assert found.status_code == 200, body
     assert body["model"] == "churn/v1"
     assert len(body["rows"]) == 2
     assert body["rows"][0]["contributions"]
+    assert body["base_is_mean"] is True  # SHAP values of the probability, from the mean
+    row = body["rows"][0]
+    total = row["base"] + sum(c["contribution"] for c in row["contributions"])
+    assert total == pytest.approx(row["prediction"], abs=1e-4)
+    assert many.status_code == 422
+    assert "records: got '101 rows'; expected at most 100 per request" in many.text
