@@ -138,7 +138,7 @@ def _value(value: Mapping[str, Any], decision: Mapping[str, Any], currency: str)
 
 def _baseline(value: Mapping[str, Any]) -> list[str]:
     verdict = value.get("baseline_verdict")
-    return [] if not verdict else [f"Against a simple model: {verdict}."]
+    return [] if not verdict else [f"Compared with simple models: {verdict}."]
 
 
 def _fairness(
