@@ -50,12 +50,6 @@ def values_at(
     return np.asarray(total / max(len(p), 1), dtype=np.float64)
 
 
-def shares_at(p: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
-    """The share of rows acted on at each threshold."""
-    chosen = len(p) - np.searchsorted(np.sort(p), thresholds, side="left")
-    return np.asarray(chosen / max(len(p), 1), dtype=np.float64)
-
-
 def row_values(y: np.ndarray, acted: np.ndarray, outcomes: Outcomes) -> np.ndarray:
     """Each row's money under the decisions `acted` (for paired intervals)."""
     v_tp, v_fp, v_fn, v_tn = outcomes
