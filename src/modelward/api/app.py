@@ -19,6 +19,7 @@ from sqlalchemy import text
 from modelward.api.chain import ChainWatch
 from modelward.api.errors import error_response
 from modelward.api.fastlane import FastLane
+from modelward.api.guard import Doors, Guard
 from modelward.api.manage import router as manage_router
 from modelward.api.scoring import json_response
 from modelward.api.scoring import router as scoring_router
@@ -45,8 +46,9 @@ class ServeConfig:
     monitor_tick: float = 30.0  # seconds between looks for deployments due a monitoring pass
 
 
-def create_app(ws: Workspace, config: ServeConfig) -> FastLane:
-    """The ASGI application: the scoring fast lane in front of the FastAPI app (`.app`)."""
+def create_app(ws: Workspace, config: ServeConfig) -> Guard:
+    """The ASGI application: the door checks, then the scoring fast lane in front of the
+    FastAPI app (`.app.app`)."""
     metrics = ServingMetrics()
     log_writer = PredictionLog(ws, interval=config.log_interval)
     scorer = Scorer(ws, log=log_writer, metrics=metrics, poll_interval=config.poll_interval)
@@ -87,7 +89,7 @@ def create_app(ws: Workspace, config: ServeConfig) -> FastLane:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _add_probes(app, state)
     _add_error_handlers(app, metrics)
-    return FastLane(app, state)
+    return Guard(FastLane(app, state), Doors(config.edge.hosts))
 
 
 def _add_probes(app: FastAPI, state: ServerState) -> None:

@@ -40,6 +40,14 @@ def parse_body(content_type: str, body: bytes) -> Records | pl.DataFrame:
     )
 
 
+def require_json(content_type: str) -> None:
+    """InputError unless the body is declared JSON: a browser sends plain text or form bodies
+    across sites without asking, so a JSON route accepts nothing else."""
+    kind = content_type.split(";")[0].strip().lower()
+    if kind != "application/json" and not kind.endswith("+json"):
+        raise InputError.field("content-type", content_type or "none", "application/json")
+
+
 def parse_json(body: bytes) -> Records:
     try:
         data = orjson.loads(body)

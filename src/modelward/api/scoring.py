@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from modelward.access.users import Role
-from modelward.api.bodies import parse_body, parse_json
+from modelward.api.bodies import parse_body, parse_json, require_json
 from modelward.api.openapi import FEEDBACK_BODY, PREDICT_BODY, PREDICT_RESPONSES
 from modelward.api.state import ServerState, read_body
 from modelward.errors import InputError
@@ -59,6 +59,7 @@ async def invocations(request: Request) -> Response:
 async def explain(name: str, request: Request) -> Response:
     state = ServerState.of(request)
     caller = state.gate.admit(request.headers, Role.VIEWER)
+    require_json(request.headers.get("content-type", ""))
     records = parse_json(await read_body(request, state.gate.config.max_body_bytes))
     if len(records) > MAX_EXPLAIN_ROWS:
         # Each row's SHAP values cost thousands of predictions: one request may not hold a worker.
@@ -80,6 +81,7 @@ async def explain(name: str, request: Request) -> Response:
 async def feedback(name: str, request: Request) -> Response:
     state = ServerState.of(request)
     caller = state.gate.admit(request.headers, Role.VIEWER)
+    require_json(request.headers.get("content-type", ""))
     data = _json_object(await read_body(request, state.gate.config.max_body_bytes))
     items = data.get("feedback")
     result = await run_in_threadpool(record_feedback, state.gate.acting(caller), name, items)

@@ -13,11 +13,13 @@ from dataclasses import dataclass, replace
 
 from modelward.access.tokens import TokenCache, TokenInfo, verify_token
 from modelward.access.users import Role, find_user
+from modelward.api.guard import LOOPBACK_NAMES
 from modelward.errors import Forbidden, RateLimited, Unauthorized
 from modelward.serving.ratelimit import Limiter
 from modelward.workspace import Workspace
 
 TOKEN_COOKIE = "mw_token"  # noqa: S105 - a cookie name: the web UI keeps the token there
+CSRF_COOKIE = "mw_csrf"  # the web UI's forms repeat this cookie's value (double submit)
 THROTTLE_BASE = 50.0  # requests/s a throttle scales down when the caller has no limit
 
 
@@ -39,6 +41,7 @@ class EdgeConfig:
     rate: float | None = None  # requests per second per token; None: no limit unless the token's
     burst: float | None = None  # bucket size; 2 seconds' worth of `rate` by default
     max_body_bytes: int = 32 * 1024 * 1024
+    hosts: frozenset[str] | None = frozenset(LOOPBACK_NAMES)  # names answered to; None: any
 
 
 class Gate:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import typer
 
+from modelward.api.guard import LOOPBACK_NAMES, allowed_hosts
 from modelward.api.security import EdgeConfig
 from modelward.cli.context import output, workspace
 from modelward.errors import InputError
 
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
+LOOPBACK = LOOPBACK_NAMES
 
 
 def serve_command(
@@ -27,6 +28,12 @@ def serve_command(
         1.0, "--log-interval", help="Seconds between prediction-log writes (crash-loss bound)."
     ),
     access_log: bool = typer.Option(False, "--access-log", help="Log every request."),
+    allow_host: list[str] | None = typer.Option(
+        None,
+        "--allow-host",
+        help="Another host name clients reach the server by (repeatable); requests naming any "
+        "other are refused (DNS rebinding).",
+    ),
 ) -> None:
     """Serve deployments (MLflow scoring protocol), the management API and /metrics."""
     import uvicorn
@@ -34,7 +41,14 @@ def serve_command(
     from modelward.api.app import ServeConfig, create_app
 
     _check(port, max_body_mb, log_interval, rate)
-    edge = edge_config(host, auth=auth, rate=rate, burst=burst, max_body_mb=max_body_mb)
+    edge = edge_config(
+        host,
+        auth=auth,
+        rate=rate,
+        burst=burst,
+        max_body_mb=max_body_mb,
+        hosts=tuple(allow_host or ()),
+    )
     required = edge.auth
     ws = workspace(ctx)
     app = create_app(ws, ServeConfig(edge, log_interval=log_interval))
@@ -56,14 +70,22 @@ def serve_command(
 
 
 def edge_config(
-    host: str, *, auth: bool, rate: float | None, burst: float | None, max_body_mb: float
+    host: str,
+    *,
+    auth: bool,
+    rate: float | None,
+    burst: float | None,
+    max_body_mb: float,
+    hosts: tuple[str, ...] = (),
 ) -> EdgeConfig:
-    """Auth is on when asked for, and always when the server is reachable beyond loopback."""
+    """Auth is on when asked for, and always when the server is reachable beyond loopback;
+    it answers to its own names and `hosts` (see `api.guard`)."""
     return EdgeConfig(
         auth=auth or host not in LOOPBACK,
         rate=rate,
         burst=burst,
         max_body_bytes=int(max_body_mb * 1024 * 1024),
+        hosts=allowed_hosts(host, hosts),
     )
 
 

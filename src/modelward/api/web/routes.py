@@ -4,10 +4,15 @@ Actions are plain HTML forms (they work without JavaScript) posting to the same 
 as the CLI, as the signed-in user; the answer is a redirect back to the page with what was done,
 or the page again with the refusal. With auth on, signing in stores the API token in an
 HttpOnly, SameSite=Strict cookie, which the edge reads like the Authorization header.
+
+Every form carries a CSRF token equal to a cookie of its own (double submit): a page of another
+site can make the browser post a form, but cannot read the cookie to fill the field in. The
+door (`api.guard`) also refuses such a post by its Origin; this is the second lock.
 """
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -18,10 +23,10 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 
 from modelward.access.users import Role
-from modelward.api.security import TOKEN_COOKIE
+from modelward.api.security import CSRF_COOKIE, TOKEN_COOKIE
 from modelward.api.state import ServerState, acting, model_ref
 from modelward.api.web import pages
-from modelward.errors import ModelwardError, Unauthorized
+from modelward.errors import Forbidden, ModelwardError, Unauthorized
 from modelward.ledger import ledger
 from modelward.registry.service import list_models
 from modelward.review import approve, reject
@@ -40,10 +45,41 @@ router = APIRouter(include_in_schema=False)
 def render(request: Request, template: str, title: str, status: int = 200, **data: Any) -> Response:
     state = ServerState.of(request)
     caller = state.gate.admit(request.headers, Role.VIEWER)
+    csrf = _csrf(request)
+    signed_in = _cookie(request, TOKEN_COOKIE) is not None
     page = _templates.get_template(template).render(
-        title=title, caller=caller, said=request.query_params.get("said"), **data
+        title=title,
+        caller=caller,
+        said=request.query_params.get("said"),
+        csrf=csrf,
+        signed_in=signed_in,
+        **data,
     )
-    return HTMLResponse(page, status_code=status)
+    return _with_csrf(HTMLResponse(page, status_code=status), request, csrf)
+
+
+def _csrf(request: Request) -> str:
+    """The browser's CSRF token: its cookie's, or a new one the response will set."""
+    return _cookie(request, CSRF_COOKIE) or secrets.token_urlsafe(32)
+
+
+def _with_csrf(response: Response, request: Request, csrf: str) -> Response:
+    if _cookie(request, CSRF_COOKIE) != csrf:
+        response.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="strict")
+    return response
+
+
+def _cookie(request: Request, name: str) -> str | None:
+    return request.cookies.get(name) or None
+
+
+def _check_csrf(request: Request, sent: str) -> None:
+    """Forbidden unless the form's token is the browser's own cookie."""
+    kept = _cookie(request, CSRF_COOKIE)
+    if kept is None or not secrets.compare_digest(kept.encode(), sent.encode()):
+        raise Forbidden(
+            "csrf: the form did not come from this server's page; reload the page and try again"
+        )
 
 
 def _page(request: Request, template: str, title: str, gather: Any, *args: Any) -> Response:
@@ -80,12 +116,14 @@ def review(
     request: Request,
     decision: str = Form(...),
     comment: str = Form(""),
+    csrf: str = Form(""),
 ) -> Response:
     ref = model_ref(project, version)
     decide = approve if decision == "approve" else reject
     back = f"/models/{project}/v{version.lstrip('vV')}"
     return _act(
         request,
+        csrf,
         back,
         Role.APPROVER,
         lambda ws: decide(ws, ref, comment=comment),
@@ -155,16 +193,19 @@ def deployment_live(name: str, request: Request, hours: str = "3") -> Response:
 
 
 @router.post("/deployments/{name}/rollback")
-def roll_back(name: str, request: Request) -> Response:
+def roll_back(name: str, request: Request, csrf: str = Form("")) -> Response:
     back = f"/deployments/{name}"
-    return _act(request, back, Role.SCIENTIST, lambda ws: rollback(ws, name), f"{name} rolled back")
+    return _act(
+        request, csrf, back, Role.SCIENTIST, lambda ws: rollback(ws, name), f"{name} rolled back"
+    )
 
 
 @router.post("/deployments/{name}/promote")
-def promote(name: str, request: Request) -> Response:
+def promote(name: str, request: Request, csrf: str = Form("")) -> Response:
     back = f"/deployments/{name}"
     return _act(
         request,
+        csrf,
         back,
         Role.SCIENTIST,
         lambda ws: promote_canary(ws, name),
@@ -191,25 +232,42 @@ def events(request: Request) -> Response:
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form() -> Response:
-    return HTMLResponse(_templates.get_template("login.html").render(error=None))
+def login_form(request: Request) -> Response:
+    csrf = _csrf(request)
+    page = _templates.get_template("login.html").render(error=None, csrf=csrf)
+    return _with_csrf(HTMLResponse(page), request, csrf)
 
 
 @router.post("/login")
-async def login(request: Request, token: str = Form(...)) -> Response:
+async def login(request: Request, token: str = Form(...), csrf: str = Form("")) -> Response:
     state = ServerState.of(request)
     try:
+        _check_csrf(request, csrf)
         await run_in_threadpool(state.gate.admit, {"authorization": f"Bearer {token}"}, Role.VIEWER)
     except ModelwardError as exc:
-        page = _templates.get_template("login.html").render(error=exc.message)
-        return HTMLResponse(page, status_code=exc.http_status)
+        fresh = _csrf(request)
+        page = _templates.get_template("login.html").render(error=exc.message, csrf=fresh)
+        return _with_csrf(HTMLResponse(page, status_code=exc.http_status), request, fresh)
     response = RedirectResponse("/", status_code=303)
     response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict")
     return response
 
 
-def _act(request: Request, back: str, role: Role, action: Any, done: str) -> Response:
+@router.post("/logout")
+def logout(request: Request, csrf: str = Form("")) -> Response:
+    """Sign out: the token's cookie is cleared (the token itself stays valid until revoked)."""
     try:
+        _check_csrf(request, csrf)
+    except ModelwardError as exc:
+        return render(request, "base.html", "Sign out", exc.http_status, error=exc.message)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(TOKEN_COOKIE, httponly=True, samesite="strict")
+    return response
+
+
+def _act(request: Request, csrf: str, back: str, role: Role, action: Any, done: str) -> Response:
+    try:
+        _check_csrf(request, csrf)
         action(acting(request, role))
     except Unauthorized:
         return RedirectResponse("/login", status_code=303)
