@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, Self
@@ -104,9 +105,12 @@ def parse_gate_line(line: str) -> dict[str, Any]:
 
 def _gate_number(text: str, line: str) -> float:
     try:
-        return float(text.strip())
+        number = float(text.strip())
     except ValueError:
         raise ValueError(f"gate {line!r}: {text.strip()!r} is not a number") from None
+    if not math.isfinite(number):
+        raise ValueError(f"gate {line!r}: {text.strip()!r} is not a finite number")
+    return number
 
 
 RULE_OPERATORS = (">=", "<=", "!=", ">", "<", "==")

@@ -36,7 +36,11 @@ ACTION_PATTERN = r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$"
 
 
 class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    # NaN and infinity are refused: `x <= nan` is false for every x, so a NaN bound is a
+    # gate that cannot fail.
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", str_strip_whitespace=True, allow_inf_nan=False
+    )
 
 
 class ValueModel(Frozen):

@@ -80,3 +80,26 @@ def test_spec_is_frozen() -> None:
     spec = ProjectSpec(name="p", task=Task.BINARY, target="y")
     with pytest.raises(ValueError, match="frozen"):
         spec.name = "q"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    "gate",
+    [
+        {"metric": "beats_baseline", "min": float("nan")},
+        {"metric": "roc_auc", "max": float("inf")},
+        "roc_auc >= nan",
+        "membership_auc <= inf",
+    ],
+)
+def test_a_gate_that_cannot_fail_is_refused(gate: object) -> None:
+    """`value < nan` is false for every value: such a gate would pass anything."""
+    with pytest.raises(InputError, match=r"gates\.0"):
+        parse_spec({"name": "p", "task": "binary", "target": "y", "gates": [gate]})
+
+
+def test_non_finite_numbers_are_refused_everywhere_in_a_spec() -> None:
+    value = {"cost_of_action": float("nan"), "value_of_success": 1, "success_rate": 0.5}
+    with pytest.raises(InputError, match=r"value.cost_of_action: got nan"):
+        parse_spec({"name": "p", "task": "binary", "target": "y", "value": value})
+    with pytest.raises(InputError, match=r"prices.cpu_hour: got 'inf'; expected input should be a"):
+        parse_spec({"name": "p", "task": "binary", "target": "y", "prices": {"cpu_hour": "inf"}})
