@@ -54,6 +54,7 @@ class TokenInfo:
     created_by: str
     expires_at: str | None
     revoked_at: str | None
+    parent: str | None = None  # the token its creator signed in with (over HTTP)
 
     def status(self, now: datetime | None = None) -> str:
         """`active`, `revoked` or `expired` at `now` (default: the current time)."""
@@ -74,6 +75,7 @@ class TokenInfo:
             "created_by": self.created_by,
             "expires_at": self.expires_at,
             "revoked_at": self.revoked_at,
+            "parent": self.parent,
             "status": self.status(),
         }
 
@@ -86,11 +88,13 @@ def create_token(
     created_by: str,
     rate_per_second: float | None = None,
     expires_at: datetime | None = None,
+    parent: str | None = None,
 ) -> tuple[str, TokenInfo]:
     """Issue a token for `user`; returns the full token text (shown once, never stored) and info.
 
-    `created_by` must be `user` or an admin (`Forbidden` otherwise). `rate_per_second` overrides
-    the server's default limit for this token; `expires_at` must be a future, timezone-aware time.
+    `created_by` must be `user` or an admin (`Forbidden` otherwise). `rate_per_second` sets this
+    token's limit, which can only lower the server's (`api.security`); `expires_at` must be a
+    future, timezone-aware time; `parent` is the token the creator signed in with.
     """
     label = check_label(label)
     rate = None if rate_per_second is None else check_rate(rate_per_second)
@@ -109,6 +113,7 @@ def create_token(
             created_at=_format(_now()),
             created_by=created_by,
             expires_at=expiry,
+            parent_token_id=parent,
         )
     )
     return f"{PREFIX}_{token_id}_{secret}", get_token(conn, token_id)
@@ -149,6 +154,17 @@ def revoke_token(conn: Connection, token_id: str, *, by: str) -> TokenInfo:
         .values(revoked_at=_format(_now()))
     )
     return get_token(conn, token.token_id)
+
+
+def descendants(conn: Connection, token_id: str) -> list[str]:
+    """The ids of the tokens made with `token_id`, and those made with them, and so on."""
+    found: list[str] = []
+    frontier = [token_id]
+    while frontier:
+        query = select(api_tokens.c.token_id).where(api_tokens.c.parent_token_id.in_(frontier))
+        frontier = [t for t in conn.execute(query).scalars() if t not in found]
+        found.extend(frontier)
+    return found
 
 
 def get_token(conn: Connection, token_id: str) -> TokenInfo:
@@ -212,8 +228,9 @@ def expiry_after_days(days: int, *, field: str = "--expires-days") -> datetime:
 class TokenCache:
     """Verified tokens kept `ttl_seconds`, so a server does not query the store per request.
 
-    Thread-safe; each call is O(1). A revocation or a role change reaches a server within
-    `ttl_seconds` (5 by default), which is the price of not reading the store per request; an
+    Thread-safe; each call is O(1). A revocation or a role change reaches every server within
+    `ttl_seconds` (half a second by default: a store query per token and half second, however
+    busy the server; the server that revokes clears its cache at once); an
     entry never outlives its token's own expiry. Entries are keyed by the sha256 of the whole
     token, so the cache holds no usable secret. Failures are not cached. At `max_entries` the
     oldest entry goes first. `ttl_seconds=0` disables caching.
@@ -221,7 +238,7 @@ class TokenCache:
 
     def __init__(
         self,
-        ttl_seconds: float = 5.0,
+        ttl_seconds: float = 0.5,
         *,
         max_entries: int = 10_000,
         clock: Callable[[], float] = time.monotonic,
@@ -338,4 +355,5 @@ def _record(row: Any) -> TokenInfo:
         created_by=row["created_by"],
         expires_at=row["expires_at"],
         revoked_at=row["revoked_at"],
+        parent=row["parent_token_id"],
     )

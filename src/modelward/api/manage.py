@@ -16,14 +16,19 @@ from pydantic import BaseModel, Field
 from modelward.access.users import Role
 from modelward.api.deployments import router as deployments_router
 from modelward.api.scoring import json_response
-from modelward.api.state import acting, model_ref
+from modelward.api.state import ServerState, acting, model_ref
 from modelward.datasets.service import list_versions
 from modelward.evaluation.service import get_evaluation
 from modelward.registry.records import Stage
 from modelward.registry.service import get_model, list_models
 from modelward.review import approve, archive, gate_report, promote, reject, reviews_of
 from modelward.review.users import add_user, users
-from modelward.serving.tokens import api_tokens, create_api_token, revoke_api_token
+from modelward.serving.tokens import (
+    api_tokens,
+    create_api_token,
+    revoke_api_token,
+    revoke_user_tokens,
+)
 from modelward.spec.service import get_project, list_projects
 from modelward.tracking.service import get_run, list_runs
 
@@ -173,11 +178,30 @@ def tokens(request: Request, user: str | None = None) -> Response:
     "/tokens", summary="Issue a token: for yourself, or any user as an admin", status_code=201
 )
 def new_token(body: NewToken, request: Request) -> Response:
-    ws = acting(request, Role.VIEWER)
-    issued = create_api_token(ws, body.user, label=body.label, rate_per_second=body.rate_per_second)
+    state = ServerState.of(request)
+    caller = state.gate.admit(request.headers, Role.VIEWER)
+    issued = create_api_token(
+        state.gate.acting(caller),
+        body.user,
+        label=body.label,
+        rate_per_second=body.rate_per_second,
+        parent=caller.token_id or None,
+    )
     return json_response(issued.to_json(), 201)
 
 
 @router.delete("/tokens/{token_id}", summary="Revoke a token (its owner or an admin)")
-def revoke(token_id: str, request: Request) -> Response:
-    return json_response(revoke_api_token(acting(request, Role.VIEWER), token_id).to_json())
+def revoke(token_id: str, request: Request, children: bool = False) -> Response:
+    """With `?children=true`, also every token made with it (and with those)."""
+    state = ServerState.of(request)
+    found = revoke_api_token(acting(request, Role.VIEWER), token_id, children=children)
+    state.gate.forget_tokens()
+    return json_response(found.to_json())
+
+
+@router.delete("/tokens", summary="Revoke every token of a user (the user or an admin)")
+def revoke_all(request: Request, user: str) -> Response:
+    state = ServerState.of(request)
+    gone = revoke_user_tokens(acting(request, Role.VIEWER), user)
+    state.gate.forget_tokens()
+    return json_response([t.to_json() for t in gone])

@@ -28,7 +28,7 @@ class Caller:
     user: str
     role: Role
     token_id: str  # "" without auth
-    rate: float | None = None  # the token's own limit, over the server's
+    rate: float | None = None  # the token's own limit, at most the server's
 
     @property
     def limit_key(self) -> str:
@@ -100,11 +100,16 @@ class Gate:
         with self._ws.transaction() as conn:
             return verify_token(conn, text)
 
+    def forget_tokens(self) -> None:
+        """Verify every token against the store again: one was revoked here just now."""
+        self._tokens.clear()
+
     def _limit(self, caller: Caller) -> None:
-        rate = caller.rate or self.config.rate
+        rate = _effective_rate(caller.rate, self.config.rate)
         factor = self._throttle(caller.limit_key)
         if factor < 1.0:  # suspected of extraction: a tighter bucket of its own
-            slowed = (rate or THROTTLE_BASE) * factor
+            # from at most the base rate: no token's own setting loosens a throttle
+            slowed = min(rate or THROTTLE_BASE, THROTTLE_BASE) * factor
             self._check(
                 caller, f"throttle:{caller.limit_key}", slowed, max(1.0, slowed), "extraction"
             )
@@ -129,6 +134,13 @@ class Gate:
         with self._ws.transaction() as conn:
             user = find_user(conn, self._ws.actor)
         return Role.ADMIN if user is None else user.role
+
+
+def _effective_rate(token: float | None, server: float | None) -> float | None:
+    """A token's own rate can lower the server's limit, never raise it above."""
+    if token is None or server is None:
+        return token if server is None else server
+    return min(token, server)
 
 
 def _cookie_token(cookie: str | None) -> str | None:

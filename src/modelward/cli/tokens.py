@@ -8,7 +8,13 @@ from rich.text import Text
 
 from modelward.access.tokens import check_rate, expiry_after_days
 from modelward.cli.context import JSON_OPTION, output, workspace
-from modelward.serving.tokens import api_tokens, create_api_token, revoke_api_token
+from modelward.errors import InputError
+from modelward.serving.tokens import (
+    api_tokens,
+    create_api_token,
+    revoke_api_token,
+    revoke_user_tokens,
+)
 
 app = typer.Typer(help="API tokens: create (shown once), list, revoke.")
 
@@ -70,8 +76,24 @@ def list_(
 
 
 @app.command("revoke")
-def revoke(ctx: typer.Context, token_id: str, as_json: bool = JSON_OPTION) -> None:
-    """Revoke a token by its id (yours, or anyone's if you are an admin)."""
+def revoke(
+    ctx: typer.Context,
+    token_id: str | None = typer.Argument(None, help="The token's id (from `tokens list`)."),
+    children: bool = typer.Option(
+        False, "--children", help="Also revoke every token made with it (and with those)."
+    ),
+    user: str | None = typer.Option(None, "--user", help="Revoke every token of this user."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Revoke a token by its id, or every token of a user (yours, or anyone's as an admin)."""
+    if (token_id is None) == (user is None):
+        raise InputError("tokens revoke: give a token id, or --user NAME for all of a user's")
     with workspace(ctx) as ws:
-        info = revoke_api_token(ws, token_id)
+        if user is not None:
+            gone = revoke_user_tokens(ws, user)
+            said = f"{len(gone)} token(s) of {user} revoked"
+            output(as_json).result([t.to_json() for t in gone], lambda: said)
+            return
+        assert token_id is not None
+        info = revoke_api_token(ws, token_id, children=children)
     output(as_json).result(info.to_json(), lambda: f"token {info.token_id} of {info.user} revoked")

@@ -11,7 +11,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NoReturn
 
-from modelward.access.tokens import TokenInfo, check_token_id
+from modelward.access.tokens import (
+    TokenInfo,
+    check_may_manage,
+    check_token_id,
+    descendants,
+    get_token,
+)
 from modelward.access.tokens import create_token as _create
 from modelward.access.tokens import list_tokens as _list
 from modelward.access.tokens import revoke_token as _revoke
@@ -38,8 +44,10 @@ def create_api_token(
     label: str = "",
     rate_per_second: float | None = None,
     expires_at: datetime | None = None,
+    parent: str | None = None,
 ) -> IssuedToken:
-    """Issue a token for `user`, acting as `ws.actor` (the user themself, or an admin)."""
+    """Issue a token for `user`, acting as `ws.actor` (the user themself, or an admin);
+    `parent` is the token the actor signed in with, when over HTTP."""
     user = check_user_name(user)
     try:
         with ws.transaction() as conn:
@@ -50,12 +58,14 @@ def create_api_token(
                 created_by=ws.actor,
                 rate_per_second=rate_per_second,
                 expires_at=expires_at,
+                parent=parent,
             )
             payload = {
                 "user": info.user,
                 "label": info.label,
                 "rate_per_second": info.rate_per_second,
                 "expires_at": info.expires_at,
+                "parent": parent,
             }
             ws.record(conn, "token.created", f"token/{info.token_id}", payload)
     except Forbidden as exc:
@@ -63,19 +73,42 @@ def create_api_token(
     return IssuedToken(text, info)
 
 
-def revoke_api_token(ws: Workspace, token_id: str) -> TokenInfo:
-    """Revoke a token for good, acting as `ws.actor` (its owner, or an admin).
+def revoke_api_token(ws: Workspace, token_id: str, *, children: bool = False) -> TokenInfo:
+    """Revoke a token for good, acting as `ws.actor` (its owner, or an admin); with `children`,
+    also every token made with it (and with those), still active, in the same transaction.
 
-    Servers notice within their token cache's time to live (5 s by default).
+    Servers stop accepting it within their token cache's time to live (half a second).
     """
     token_id = check_token_id(token_id)
     try:
         with ws.transaction() as conn:
             info = _revoke(conn, token_id, by=ws.actor)
-            ws.record(conn, "token.revoked", f"token/{token_id}", {"user": info.user})
+            made = descendants(conn, token_id) if children else []
+            gone = [t for t in made if get_token(conn, t).status() == "active"]
+            for child in gone:
+                _revoke(conn, child, by=ws.actor)
+            payload = {"user": info.user, "children": gone}
+            ws.record(conn, "token.revoked", f"token/{token_id}", payload)
     except Forbidden as exc:
         _refused(ws, "token.revoke", f"token/{token_id}", exc)
     return info
+
+
+def revoke_user_tokens(ws: Workspace, user: str) -> list[TokenInfo]:
+    """Revoke every active token of `user` at once (its owner, or an admin); those revoked."""
+    user = check_user_name(user)
+    try:
+        with ws.transaction() as conn:
+            active = [t for t in _list(conn, user) if t.status() == "active"]
+            gone = [_revoke(conn, t.token_id, by=ws.actor) for t in active]
+            if not active:
+                check_may_manage(conn, actor=ws.actor, owner=user, action="revoke")
+            ws.record(
+                conn, "token.revoked_all", f"user/{user}", {"tokens": [t.token_id for t in gone]}
+            )
+    except Forbidden as exc:
+        _refused(ws, "token.revoke", f"user/{user}", exc)
+    return gone
 
 
 def api_tokens(ws: Workspace, user: str | None = None) -> list[TokenInfo]:

@@ -260,6 +260,8 @@ api_tokens = Table(
     Column("created_by", String(200), nullable=False),
     Column("expires_at", String(40), nullable=True),
     Column("revoked_at", String(40), nullable=True),
+    # the token the creator signed in with, when made over HTTP: revoking it can revoke these
+    Column("parent_token_id", String(32), nullable=True),
 )
 
 # A named endpoint. `routes` (JSON: primary, canary with its weight, shadow) and `generation`

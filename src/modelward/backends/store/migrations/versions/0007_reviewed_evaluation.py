@@ -1,4 +1,4 @@
-"""reviews name the evaluation they decided on
+"""reviews name the evaluation they decided on; tokens the token that made them
 
 Revision ID: 0007
 Revises: 0006
@@ -15,6 +15,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("api_tokens", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("parent_token_id", sa.String(length=32), nullable=True))
     with op.batch_alter_table("reviews", schema=None) as batch_op:
         batch_op.add_column(sa.Column("evaluation_id", sa.Integer(), nullable=True))
         batch_op.create_foreign_key(
@@ -31,3 +33,5 @@ def downgrade() -> None:
             batch_op.f("fk_reviews_evaluation_id_evaluations"), type_="foreignkey"
         )
         batch_op.drop_column("evaluation_id")
+    with op.batch_alter_table("api_tokens", schema=None) as batch_op:
+        batch_op.drop_column("parent_token_id")
