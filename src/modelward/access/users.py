@@ -22,8 +22,9 @@ USER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,199}$")
 class Role(StrEnum):
     """What a user may do, each role including the ones before it."""
 
-    VIEWER = "viewer"  # read everything
-    SCIENTIST = "scientist"  # train, evaluate, move models to staging
+    VIEWER = "viewer"  # read everything but the logged inputs of served requests
+    REPORTER = "reporter"  # report true outcomes (feedback): a business system's account
+    SCIENTIST = "scientist"  # train, evaluate, move models to staging, read logged requests
     APPROVER = "approver"  # approve or reject models, promote approved ones to production
     ADMIN = "admin"  # manage users, override a failing review with a written justification
 

@@ -102,7 +102,7 @@ def predictions(
     until: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> Response:
-    ws = acting(request, Role.VIEWER)
+    ws = acting(request, Role.SCIENTIST)  # logged inputs are customers' data
     get_deployment(ws, name)
     frame = read_predictions(ws, name, since=since, until=until).tail(limit)
     rows = frame.with_columns(frame["time"].dt.to_string("%Y-%m-%dT%H:%M:%S%.6f%z")).to_dicts()

@@ -80,7 +80,8 @@ async def explain(name: str, request: Request) -> Response:
 )
 async def feedback(name: str, request: Request) -> Response:
     state = ServerState.of(request)
-    caller = state.gate.admit(request.headers, Role.VIEWER)
+    # Outcomes decide what monitoring, comparisons and the ledger conclude: not any reader's.
+    caller = state.gate.admit(request.headers, Role.REPORTER)
     require_json(request.headers.get("content-type", ""))
     data = _json_object(await read_body(request, state.gate.config.max_body_bytes))
     items = data.get("feedback")

@@ -166,7 +166,12 @@ def test_every_scored_row_is_logged_and_feedback_joins_by_request_id(deployed: P
             usage = conn.execute(select(serving_usage)).all()
     assert [(u.model, u.requests, u.rows) for u in usage] == [("churn/v1", 2, 6)]
     assert usage[0].cpu_seconds > 0
-    assert accepted.json() == {"deployment": "default", "accepted": 6}
+    assert accepted.json() == {
+        "deployment": "default",
+        "accepted": 6,
+        "unchanged": 0,
+        "disputed": 0,
+    }
     assert refused.status_code == 422
     assert "feedback[0].request_id" in refused.json()["error"]["message"]
 

@@ -19,7 +19,8 @@ import pytest
 from sqlalchemy import insert
 
 import modelward
-from modelward.backends.store.tables import monitor_reports, serving_usage
+from modelward.backends.store.tables import feedback, monitor_reports, serving_usage
+from modelward.events.log import utc_now
 from modelward.serving import (
     PredictionLog,
     create_deployment,
@@ -52,7 +53,8 @@ VALUE: dict[str, Any] = {
     "true_negative": 1.0,
 }
 # (decision, label) of churn/v1's primary traffic: 3 TP, 2 FP, 1 FN, 4 TN, one label outside
-# the classes (skipped), and two decisions nobody reported on.
+# the classes (skipped: stored as older servers did, which did not check labels), and two
+# decisions nobody reported on.
 PRIMARY = (
     [("Yes", "Yes")] * 3
     + [("Yes", "No")] * 2
@@ -116,7 +118,14 @@ def _traffic(ws: Workspace) -> None:
             if label is not None:
                 labels.append({"request_id": request_id, "label": label})
     log.flush()
-    record_feedback(ws, "default", labels)
+    known = [item for item in labels if item["label"] != "Maybe"]
+    record_feedback(ws, "default", known)
+    # A label no class of the model has, as feedback accepted before labels were checked:
+    # the ledger must still skip it.
+    odd = next(item for item in labels if item["label"] == "Maybe")
+    with ws.transaction() as conn:
+        row = {"deployment": "default", "request_id": odd["request_id"], "label": '"Maybe"'}
+        conn.execute(insert(feedback).values(**row, created_at=utc_now(), created_by="legacy"))
 
 
 def _usage(ws: Workspace, at: datetime) -> None:

@@ -58,6 +58,7 @@ def test_creating_a_token_records_an_event_without_the_secret(team: None, as_use
         "label": "ci",
         "rate_per_second": 5.0,
         "expires_at": issued.info.expires_at,
+        "parent": None,
     }
     assert issued.token not in repr(issued)
     assert issued.to_json()["token"] == issued.token
@@ -103,7 +104,7 @@ def test_revoking_records_an_event_and_checks_who_asks(team: None, as_user: As) 
     assert (event.action, event.subject, event.payload_data()) == (
         "token.revoked",
         f"token/{token_id}",
-        {"user": "ana"},
+        {"user": "ana", "children": []},
     )
 
 
