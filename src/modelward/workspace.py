@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
 from sqlalchemy import Connection
 
-from modelward.access import load_or_create_key
+from modelward.access import VerifyKey, load_or_create_key, load_verify_key
+from modelward.access.keys import workspace_key
 from modelward.backends.blobs import BlobStore, open_backend
 from modelward.backends.store import Store, open_store
-from modelward.events import ChainReport, Event, append_event, list_events, verify_chain
+from modelward.errors import NotFound
+from modelward.events import Anchor, ChainReport, Event, append_event, list_events, verify_chain
+from modelward.events.anchor import read_anchor, write_anchor
+from modelward.events.log import utc_now
 from modelward.settings import Settings, resolve, write_config
 
 
@@ -40,9 +45,15 @@ class Workspace:
     def record(
         self, conn: Connection, action: str, subject: str, payload: dict[str, Any] | None = None
     ) -> Event:
-        """Append the event of a mutation, in the mutation's own transaction."""
+        """Append the event of a mutation, in the mutation's own transaction; the new chain
+        head is signed with the workspace's key."""
         return append_event(
-            conn, actor=self.actor, action=action, subject=subject, payload=payload or {}
+            conn,
+            actor=self.actor,
+            action=action,
+            subject=subject,
+            payload=payload or {},
+            signer=workspace_key(self.settings.home),
         )
 
     def read_events(
@@ -53,9 +64,15 @@ class Workspace:
             return list_events(conn, subject=subject, action=action, limit=limit, newest_first=True)
 
     def verify_events(self) -> ChainReport:
-        """Walk the whole chain; the report names the first broken link, if any."""
+        """Walk the whole chain and check its signed head and this machine's anchor; the
+        report names the first broken link, if any. An intact chain moves the anchor up."""
+        home = self.settings.home
+        anchor = read_anchor(home)
         with self.transaction() as conn:
-            return verify_chain(conn)
+            report = verify_chain(conn, checker=_verify_key(home), anchor=anchor)
+        if report.ok and report.head_hash is not None:
+            write_anchor(home, Anchor(report.checked, report.head_hash, utc_now()), anchor)
+        return report
 
     def close(self) -> None:
         self.store.close()
@@ -70,6 +87,13 @@ class Workspace:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _verify_key(home: Path) -> VerifyKey | None:
+    try:
+        return load_verify_key(home)
+    except NotFound:
+        return None  # no key yet: nothing was ever signed here
 
 
 def open_workspace(**overrides: object | None) -> Workspace:

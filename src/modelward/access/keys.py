@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import os
 import re
@@ -141,6 +142,19 @@ def load_or_create_key(home: Path) -> SigningKey:
     key = _read_private(private_path)
     _ensure_public(folder / PUBLIC_KEY_FILE, key)
     return key
+
+
+def workspace_key(home: Path) -> SigningKey:
+    """`load_or_create_key`, read once per process and key file (the event log signs its head
+    on every append)."""
+    path = Path(home) / KEYS_DIR / PRIVATE_KEY_FILE
+    stamp = path.stat().st_mtime_ns if path.exists() else 0
+    return _cached_key(str(Path(home).resolve()), stamp)
+
+
+@functools.lru_cache(maxsize=16)
+def _cached_key(home: str, stamp: int) -> SigningKey:
+    return load_or_create_key(Path(home))
 
 
 def load_verify_key(home: Path) -> VerifyKey:

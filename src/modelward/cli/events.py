@@ -31,16 +31,21 @@ def log(
     output(as_json).result([e.to_json() for e in found], table)
 
 
+TAMPERED = 3  # the exit code of a chain found tampered with (1 is an internal failure)
+
+
 @app.command("verify")
 def verify(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
-    """Check the whole hash chain; exit 1 at the first edited, deleted or reordered event."""
+    """Check the whole hash chain, its signed head and this machine's anchor; exit 3 when
+    an event was edited, deleted, reordered, renumbered or the chain cut."""
     with workspace(ctx) as ws:
         report = ws.verify_events()
+    where = "" if report.broken_seq is None else f" at event {report.broken_seq}"
     message = (
-        f"OK: {report.checked} events, chain intact"
+        f"OK: {report.checked} events, chain intact, head signed"
         if report.ok
-        else f"BROKEN at event {report.broken_seq}: {report.reason}"
+        else f"TAMPERED{where}: {report.reason}"
     )
     output(as_json).result(report.to_json(), lambda: message)
     if not report.ok:
-        raise typer.Exit(1)
+        raise typer.Exit(TAMPERED)

@@ -1,12 +1,23 @@
 """The tamper-evident event log: every mutation appends one hash-chained event."""
 
 from modelward.events.chain import GENESIS, Event, event_hash
-from modelward.events.log import ChainReport, append_event, list_events, verify_chain
+from modelward.events.log import (
+    Anchor,
+    ChainReport,
+    HeadChecker,
+    HeadSigner,
+    append_event,
+    list_events,
+    verify_chain,
+)
 
 __all__ = [
     "GENESIS",
+    "Anchor",
     "ChainReport",
     "Event",
+    "HeadChecker",
+    "HeadSigner",
     "append_event",
     "event_hash",
     "list_events",

@@ -1,11 +1,21 @@
-"""Append to, read and verify the event chain stored in the metadata store."""
+"""Append to, read and verify the event chain stored in the metadata store.
+
+Each event carries the hash of the one before, so an edit, a deletion or a reordering inside
+the chain breaks a link. Someone able to write the store could still rewrite an event and
+rehash everything after it, renumber the chain, or cut its tail and move the head back. Two
+things stop that: the head row carries the workspace key's signature over its seq and hash,
+which only the key's holder can make again for a rewritten chain (`HeadSigner`, checked by a
+`HeadChecker`); and each successful verification leaves an `Anchor` outside the store (the
+workspace folder keeps it), so a chain cut back below, or rewritten before, what this machine
+once verified no longer matches it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
@@ -20,6 +30,41 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
+class HeadSigner(Protocol):
+    """Signs the chain head (the workspace's key)."""
+
+    @property
+    def key_id(self) -> str: ...
+
+    def sign(self, data: bytes) -> str: ...
+
+
+class HeadChecker(Protocol):
+    """Checks a head's signature: `verify` raises on a signature its key did not make."""
+
+    @property
+    def key_id(self) -> str: ...
+
+    def verify(self, data: bytes, signature_b64: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A chain state this machine verified: event `seq` had hash `hash`, at `time`."""
+
+    seq: int
+    hash: str
+    time: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"seq": self.seq, "hash": self.hash, "time": self.time}
+
+
+def head_message(seq: int, head_hash: str) -> bytes:
+    """What the head's signature covers."""
+    return f"modelward-chain-head:{seq}:{head_hash}".encode("ascii")
+
+
 # Statements built once: constructing SQLAlchemy expressions costs more than running them.
 _READ_HEAD = (
     select(chain_head.c.seq, chain_head.c.hash).where(chain_head.c.id == HEAD_ID).with_for_update()
@@ -28,14 +73,27 @@ _INSERT_EVENT = insert(events)
 _UPDATE_HEAD = (
     update(chain_head)
     .where(chain_head.c.id == HEAD_ID)
-    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+    .values(
+        seq=bindparam("new_seq"),
+        hash=bindparam("new_hash"),
+        signature=bindparam("new_signature"),
+        key_id=bindparam("new_key_id"),
+    )
 )
 
 
 def append_event(
-    conn: Connection, *, actor: str, action: str, subject: str, payload: dict[str, Any]
+    conn: Connection,
+    *,
+    actor: str,
+    action: str,
+    subject: str,
+    payload: dict[str, Any],
+    signer: HeadSigner | None = None,
 ) -> Event:
-    """Append one event inside the caller's transaction; the head row lock serializes writers."""
+    """Append one event inside the caller's transaction; the head row lock serializes writers.
+
+    With `signer`, the new head is signed (the workspace does so on every append)."""
     head = conn.execute(_READ_HEAD).one()
     prev_seq, prev_hash = head.seq, head.hash
     fields: dict[str, Any] = {
@@ -49,7 +107,10 @@ def append_event(
     }
     fields["hash"] = event_hash(**fields)
     conn.execute(_INSERT_EVENT, fields)
-    conn.execute(_UPDATE_HEAD, {"new_seq": fields["seq"], "new_hash": fields["hash"]})
+    signed = None if signer is None else signer.sign(head_message(fields["seq"], fields["hash"]))
+    moved = {"new_seq": fields["seq"], "new_hash": fields["hash"], "new_signature": signed}
+    moved["new_key_id"] = None if signer is None else signer.key_id
+    conn.execute(_UPDATE_HEAD, moved)
     return Event(**fields)
 
 
@@ -81,8 +142,9 @@ class ChainReport:
 
     ok: bool
     checked: int
-    broken_seq: int | None = None
+    broken_seq: int | None = None  # None when the whole chain, not one event, is in question
     reason: str | None = None
+    head_hash: str | None = None  # the last event's hash, when the chain is intact
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -93,20 +155,71 @@ class ChainReport:
         }
 
 
-def verify_chain(conn: Connection) -> ChainReport:
-    """Walk the chain in order; report the first edited, deleted or reordered event."""
+def verify_chain(
+    conn: Connection, *, checker: HeadChecker | None = None, anchor: Anchor | None = None
+) -> ChainReport:
+    """Walk the chain in order; report the first edited, deleted or reordered event, a head
+    whose signature `checker` refuses, or a chain that no longer holds what `anchor` saw."""
     prev_hash, expected_seq, checked = GENESIS, 1, 0
+    seen: str | None = None  # the hash of the anchor's event, as the chain has it now
     for event in _iter_events(conn):
         problem = _link_problem(event, expected_seq, prev_hash)
         if problem:
             return ChainReport(False, checked, min(event.seq, expected_seq), problem)
+        if anchor is not None and event.seq == anchor.seq:
+            seen = event.hash
         prev_hash, expected_seq, checked = event.hash, event.seq + 1, checked + 1
     head = conn.execute(select(chain_head).where(chain_head.c.id == HEAD_ID)).first()
     head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
     problem = _head_problem(expected_seq - 1, prev_hash, head_seq, head_hash)
     if problem:
         return ChainReport(False, checked, min(head_seq, expected_seq - 1) + 1, problem)
-    return ChainReport(True, checked)
+    problem = _signature_problem(head, checker, anchor) or _anchor_problem(anchor, checked, seen)
+    if problem:
+        return ChainReport(False, checked, None, problem)
+    return ChainReport(True, checked, head_hash=prev_hash if checked else None)
+
+
+def _signature_problem(head: Any, checker: HeadChecker | None, anchor: Anchor | None) -> str | None:
+    if checker is None or head is None:
+        return None
+    if head.signature is None:
+        if anchor is None:
+            return None  # a chain from before heads were signed, never verified here since
+        return (
+            "the chain head is not signed, yet this workspace signed it when it verified event "
+            f"{anchor.seq}: the chain was rewritten by someone without the workspace's key"
+        )
+    if head.key_id != checker.key_id:
+        return (
+            f"the chain head is signed by key {head.key_id}, not this workspace's key "
+            f"{checker.key_id}: it was rewritten elsewhere (or another machine writes this "
+            "store with a key of its own)"
+        )
+    try:
+        checker.verify(head_message(head.seq, head.hash), head.signature)
+    except Exception:
+        return (
+            "the chain head's signature does not match its last event: the chain was "
+            "rewritten, renumbered or cut, and its head moved, without the workspace's key"
+        )
+    return None
+
+
+def _anchor_problem(anchor: Anchor | None, last_seq: int, seen: str | None) -> str | None:
+    if anchor is None:
+        return None
+    if anchor.seq > last_seq:
+        return (
+            f"events {last_seq + 1} to {anchor.seq} were deleted: this machine verified the "
+            f"chain up to event {anchor.seq} at {anchor.time}"
+        )
+    if seen != anchor.hash:
+        return (
+            f"event {anchor.seq} was rewritten since this machine verified it at {anchor.time}: "
+            "its hash, and the chain before it, are not what they were"
+        )
+    return None
 
 
 def _head_problem(last_seq: int, last_hash: str, head_seq: int, head_hash: str) -> str | None:

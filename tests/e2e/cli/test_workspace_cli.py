@@ -58,7 +58,7 @@ def test_tampered_log_fails_verify(cli: Cli, home: Path) -> None:
     with sqlite3.connect(home / "modelward.db") as db:
         db.execute("UPDATE events SET actor = 'mallory' WHERE seq = 1")
     result = cli("audit", "verify", "--json")
-    assert result.code == 1
+    assert result.code == 3  # tampered: neither an input error (2) nor a failure (1)
     assert result.json()["broken_seq"] == 1
 
 

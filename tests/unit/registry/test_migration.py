@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from alembic import command
-from sqlalchemy import insert, inspect, select
+from sqlalchemy import Connection, insert, inspect, select, update
 
 import modelward
 from modelward.backends.store import open_store
 from modelward.backends.store.migrate import HEAD, _config, current_revision
-from modelward.backends.store.tables import projects, runs
-from modelward.events import append_event
+from modelward.backends.store.tables import chain_head, events, projects, runs
+from modelward.events.chain import GENESIS, canonical_json, event_hash
 from modelward.registry import get_model, load_bundle
 from tests.unit.registry.conftest import FILES, registrar
 
@@ -50,10 +51,24 @@ def _store_at_0002(store_url: str) -> None:
                 created_by="ana",
             )
         )
-        append_event(
-            conn, actor="ana", action="project.created", subject="project/churn", payload={}
-        )
+        _append_as_0002(conn)
     old.close()
+
+
+def _append_as_0002(conn: Connection) -> None:
+    """The event a 0002-era modelward appended: its head had no signature column."""
+    fields: dict[str, Any] = {
+        "seq": 1,
+        "time": "2026-01-01T00:00:00+00:00",
+        "actor": "ana",
+        "action": "project.created",
+        "subject": "project/churn",
+        "payload": canonical_json({}),
+        "prev_hash": GENESIS,
+    }
+    fields["hash"] = event_hash(**fields)
+    conn.execute(insert(events).values(**fields))
+    conn.execute(update(chain_head).values(seq=1, hash=fields["hash"]))
 
 
 def test_upgrade_from_0002_keeps_existing_data(tmp_path: Path, store_url: str) -> None:

@@ -34,7 +34,7 @@ def test_names_and_roles_are_checked(team: None, as_user: As) -> None:
     with as_user("root") as ws:
         with pytest.raises(InputError, match="user name"):
             add_user(ws, "bad name!", Role.VIEWER)
-        with pytest.raises(InputError, match=r"viewer \| scientist"):
+        with pytest.raises(InputError, match=r"viewer \| reporter \| scientist"):
             Role.parse("boss")
         with pytest.raises(Conflict, match="exists already"):
             add_user(ws, "rita", Role.VIEWER)

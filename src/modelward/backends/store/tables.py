@@ -51,6 +51,9 @@ chain_head = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("seq", BigInteger, nullable=False),
     Column("hash", String(64), nullable=False),
+    # the workspace key's signature over seq and hash: a rewritten chain cannot be re-signed
+    Column("signature", Text, nullable=True),
+    Column("key_id", String(32), nullable=True),
 )
 
 projects = Table(

@@ -1,4 +1,5 @@
-"""reviews name the evaluation they decided on; tokens the token that made them
+"""reviews name the evaluation they decided on; tokens the token that made them; the chain
+head is signed
 
 Revision ID: 0007
 Revises: 0006
@@ -15,6 +16,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("chain_head", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("signature", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("key_id", sa.String(length=32), nullable=True))
     with op.batch_alter_table("api_tokens", schema=None) as batch_op:
         batch_op.add_column(sa.Column("parent_token_id", sa.String(length=32), nullable=True))
     with op.batch_alter_table("reviews", schema=None) as batch_op:
@@ -35,3 +39,6 @@ def downgrade() -> None:
         batch_op.drop_column("evaluation_id")
     with op.batch_alter_table("api_tokens", schema=None) as batch_op:
         batch_op.drop_column("parent_token_id")
+    with op.batch_alter_table("chain_head", schema=None) as batch_op:
+        batch_op.drop_column("key_id")
+        batch_op.drop_column("signature")
