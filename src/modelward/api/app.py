@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
+from modelward.access.users import Role
 from modelward.api.chain import ChainWatch
 from modelward.api.errors import error_response
 from modelward.api.fastlane import FastLane
@@ -108,8 +109,11 @@ def _add_probes(app: FastAPI, state: ServerState) -> None:
             return json_response({"status": "starting"}, 503)
         return json_response({"status": "ready"})
 
-    @app.get("/metrics", tags=["probes"], summary="Prometheus metrics")
-    async def metrics() -> Response:
+    @app.get("/metrics", tags=["probes"], summary="Prometheus metrics (a token's, with auth)")
+    async def metrics(request: Request) -> Response:
+        # With auth on, metrics name deployments and callers' traffic: scrape with a token.
+        if state.gate.config.auth:
+            state.gate.admit(request.headers, Role.VIEWER)
         return Response(state.metrics.render(), media_type="text/plain; version=0.0.4")
 
 

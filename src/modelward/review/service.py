@@ -13,7 +13,7 @@ from typing import NoReturn
 from sqlalchemy import Connection, insert, select, update
 
 from modelward.access.users import Role, User, count_users, find_user
-from modelward.backends.store.tables import model_versions, reviews
+from modelward.backends.store.tables import deployments, model_versions, reviews
 from modelward.errors import Conflict, InputError, ModelwardError
 from modelward.events.log import utc_now
 from modelward.model.evaluations import latest_evaluation
@@ -74,13 +74,30 @@ def promote(
 
 
 def archive(ws: Workspace, ref: str, *, comment: str = "") -> StageChange:
-    """Retire a version from any live stage."""
+    """Retire a version from any live stage. Retiring the production version takes an
+    approver (it was approved into production); a version a deployment serves as its primary
+    is refused until the deployment serves another (`deploy rollback` or `deploy promote`)."""
     model = get_model(ws, ref)
     if model.stage is Stage.ARCHIVED:
         _refuse(ws, "model.archive", model, Conflict, f"{model.ref} is archived already")
-    _acting_user(ws, "model.archive", model, Role.SCIENTIST)
+    needed = Role.APPROVER if model.stage is Stage.PRODUCTION else Role.SCIENTIST
+    _acting_user(ws, "model.archive", model, needed)
+    serving = _primary_of(ws, model.ref)
+    if serving:
+        reason = (
+            f"{model.ref} is the primary of deployment(s) {', '.join(serving)}: it would keep "
+            "serving; switch them to another model first (`modelward deploy rollback`)"
+        )
+        _refuse(ws, "model.archive", model, Conflict, reason)
     gates = GateReport(())
     return _move(ws, model, Stage.ARCHIVED, gates=gates, approval=None, override=comment or None)
+
+
+def _primary_of(ws: Workspace, ref: str) -> list[str]:
+    """The deployments whose primary route is `ref` (read from their stored routes)."""
+    with ws.transaction() as conn:
+        rows = conn.execute(select(deployments.c.name, deployments.c.routes)).all()
+    return [name for name, routes in rows if json.loads(routes).get("primary") == ref]
 
 
 def release_problems(ws: Workspace, model: ModelVersion) -> list[str]:

@@ -9,8 +9,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, insert, select, update
 
+from modelward.access.users import Role, require_role
 from modelward.backends.store.tables import projects
-from modelward.errors import Conflict, InputError, NotFound
+from modelward.errors import Conflict, Forbidden, InputError, NotFound
 from modelward.events.log import utc_now
 from modelward.spec.load import load_spec_file, parse_spec
 from modelward.spec.model import ProjectSpec
@@ -54,7 +55,10 @@ def project_from_file(ws: Workspace, path: Path, *, update: bool = False) -> Pro
 
 
 def create_project(ws: Workspace, spec: ProjectSpec) -> Project:
-    """Register a project; creating one that exists with the same spec returns it unchanged."""
+    """Register a project; creating one that exists with the same spec returns it unchanged.
+
+    Needs the scientist role (or a workspace without registered users)."""
+    _check_role(ws, "project.create", spec.name, "create projects")
     with ws.transaction() as conn:
         existing = _find(conn, spec.name)
         if existing is not None:
@@ -79,7 +83,10 @@ def create_project(ws: Workspace, spec: ProjectSpec) -> Project:
 
 
 def update_project(ws: Workspace, spec: ProjectSpec) -> Project:
-    """Replace a project's spec; the event keeps the old and the new spec."""
+    """Replace a project's spec; the event keeps the old and the new spec, and what changed.
+
+    Needs the scientist role (or a workspace without registered users)."""
+    _check_role(ws, "project.update", spec.name, "change project specs")
     with ws.transaction() as conn:
         old = _get(conn, spec.name)
         if old.spec == spec:
@@ -89,13 +96,26 @@ def update_project(ws: Workspace, spec: ProjectSpec) -> Project:
             .where(projects.c.name == spec.name)
             .values(spec=_dump(spec), updated_at=utc_now())
         )
+        before, after = old.spec.to_json(), spec.to_json()
+        changed = sorted(k for k in {*before, *after} if before.get(k) != after.get(k))
         ws.record(
             conn,
             "project.updated",
             f"project/{spec.name}",
-            {"old": old.spec.to_json(), "new": spec.to_json()},
+            {"old": before, "new": after, "changed": changed},
         )
         return _get(conn, spec.name)
+
+
+def _check_role(ws: Workspace, action: str, name: str, doing: str) -> None:
+    """Forbidden, recorded as a refused event, unless the actor may change specs."""
+    try:
+        with ws.transaction() as conn:
+            require_role(conn, ws.actor, Role.SCIENTIST, doing)
+    except Forbidden as exc:
+        with ws.transaction() as conn:
+            ws.record(conn, f"{action}.refused", f"project/{name}", {"reason": exc.message})
+        raise
 
 
 def get_project(ws: Workspace, name: str) -> Project:

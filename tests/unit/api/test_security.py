@@ -94,3 +94,16 @@ def test_an_unregistered_server_user_on_loopback_acts_as_itself(deployed: Path) 
     assert again.status_code == 409
     assert unreviewed.status_code == 409
     assert "passed review" in unreviewed.json()["error"]["message"]
+
+
+def test_metrics_follow_auth(deployed: Path) -> None:
+    """With auth on, metrics name deployments and callers' traffic: a scrape needs a token."""
+    scraper = token(deployed, "vic")
+    with running(deployed, edge=AUTH) as client:
+        anonymous = client.get("/metrics")
+        scraped = client.get("/metrics", headers=scraper)
+        health = client.get("/healthz")
+    assert anonymous.status_code == 401
+    assert scraped.status_code == 200
+    assert "modelward_" in scraped.text
+    assert health.status_code == 200

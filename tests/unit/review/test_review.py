@@ -151,3 +151,17 @@ def test_a_spec_that_names_approvers_admits_only_them(candidate: ModelVersion, a
         with pytest.raises(Conflict, match="not an approver of project churn"):
             approve(ws, candidate.ref, comment="fine by me")
         assert actions(ws, f"model/{candidate.ref}")[-1] == "model.approve.refused"
+
+
+def test_a_serving_model_is_not_archived_behind_its_deployment(
+    candidate: ModelVersion, as_user: As
+) -> None:
+    from modelward.serving.deployments import create_deployment
+
+    with as_user("rita") as ws:
+        approve(ws, candidate.ref, comment="fine")
+    with as_user("ana") as ws:
+        create_deployment(ws, "api", candidate.ref)
+        with pytest.raises(Conflict, match=r"is the primary of deployment\(s\) api"):
+            archive(ws, candidate.ref, comment="retire")
+        assert actions(ws, f"model/{candidate.ref}")[-1] == "model.archive.refused"
