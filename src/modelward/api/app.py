@@ -98,16 +98,18 @@ def _add_probes(app: FastAPI, state: ServerState) -> None:
     async def healthz() -> Response:
         return json_response({"status": "ok"})
 
-    @app.get("/readyz", tags=["probes"], summary="Routes loaded and the store reachable")
+    @app.get(
+        "/readyz",
+        tags=["probes"],
+        summary="Routes loaded, and the store, blob store and rate limiter reachable",
+    )
     def readyz() -> Response:
-        try:
-            with state.ws.transaction() as conn:
-                conn.execute(text("SELECT 1"))
-        except Exception:
-            return json_response({"status": "store unreachable"}, 503)
+        problems = _dependencies(state)
+        if problems:
+            return json_response({"status": "not ready", "problems": problems}, 503)
         if not state.scorer.ready:
-            return json_response({"status": "starting"}, 503)
-        return json_response({"status": "ready"})
+            return json_response({"status": "starting", "problems": []}, 503)
+        return json_response({"status": "ready", "problems": []})
 
     @app.get("/metrics", tags=["probes"], summary="Prometheus metrics (a token's, with auth)")
     async def metrics(request: Request) -> Response:
@@ -115,6 +117,24 @@ def _add_probes(app: FastAPI, state: ServerState) -> None:
         if state.gate.config.auth:
             state.gate.admit(request.headers, Role.VIEWER)
         return Response(state.metrics.render(), media_type="text/plain; version=0.0.4")
+
+
+def _dependencies(state: ServerState) -> list[str]:
+    """What the server needs and cannot reach now, in words (empty when all is well)."""
+    problems = []
+    try:
+        with state.ws.transaction() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception:
+        problems.append("the metadata store is unreachable")
+    try:
+        state.ws.blobs.exists("readyz")
+    except Exception:
+        problems.append("the blob store is unreachable")
+    limiter = state.gate.limiter_problem
+    if limiter is not None:
+        problems.append(limiter)
+    return problems
 
 
 def _add_error_handlers(app: FastAPI, metrics: ServingMetrics) -> None:

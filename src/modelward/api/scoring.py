@@ -69,7 +69,8 @@ async def explain(name: str, request: Request) -> Response:
     live = state.scorer.live(name)
     ws = state.gate.acting(caller)
     frame = pl.DataFrame(records, infer_schema_length=None)
-    found = await run_in_threadpool(explain_model, ws, live.primary.ref, frame)
+    async with state.heavy.turn("explain"):
+        found = await run_in_threadpool(explain_model, ws, live.primary.ref, frame)
     return json_response({"model": live.primary.ref, **found.to_json()})
 
 
@@ -106,9 +107,10 @@ async def answer_predict(
     key = headers.get(STICKY_HEADER)
     answer: Answer
     if isinstance(records, pl.DataFrame) or len(records) > INLINE_ROWS:
-        answer = await run_in_threadpool(
-            state.scorer.predict, name, records, key=key, token=caller.token_id
-        )
+        async with state.heavy.turn("a batch"):
+            answer = await run_in_threadpool(
+                state.scorer.predict, name, records, key=key, token=caller.token_id
+            )
     else:
         answer = state.scorer.predict(name, records, key=key, token=caller.token_id)
     state.watch(caller, answer, records)

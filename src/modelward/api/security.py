@@ -100,6 +100,11 @@ class Gate:
         with self._ws.transaction() as conn:
             return verify_token(conn, text)
 
+    @property
+    def limiter_problem(self) -> str | None:
+        """Why the rate limiter refuses every request now (Redis down), or None."""
+        return self._limiter.problem
+
     def forget_tokens(self) -> None:
         """Verify every token against the store again: one was revoked here just now."""
         self._tokens.clear()

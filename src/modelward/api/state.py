@@ -11,6 +11,7 @@ from starlette.requests import Request
 
 from modelward.access.users import Role
 from modelward.api.chain import ChainWatch
+from modelward.api.heavy import HeavyWork
 from modelward.api.security import Caller, Gate
 from modelward.errors import InputError, TooLarge
 from modelward.serving.metrics import ServingMetrics
@@ -30,6 +31,7 @@ class ServerState:
     chain: ChainWatch
     # Summaries of prediction-log batches for the deployment pages (batches never change).
     traffic_cache: TrafficCache = field(default_factory=TrafficCache)
+    heavy: HeavyWork = field(default_factory=HeavyWork)  # explain and large batches take turns
 
     @classmethod
     def of(cls, request: Request) -> ServerState:

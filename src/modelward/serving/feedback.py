@@ -117,7 +117,7 @@ def _outcome_check(ws: Workspace, ref: str) -> Any:
         if numeric:
             if isinstance(label, bool) or not isinstance(label, int | float):
                 raise InputError.field(field, label, "a number, the outcome's value")
-            if not math.isfinite(label):
+            if isinstance(label, float) and not math.isfinite(label):
                 raise InputError.field(field, label, "a finite number")
             return label
         if classes and str(label) not in {str(c) for c in classes}:

@@ -50,6 +50,11 @@ class Limiter(Protocol):
         """Release connections; the limiter is not used afterwards."""
         ...
 
+    @property
+    def problem(self) -> str | None:
+        """Why the limiter refuses every request now (its backend is down), or None."""
+        ...
+
 
 def check_limit(rate: float, burst: float) -> None:
     """`InputError` unless `rate` > 0 per second and `burst` >= 1 (else no request could pass)."""
@@ -88,6 +93,10 @@ class LocalLimiter:
             if len(self._buckets) > self._sweep_at:
                 self._sweep(now)
             return decision
+
+    @property
+    def problem(self) -> str | None:
+        return None  # in process: nothing to be down
 
     def close(self) -> None:
         with self._lock:
@@ -139,31 +148,53 @@ class RedisLimiter:
 
     One round trip per call: an atomic Lua script refills and takes. Thread-safe (the client's
     connection pool is). Connects on first use, with `timeout` seconds for connecting and each
-    call, so a dead Redis costs a request that much at most. Raises `BackendError` (503) when
-    Redis fails: it fails closed, see the module's docstring.
+    call. Raises `BackendError` (503) when Redis fails: it fails closed, see the module's
+    docstring. A failure opens a circuit for `cooldown` seconds, during which calls fail at
+    once without waiting on Redis: a hung Redis costs one request the timeout, not every
+    request (the caller may run on an event loop that every other request waits on).
     """
 
-    def __init__(self, url: str, *, prefix: str = DEFAULT_PREFIX, timeout: float = 0.5) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        prefix: str = DEFAULT_PREFIX,
+        timeout: float = 0.2,
+        cooldown: float = 2.0,
+    ) -> None:
         import redis
 
         self.url = url
         self.prefix = prefix
+        self.cooldown = cooldown
         self._client: redis.Redis = redis.Redis.from_url(
             url, socket_timeout=timeout, socket_connect_timeout=timeout
         )
         self._script = self._client.register_script(_SCRIPT)
+        self._open_until = 0.0
+        self._failure: str | None = None
+
+    @property
+    def problem(self) -> str | None:
+        """Why the limiter refuses requests now (its circuit is open), or None."""
+        return self._failure if time.monotonic() < self._open_until else None
 
     def allow(self, key: str, rate: float, burst: float) -> Decision:
         import redis
 
         check_limit(rate, burst)
+        failing = self.problem
+        if failing is not None:
+            raise BackendError(failing)
         try:
             reply = self._script(keys=[self.prefix + key], args=[repr(rate), repr(burst)])
         except redis.RedisError as exc:
-            raise BackendError(
+            self._failure = (
                 f"rate limiter: Redis at {_safe(self.url)} failed ({exc}); requests are refused "
                 "until it is back: check that Redis runs and MODELWARD_REDIS_URL"
-            ) from exc
+            )
+            self._open_until = time.monotonic() + self.cooldown
+            raise BackendError(self._failure) from exc
         allowed, retry, remaining = reply
         return Decision(bool(int(allowed)), float(retry), float(remaining))
 

@@ -107,3 +107,15 @@ def test_metrics_follow_auth(deployed: Path) -> None:
     assert scraped.status_code == 200
     assert "modelward_" in scraped.text
     assert health.status_code == 200
+
+
+def test_readiness_says_when_the_rate_limiter_s_redis_is_down(deployed: Path) -> None:
+    limited = EdgeConfig(auth=False, rate=100.0)
+    with running(deployed, edge=limited, redis_url="redis://127.0.0.1:1/0") as client:
+        refused = client.post("/invocations", json={"instances": churn_rows(1)})
+        ready = client.get("/readyz")
+        alive = client.get("/healthz")
+    assert refused.status_code == 503
+    assert ready.status_code == 503
+    assert any("Redis" in p for p in ready.json()["problems"])
+    assert alive.status_code == 200

@@ -164,3 +164,39 @@ def test_open_limiter_chooses_by_url(redis_url: str) -> None:
         open_limiter("http://u:secret@x")
     with pytest.raises(InputError, match="redis://, rediss://, unix://"):
         open_limiter("localhost:6379")
+
+
+def test_a_hung_redis_costs_one_request_its_timeout_not_every_request() -> None:
+    """A Redis that accepts connections and never answers (SIGSTOPped): the first call waits
+    out its timeout and opens the circuit; the next ones are refused at once, never reaching
+    it, so requests queued behind them on an event loop are not held up."""
+    import socket
+
+    hung = socket.socket()
+    hung.bind(("127.0.0.1", 0))
+    hung.listen(16)
+    accepted: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                conn, _ = hung.accept()
+            except OSError:
+                return
+            accepted.append(conn)  # read nothing, answer nothing
+
+    threading.Thread(target=accept, daemon=True).start()
+    limiter = RedisLimiter(f"redis://127.0.0.1:{hung.getsockname()[1]}/0", timeout=0.2)
+    try:
+        with pytest.raises(BackendError, match="Redis at"):
+            limiter.allow("k", 10, 10)
+        assert limiter.problem is not None
+        for _ in range(20):
+            with pytest.raises(BackendError, match="refused until it is back"):
+                limiter.allow("k", 10, 10)
+        assert len(accepted) == 1  # only the first call ever reached the hung Redis
+    finally:
+        limiter.close()
+        hung.close()
+        for conn in accepted:
+            conn.close()
