@@ -93,6 +93,7 @@ bench: install
 	$(BIN)/python bench/ui.py
 	$(BIN)/python bench/segment.py
 	$(BIN)/python bench/decisions.py
+	$(BIN)/python bench/stall.py
 
 quality: install
 	$(BIN)/python bench/quality.py
