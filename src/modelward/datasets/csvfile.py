@@ -77,7 +77,7 @@ def _parse(path: Path, suffix: str, source: str, dates: bool) -> pl.DataFrame:
     if not sample.strip():
         raise InputError(f"{source}: no header row (the file holds only blank lines); {_FIX_ROWS}")
     sep = sniff_delimiter(sample, suffix)
-    names = clean_names(next(csv.reader(io.StringIO(sample), delimiter=sep)), source)
+    names = clean_names(_header(sample, sep, source), source)
     frame = _read_polars(path, sep, len(names), source, dates)
     if frame.width and frame.get_column(frame.columns[-1]).null_count() > 0:
         # polars reads a blank line as a row of nulls, and pads a short row with nulls.
@@ -89,6 +89,22 @@ def _parse(path: Path, suffix: str, source: str, dates: bool) -> pl.DataFrame:
     if len(names) == frame.width:
         frame.columns = names
     return _tidy(frame)
+
+
+def _header(sample: str, sep: str, source: str) -> list[str]:
+    """The header row's fields; InputError for a header the csv format cannot read or would
+    misread: a bare carriage return in it ends a line for some readers and not for others."""
+    first = sample.split("\n", 1)[0].removesuffix("\r")
+    problem = "a carriage return (\\r) inside the header row" if "\r" in first else None
+    if problem is None:
+        try:
+            return next(csv.reader(io.StringIO(sample), delimiter=sep))
+        except csv.Error as exc:
+            problem = str(exc)
+    raise InputError(
+        f"{source}: the header row cannot be read as comma-separated text ({problem}); save "
+        "the file with one kind of line ending (\\n or \\r\\n) and no bare \\r in a field"
+    )
 
 
 def _sample(path: Path) -> str:

@@ -86,6 +86,14 @@ def test_windows_line_ends_are_read(write: Write) -> None:
     assert read_file(write("a.csv", "a,b\r\n1,2\r\n3,4\r\n")).rows() == [(1, 2), (3, 4)]
 
 
+def test_a_bare_carriage_return_in_the_header_is_refused_not_an_internal_error(
+    write: Write,
+) -> None:
+    path = write("a.csv", "a\rb,c\n1,2\n3,4\n")
+    with pytest.raises(InputError, match=r"a carriage return \(\\r\) inside the header row"):
+        read_file(path)
+
+
 def test_a_quote_left_open_is_refused(write: Write) -> None:
     path = write("a.csv", 'a,b\n1,"open\n3,4\n')
     with pytest.raises(InputError, match=r"cannot be parsed as comma-separated text \(.*escaped"):
