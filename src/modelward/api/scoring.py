@@ -67,6 +67,8 @@ async def explain(name: str, request: Request) -> Response:
             "records", f"{len(records)} rows", f"at most {MAX_EXPLAIN_ROWS} per request"
         )
     live = state.scorer.live(name)
+    # The rows predict would refuse (a type, a value outside training) are refused here too.
+    live.primary.admit(records, validation=live.deployment.options.validation)
     ws = state.gate.acting(caller)
     frame = pl.DataFrame(records, infer_schema_length=None)
     async with state.heavy.turn("explain"):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from modelward.datasets.contract import ColumnContract, Contract
+from modelward.datasets.contract import ColumnContract, Contract, Role
 from modelward.errors import InputError
 
 MAX_SHOWN = 8  # allowed categories listed in a message
@@ -23,41 +23,64 @@ MAX_SHOWN = 8  # allowed categories listed in a message
 
 @dataclass(frozen=True)
 class Allowed:
-    """One column's allowed values: a set of categories, or a closed numeric range."""
+    """One column's allowed values: a set of categories or a numeric range (or neither), and
+    whether training saw it missing, held numbers only, held whole numbers only."""
 
     name: str
     categories: frozenset[str] | None
     low: float | None
     high: float | None
+    nullable: bool = True
+    numeric: bool = False
+    whole: bool = False
 
     def problem(self, value: object) -> str | None:
         """Why `value` is outside; None when it is inside (or not this check's business)."""
         if value is None:
-            return None
+            return None if self.nullable else "a value (training data had none missing here)"
         if self.categories is not None:
-            text = _text(value)
-            if text is not None and text not in self.categories:
-                shown = ", ".join(repr(c) for c in sorted(self.categories)[:MAX_SHOWN])
-                more = " …" if len(self.categories) > MAX_SHOWN else ""
-                return f"one of {shown}{more} (the categories seen in training)"
+            return self._category_problem(value)
+        if not self.numeric:
             return None
+        if isinstance(value, bool):
+            return "a number, not true/false (the column held numbers in training)"
         number = as_number(value)
         if number is None or not math.isfinite(number):
-            return None
+            return None  # the type check names it
+        if self.whole and not number.is_integer():
+            return "a whole number (the column held whole numbers in training)"
         if self.low is not None and self.high is not None and not self.low <= number <= self.high:
             return f"a number from {_show(self.low)} to {_show(self.high)} (the training range)"
         return None
 
+    def _category_problem(self, value: object) -> str | None:
+        text = _text(value)
+        if text is not None and text not in (self.categories or ()):
+            categories = sorted(self.categories or ())
+            shown = ", ".join(repr(c) for c in categories[:MAX_SHOWN])
+            more = " …" if len(categories) > MAX_SHOWN else ""
+            return f"one of {shown}{more} (the categories seen in training)"
+        return None
+
     def outside(self, values: pl.Series) -> pl.Series:
-        """Per row: is the value present and outside the allowed ones."""
+        """Per row: is the value outside the allowed ones (missing counts where training had
+        none)."""
+        missing = values.is_null() if not self.nullable else pl.Series([False] * len(values))
         if self.categories is not None:
             text = values.cast(pl.String)
-            return text.is_not_null() & ~text.is_in(list(self.categories))
+            return missing | (text.is_not_null() & ~text.is_in(list(self.categories)))
+        if not self.numeric:
+            return missing
+        if values.dtype == pl.Boolean:
+            return missing | values.is_not_null()
         numbers = values.cast(pl.Float64, strict=False)
-        if self.low is None or self.high is None:
-            return pl.Series([False] * len(values))
         finite = numbers.is_finite().fill_null(False)
-        return (finite & ((numbers < self.low) | (numbers > self.high))).fill_null(False)
+        bad = pl.Series([False] * len(values))
+        if self.whole:
+            bad = bad | (finite & (numbers != numbers.floor())).fill_null(False)
+        if self.low is not None and self.high is not None:
+            bad = bad | (finite & ((numbers < self.low) | (numbers > self.high))).fill_null(False)
+        return missing | bad
 
 
 @dataclass(frozen=True)
@@ -76,7 +99,9 @@ class ServingContract:
         """InputError naming the first value outside the contract, with the row index."""
         for i, record in enumerate(records):
             for column in self.columns:
-                problem = column.problem(record.get(column.name))
+                if not isinstance(record, Mapping) or column.name not in record:
+                    continue  # the schema check names what is missing or malformed
+                problem = column.problem(record[column.name])
                 if problem is not None:
                     raise InputError.field(
                         f"records[{i}].{column.name}", record.get(column.name), problem
@@ -96,23 +121,31 @@ class ServingContract:
                 )
 
     def to_json(self) -> dict[str, object]:
-        return {
-            c.name: {"categories": sorted(c.categories)}
-            if c.categories is not None
-            else {"minimum": c.low, "maximum": c.high}
-            for c in self.columns
-        }
+        return {c.name: _allowed_json(c) for c in self.columns}
 
 
 def _allowed(column: ColumnContract) -> Allowed | None:
-    if column.categories is not None and not column.role.is_numeric:
-        return Allowed(column.name, frozenset(column.categories), None, None)
-    if column.role.is_numeric and isinstance(column.minimum, int | float):
-        high = column.maximum if isinstance(column.maximum, int | float) else None
-        return Allowed(
-            column.name, None, float(column.minimum), None if high is None else float(high)
-        )
+    numeric = column.role.is_numeric
+    whole = column.role is Role.INTEGER
+    if column.categories is not None and not numeric:
+        categories = frozenset(column.categories)
+        return Allowed(column.name, categories, None, None, column.nullable)
+    if numeric:
+        low = float(column.minimum) if isinstance(column.minimum, int | float) else None
+        high = float(column.maximum) if isinstance(column.maximum, int | float) else None
+        return Allowed(column.name, None, low, high, column.nullable, numeric=True, whole=whole)
+    if not column.nullable:
+        return Allowed(column.name, None, None, None, nullable=False)
     return None
+
+
+def _allowed_json(column: Allowed) -> dict[str, object]:
+    found: dict[str, object] = {"missing_allowed": column.nullable}
+    if column.categories is not None:
+        found["categories"] = sorted(column.categories)
+    if column.low is not None:
+        found.update(minimum=column.low, maximum=column.high, whole=column.whole)
+    return found
 
 
 def _text(value: object) -> str | None:

@@ -16,6 +16,7 @@ from modelward.registry.records import ModelVersion
 from modelward.serving.contract import ServingContract
 from modelward.serving.records import Validation
 from modelward.tracking.service import get_run
+from modelward.training.records import conform_records
 from modelward.workspace import Workspace
 
 
@@ -52,6 +53,13 @@ class ServedModel:
         if validation is Validation.STRICT:
             self.contract.check(records)
         return Scored(self.runtime.answers(records, digits=digits))
+
+    def admit(self, records: Sequence[Mapping[str, Any]], *, validation: Validation) -> None:
+        """The checks `score` makes, without scoring: for work that reads the rows another way
+        (explanations), so no path takes a value that predict would refuse."""
+        conform_records(self.runtime.schema, records)
+        if validation is Validation.STRICT:
+            self.contract.check(records)
 
     def score_frame(
         self, frame: pl.DataFrame, *, validation: Validation, digits: int | None = None

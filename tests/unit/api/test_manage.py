@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -105,3 +106,27 @@ def test_explain_a_row_through_the_deployment(served_home: Path) -> None:
     assert total == pytest.approx(row["prediction"], abs=1e-4)
     assert many.status_code == 422
     assert "records: got '101 rows'; expected at most 100 per request" in many.text
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"contract": "Weekly"}, r"records\[0\]\.contract: got 'Weekly'; expected one of"),
+        ({"tenure": True}, r"records\[0\]\.tenure: got True; expected a number"),
+        ({"tenure": "long"}, r"records\[0\]\.tenure: got 'long'; expected a number"),
+    ],
+)
+def test_explain_refuses_what_predict_refuses(
+    served_home: Path, change: dict[str, object], message: str
+) -> None:
+    with modelward.open(home=served_home, actor="ana") as ws:
+        create_deployment(ws, "default", "churn/v1")
+    row = {**churn_rows(1)[0], **change}
+    with running(served_home) as client:
+        answers = [
+            client.post(f"/v1/deployments/default/{path}", json={"dataframe_records": [row]})
+            for path in ("predict", "explain")
+        ]
+    for answer in answers:
+        assert answer.status_code == 422, answer.text
+        assert re.search(message, answer.json()["error"]["message"]), answer.json()

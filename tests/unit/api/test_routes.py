@@ -90,7 +90,8 @@ def test_extraction_like_traffic_raises_an_alert_and_a_throttle(deployed: Path) 
 
     def synthetic() -> dict[str, object]:
         # a sweep of the input space: each feature uniform over its training range
-        return {**template, **{n: rng.uniform(*ranges[n]) for n in numeric}}
+        swept = {n: rng.uniform(*ranges[n]) for n in numeric}
+        return {**template, **swept, "tenure": round(swept["tenure"])}  # tenure holds months
 
     with running(deployed) as client:
         client.post("/invocations", json=BODY)  # the watch prepares its reference

@@ -71,6 +71,9 @@ def test_every_body_form_gives_the_batch_scorer_s_answers(deployed: Path) -> Non
         ({"tenure": "long"}, r"records\[0\]\.tenure: got 'long'; expected a number"),
         ({"contract": "Weekly"}, r"records\[0\]\.contract: got 'Weekly'; expected one of"),
         ({"monthly_charges": 1e6}, r"monthly_charges.*training range"),
+        ({"tenure": True}, r"records\[0\]\.tenure: got True; expected a number, not true/false"),
+        ({"tenure": None}, r"records\[0\]\.tenure: got None; expected a value \(training"),
+        ({"tenure": 12.5}, r"records\[0\]\.tenure: got 12.5; expected a whole number"),
         ({"favourite_colour": "red"}, r"records\[0\]: unknown field.*favourite_colour"),
         (
             {"tenure": [1, 2]},
@@ -87,6 +90,26 @@ def test_bad_values_are_422_naming_the_field(
     assert answer.status_code == 422, answer.text
     assert answer.json()["error"]["type"] == "InputError"
     assert re.search(message, answer.json()["error"]["message"]), answer.json()
+
+
+def test_missing_values_are_scored_where_training_had_them(deployed: Path) -> None:
+    # wa_churn's total_charges has blanks (new customers): a null there is what training saw.
+    rows = [{**churn_rows(1)[0], "total_charges": None}, {**churn_rows(1)[0], "tenure": 12.0}]
+    with running(deployed) as client:
+        answer = client.post("/invocations", json={"dataframe_records": rows})
+    assert answer.status_code == 200, answer.text
+
+
+def test_a_csv_blank_where_training_had_none_is_refused(deployed: Path) -> None:
+    frame = pl.DataFrame(churn_rows(3)).with_columns(
+        pl.when(pl.int_range(pl.len()) == 2).then(None).otherwise(pl.col("tenure")).alias("tenure")
+    )
+    with running(deployed) as client:
+        answer = client.post(
+            "/invocations", content=frame.write_csv(), headers={"content-type": "text/csv"}
+        )
+    assert answer.status_code == 422, answer.text
+    assert "records[2].tenure" in answer.json()["error"]["message"]
 
 
 def test_a_missing_field_names_it(deployed: Path) -> None:
