@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
 
 from modelward.access.users import Role
 from modelward.api.chain import ChainWatch
@@ -36,6 +37,7 @@ from modelward.serving.predlog import PredictionLog
 from modelward.serving.ratelimit import open_limiter
 from modelward.serving.scorer import Scorer
 from modelward.serving.watch import TrafficWatch
+from modelward.tracking.liveness import reap_lost_runs
 from modelward.workspace import Workspace
 
 
@@ -61,6 +63,8 @@ def create_app(ws: Workspace, config: ServeConfig) -> Guard:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # A server killed mid-training left its runs `running`: they end before it serves.
+        await run_in_threadpool(reap_lost_runs, ws)
         scorer.start()
         # Everything loaded so far (libraries, models) lives as long as the server: keep it out
         # of the collector's full passes, whose pauses would show in the latency tail.

@@ -16,6 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from modelward.backends.store.tables import run_latest, run_metrics, run_params, runs
 from modelward.errors import Conflict, InputError
 from modelward.events.log import utc_now
+from modelward.tracking.liveness import Heartbeat
 from modelward.tracking.records import RunStatus
 from modelward.workspace import Workspace
 
@@ -43,6 +44,8 @@ class ActiveRun:
         self._started = (time.monotonic(), time.process_time())
         self._points = 0
         self.status = RunStatus.RUNNING
+        self._heartbeat = Heartbeat(ws, run_id)
+        self._heartbeat.start()
 
     def log_param(self, key: str, value: object) -> None:
         self.log_params({key: value})
@@ -101,6 +104,7 @@ class ActiveRun:
     def finish(self, status: RunStatus = RunStatus.FINISHED) -> None:
         if not self.status.can_move_to(status):
             raise Conflict(f"run {self.uid[:8]} is {self.status.value}; it cannot become {status}")
+        self._heartbeat.stop()
         self.flush()
         wall = time.monotonic() - self._started[0]
         cpu = time.process_time() - self._started[1]

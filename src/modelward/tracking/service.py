@@ -25,6 +25,7 @@ from modelward.events.log import utc_now
 from modelward.refs import check_name
 from modelward.spec.service import get_project
 from modelward.tracking.lineage import collect_lineage
+from modelward.tracking.liveness import process_tag, reap_lost_runs
 from modelward.tracking.logger import ActiveRun
 from modelward.tracking.records import MetricPoint, Run, RunStatus
 from modelward.workspace import Workspace
@@ -47,6 +48,8 @@ def start_run(
     uid = uuid.uuid4().hex
     run_name = check_name(name, field="run name") if name else f"run-{uid[:8]}"
     lineage = collect_lineage(seed=seed)
+    reap_lost_runs(ws)  # runs a killed process left `running` end here, before a new one starts
+    now = utc_now()
     with ws.transaction() as conn:
         result = conn.execute(
             insert(runs).values(
@@ -57,8 +60,10 @@ def start_run(
                 dataset_version_id=version_id,
                 lineage=json.dumps(lineage, sort_keys=True),
                 tags=json.dumps(tags or {}, sort_keys=True),
-                started_at=utc_now(),
+                started_at=now,
                 created_by=ws.actor,
+                owner=process_tag(),
+                heartbeat_at=now,
             )
         )
         payload = {"name": run_name, "project": project, "dataset": dataset, "lineage": lineage}

@@ -126,6 +126,8 @@ runs = Table(
     Column("wall_seconds", Float, nullable=True),
     Column("cpu_seconds", Float, nullable=True),
     Column("created_by", String(200), nullable=False),
+    Column("owner", String(300), nullable=True),  # host/pid/start of the process running it
+    Column("heartbeat_at", String(40), nullable=True),
 )
 Index("ix_runs_project_started", runs.c.project_id, runs.c.started_at)
 
