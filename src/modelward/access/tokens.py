@@ -205,10 +205,10 @@ def check_label(label: str) -> str:
 
 
 def check_rate(rate: float, *, field: str = "rate_per_second") -> float:
-    """A per-token limit: finite requests per second > 0."""
+    """A per-token limit: finite rows per second > 0."""
     number = isinstance(rate, int | float) and not isinstance(rate, bool)
     if not number or not math.isfinite(rate) or rate <= 0:
-        raise InputError.field(field, rate, "requests per second > 0")
+        raise InputError.field(field, rate, "rows per second > 0")
     return float(rate)
 
 

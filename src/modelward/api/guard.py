@@ -74,6 +74,10 @@ class Doors:
         return None
 
 
+PEER_HEADER = "x-modelward-peer"  # set here from the connection, never trusted from a client
+PEER_HEADER_BYTES = PEER_HEADER.encode()
+
+
 class Guard:
     """ASGI middleware: checks every HTTP request at the door before `app` sees it."""
 
@@ -88,7 +92,17 @@ class Guard:
             if why is not None:
                 await _refuse(send, why)
                 return
+            scope = with_peer(scope)
         await self.app(scope, receive, send)
+
+
+def with_peer(scope: Scope) -> Scope:
+    """`scope` with the connection's address and port in `PEER_HEADER` (any sent is dropped):
+    without auth it is what tells one caller's rate bucket from another's."""
+    client = scope.get("client")
+    peer = f"{client[0]}:{client[1]}" if client else "unknown"
+    kept = [(k, v) for k, v in scope["headers"] if k.lower() != PEER_HEADER_BYTES]
+    return {**scope, "headers": [*kept, (PEER_HEADER_BYTES, peer.encode("latin-1"))]}
 
 
 def _hostname(host: str) -> str:

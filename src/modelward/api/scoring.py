@@ -58,9 +58,10 @@ async def invocations(request: Request) -> Response:
 )
 async def explain(name: str, request: Request) -> Response:
     state = ServerState.of(request)
-    caller = state.gate.admit(request.headers, Role.VIEWER)
+    caller = state.gate.identify(request.headers, Role.VIEWER)
     require_json(request.headers.get("content-type", ""))
     records = parse_json(await read_body(request, state.gate.config.max_body_bytes))
+    state.gate.limit(caller, rows=len(records))
     if len(records) > MAX_EXPLAIN_ROWS:
         # Each row's SHAP values cost thousands of predictions: one request may not hold a worker.
         raise InputError.field(
@@ -104,8 +105,9 @@ async def answer_predict(
     state: ServerState, name: str, headers: Mapping[str, str], body: bytes
 ) -> bytes:
     """The scoring use case over HTTP: admit, parse, score, watch; the JSON answer's bytes."""
-    caller = state.gate.admit(headers, Role.VIEWER)
+    caller = state.gate.identify(headers, Role.VIEWER)
     records = parse_body(headers.get("content-type", ""), body)
+    state.gate.limit(caller, rows=len(records))  # a batch counts its rows against the limit
     key = headers.get(STICKY_HEADER)
     answer: Answer
     if isinstance(records, pl.DataFrame) or len(records) > INLINE_ROWS:

@@ -2,8 +2,12 @@
 
 With auth on, every request but the health probes needs `Authorization: Bearer <token>`; the
 token names a user, whose role the endpoint checks. With auth off (loopback only), callers act
-as the server's own user. Rate limits are per token (per client address without auth), shared
-through Redis when the server is given a Redis URL.
+as the server's own user. Rate limits count rows (a 500-row batch costs what 500 single-row
+requests cost) and hold per user, across all of a user's tokens, shared through Redis when the
+server is given a Redis URL; without auth there is no identity to hold a limit to, so each
+connection has its own bucket (one busy local client cannot use up the others' rate). The
+extraction watch judges users, and its throttle is a rows-per-second bucket no token setting
+loosens.
 """
 
 from __future__ import annotations
@@ -13,14 +17,14 @@ from dataclasses import dataclass, replace
 
 from modelward.access.tokens import TokenCache, TokenInfo, verify_token
 from modelward.access.users import Role, find_user
-from modelward.api.guard import LOOPBACK_NAMES
+from modelward.api.guard import LOOPBACK_NAMES, PEER_HEADER
 from modelward.errors import Forbidden, RateLimited, Unauthorized
 from modelward.serving.ratelimit import Limiter
 from modelward.workspace import Workspace
 
 TOKEN_COOKIE = "mw_token"  # noqa: S105 - a cookie name: the web UI keeps the token there
 CSRF_COOKIE = "mw_csrf"  # the web UI's forms repeat this cookie's value (double submit)
-THROTTLE_BASE = 50.0  # requests/s a throttle scales down when the caller has no limit
+THROTTLE_BASE = 50.0  # rows/s a throttle scales down when the caller has no limit
 
 
 @dataclass(frozen=True)
@@ -29,16 +33,26 @@ class Caller:
     role: Role
     token_id: str  # "" without auth
     rate: float | None = None  # the token's own limit, at most the server's
+    peer: str = ""  # the connection (address:port), for callers without a token
 
     @property
     def limit_key(self) -> str:
-        return self.token_id or f"user:{self.user}"
+        """The rate bucket: the user's (all their tokens share it); without a token, the
+        connection's."""
+        if self.token_id or not self.peer:
+            return f"user:{self.user}"
+        return f"peer:{self.peer}"
+
+    @property
+    def watch_key(self) -> str:
+        """Whose traffic the extraction watch judges: the user's, whatever token or connection."""
+        return f"user:{self.user}"
 
 
 @dataclass(frozen=True)
 class EdgeConfig:
     auth: bool
-    rate: float | None = None  # requests per second per token; None: no limit unless the token's
+    rate: float | None = None  # rows per second per user; None: no limit unless the token's
     burst: float | None = None  # bucket size; 2 seconds' worth of `rate` by default
     max_body_bytes: int = 32 * 1024 * 1024
     hosts: frozenset[str] | None = frozenset(LOOPBACK_NAMES)  # names answered to; None: any
@@ -63,12 +77,17 @@ class Gate:
 
     def admit(self, headers: Mapping[str, str], needed: Role) -> Caller:
         """The caller, checked for `needed` and its rate; Unauthorized/Forbidden/RateLimited."""
+        caller = self.identify(headers, needed)
+        self.limit(caller)
+        return caller
+
+    def identify(self, headers: Mapping[str, str], needed: Role) -> Caller:
+        """The caller, checked for `needed` (not yet for rate: see `limit`)."""
         caller = self._identify(headers)
         if not caller.role.allows(needed):
             raise Forbidden(
                 f"{caller.user} is a {caller.role.value}; this needs the {needed.value} role"
             )
-        self._limit(caller)
         return caller
 
     def acting(self, caller: Caller) -> Workspace:
@@ -89,7 +108,7 @@ class Gate:
                     "authorization: missing; send `Authorization: Bearer <token>` "
                     "(make one with `modelward tokens create USER`)"
                 )
-            return self._local
+            return replace(self._local, peer=headers.get(PEER_HEADER, ""))
         scheme, _, text = header.partition(" ")
         if scheme.lower() != "bearer" or not text.strip():
             raise Unauthorized("authorization: expected `Bearer <token>`")
@@ -109,26 +128,30 @@ class Gate:
         """Verify every token against the store again: one was revoked here just now."""
         self._tokens.clear()
 
-    def _limit(self, caller: Caller) -> None:
+    def limit(self, caller: Caller, rows: int = 1) -> None:
+        """RateLimited unless the caller's buckets let `rows` rows through now."""
         rate = _effective_rate(caller.rate, self.config.rate)
-        factor = self._throttle(caller.limit_key)
+        factor = self._throttle(caller.watch_key)
+        cost = float(max(rows, 1))
         if factor < 1.0:  # suspected of extraction: a tighter bucket of its own
             # from at most the base rate: no token's own setting loosens a throttle
             slowed = min(rate or THROTTLE_BASE, THROTTLE_BASE) * factor
-            self._check(
-                caller, f"throttle:{caller.limit_key}", slowed, max(1.0, slowed), "extraction"
-            )
+            key = f"throttle:{caller.watch_key}"
+            self._check(caller, key, (slowed, max(1.0, slowed), cost), "extraction")
         if rate is None:
             return
         burst = self.config.burst if caller.rate is None and self.config.burst else 2 * rate
-        self._check(caller, caller.limit_key, rate, max(1.0, burst), "rate")
+        self._check(caller, caller.limit_key, (rate, max(1.0, burst), cost), "rate")
 
-    def _check(self, caller: Caller, key: str, rate: float, burst: float, reason: str) -> None:
-        decision = self._limiter.allow(key, rate, burst)
+    def _check(
+        self, caller: Caller, key: str, bucket: tuple[float, float, float], reason: str
+    ) -> None:
+        rate, burst, cost = bucket
+        decision = self._limiter.allow(key, rate, burst, cost)
         if not decision.allowed:
             why = "suspected model extraction, throttled to" if reason == "extraction" else ""
             raise RateLimited(
-                f"rate limit: {why} {rate:g} requests/s for {caller.user}; retry in "
+                f"rate limit: {why} {rate:g} rows/s for {caller.user}; retry in "
                 f"{decision.retry_after:.2f} s".replace("  ", " "),
                 retry_after=decision.retry_after,
                 reason=reason,

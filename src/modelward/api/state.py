@@ -42,7 +42,7 @@ class ServerState:
         self, caller: Caller, answer: Answer, records: Sequence[Mapping[str, Any]] | pl.DataFrame
     ) -> None:
         """Feed the extraction watch with the caller's traffic (after the answer is built)."""
-        self.traffic.observe(caller.limit_key, answer, self.scorer.model(answer.model), records)
+        self.traffic.observe(caller.watch_key, answer, self.scorer.model(answer.model), records)
 
 
 def acting(request: Request, role: Role) -> Workspace:

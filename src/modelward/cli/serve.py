@@ -20,7 +20,9 @@ def serve_command(
         False, "--auth", help="Require API tokens (always on for a non-loopback --host)."
     ),
     rate: float | None = typer.Option(
-        None, "--rate", help="Requests per second per token (a token's own limit wins)."
+        None,
+        "--rate",
+        help="Rows per second per user (a batch counts its rows; a token may only lower it).",
     ),
     burst: float | None = typer.Option(None, "--burst", help="Bucket size (default 2 s of rate)."),
     max_body_mb: float = typer.Option(32.0, "--max-body-mb", help="Largest request body."),
@@ -97,4 +99,4 @@ def _check(port: int, max_body_mb: float, log_interval: float, rate: float | Non
     if not 0.05 <= log_interval <= 60:
         raise InputError.field("--log-interval", log_interval, "seconds from 0.05 to 60")
     if rate is not None and not rate > 0:
-        raise InputError.field("--rate", rate, "requests per second above 0")
+        raise InputError.field("--rate", rate, "rows per second above 0")

@@ -25,7 +25,9 @@ def create(
     user: str,
     label: str = typer.Option("", "--label", help="What the token is for, e.g. 'ci' or 'app'."),
     rate: float | None = typer.Option(
-        None, "--rate", help="Requests per second for this token [default: the server's]."
+        None,
+        "--rate",
+        help="Rows per second for this token, at most the server's [default: the server's].",
     ),
     expires_days: int | None = typer.Option(
         None, "--expires-days", help="Expire after this many days [default: never]."

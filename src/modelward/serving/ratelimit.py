@@ -1,8 +1,11 @@
-"""Rate limits: one token bucket per key (an API token), in process or shared through Redis.
+"""Rate limits: one token bucket per key (a user, a connection), in process or through Redis.
 
-A bucket holds at most `burst` tokens and refills at `rate` tokens per second; each request takes
-one. `LocalLimiter` keeps buckets in this process; `RedisLimiter` keeps them in Redis, so several
-server replicas enforce one limit. `open_limiter` picks one from a URL.
+A bucket holds at most `burst` tokens and refills at `rate` tokens per second. A request is let
+through while the bucket holds at least one token and takes its `cost` (the rows it scores):
+a batch larger than what is left runs the bucket into debt, which later requests wait out, so a
+caller is held to `rate` rows per second however it packs them into requests. `LocalLimiter`
+keeps buckets in this process; `RedisLimiter` keeps them in Redis, so several server replicas
+enforce one limit. `open_limiter` picks one from a URL.
 
 When Redis cannot be reached the limiter fails closed: `allow` raises `BackendError` (HTTP 503)
 instead of letting traffic through unmetered. A limit that silently stops applying when its store
@@ -42,8 +45,9 @@ class Decision:
 class Limiter(Protocol):
     """A token-bucket limiter. Implementations are thread-safe."""
 
-    def allow(self, key: str, rate: float, burst: float) -> Decision:
-        """Take one token from `key`'s bucket (`rate` per second, `burst` at most), if any."""
+    def allow(self, key: str, rate: float, burst: float, cost: float = 1.0) -> Decision:
+        """Take `cost` tokens from `key`'s bucket (`rate` per second, `burst` at most) if it
+        holds at least one; the bucket may go below zero by what a large request costs."""
         ...
 
     def close(self) -> None:
@@ -56,12 +60,15 @@ class Limiter(Protocol):
         ...
 
 
-def check_limit(rate: float, burst: float) -> None:
-    """`InputError` unless `rate` > 0 per second and `burst` >= 1 (else no request could pass)."""
+def check_limit(rate: float, burst: float, cost: float = 1.0) -> None:
+    """`InputError` unless `rate` > 0 per second, `burst` >= 1 (else no request could pass) and
+    `cost` >= 0."""
     if not _finite(rate) or rate <= 0:
-        raise InputError.field("rate", rate, "requests per second > 0")
+        raise InputError.field("rate", rate, "rows per second > 0")
     if not _finite(burst) or burst < 1:
-        raise InputError.field("burst", burst, "a number of requests >= 1")
+        raise InputError.field("burst", burst, "a number of rows >= 1")
+    if not _finite(cost) or cost < 0:
+        raise InputError.field("cost", cost, "a number of rows >= 0")
 
 
 class LocalLimiter:
@@ -81,13 +88,13 @@ class LocalLimiter:
         self._min_sweep = sweep_at
         self._sweep_at = sweep_at
 
-    def allow(self, key: str, rate: float, burst: float) -> Decision:
-        check_limit(rate, burst)
+    def allow(self, key: str, rate: float, burst: float, cost: float = 1.0) -> Decision:
+        check_limit(rate, burst, cost)
         with self._lock:
             now = self._clock()
             state = self._buckets.get(key)
             tokens = burst if state is None else min(burst, state[0] + (now - state[1]) * rate)
-            decision = _take(tokens, rate)
+            decision = _take(tokens, rate, cost)
             left = decision.remaining
             self._buckets[key] = (left, now, now + (burst - left) / rate)
             if len(self._buckets) > self._sweep_at:
@@ -118,6 +125,7 @@ class LocalLimiter:
 _SCRIPT = """
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
+local cost = tonumber(ARGV[3])
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'time')
@@ -131,7 +139,7 @@ end
 local allowed = 0
 local retry = 0
 if tokens >= 1 then
-  tokens = tokens - 1
+  tokens = tokens - cost
   allowed = 1
 else
   retry = (1 - tokens) / rate
@@ -179,15 +187,17 @@ class RedisLimiter:
         """Why the limiter refuses requests now (its circuit is open), or None."""
         return self._failure if time.monotonic() < self._open_until else None
 
-    def allow(self, key: str, rate: float, burst: float) -> Decision:
+    def allow(self, key: str, rate: float, burst: float, cost: float = 1.0) -> Decision:
         import redis
 
-        check_limit(rate, burst)
+        check_limit(rate, burst, cost)
         failing = self.problem
         if failing is not None:
             raise BackendError(failing)
         try:
-            reply = self._script(keys=[self.prefix + key], args=[repr(rate), repr(burst)])
+            reply = self._script(
+                keys=[self.prefix + key], args=[repr(rate), repr(burst), repr(float(cost))]
+            )
         except redis.RedisError as exc:
             self._failure = (
                 f"rate limiter: Redis at {_safe(self.url)} failed ({exc}); requests are refused "
@@ -218,9 +228,9 @@ def open_limiter(redis_url: str | None, *, prefix: str = DEFAULT_PREFIX) -> Limi
         ) from exc
 
 
-def _take(tokens: float, rate: float) -> Decision:
+def _take(tokens: float, rate: float, cost: float) -> Decision:
     if tokens >= 1:
-        return Decision(True, 0.0, tokens - 1)
+        return Decision(True, 0.0, tokens - cost)
     return Decision(False, (1 - tokens) / rate, tokens)
 
 

@@ -167,7 +167,7 @@ def test_expired_tokens_are_refused(team: modelward.Workspace) -> None:
     [
         ("expires_at", datetime.now(UTC) - timedelta(seconds=1), "expected a time in the future"),
         ("expires_at", datetime(2999, 1, 1), "expected a timezone-aware date"),
-        ("rate_per_second", 0, "rate_per_second: got 0; expected requests per second > 0"),
+        ("rate_per_second", 0, "rate_per_second: got 0; expected rows per second > 0"),
         ("rate_per_second", float("nan"), "rate_per_second: got nan"),
         ("label", "x" * 201, "label: got 'xxx"),
         ("label", "tab\there", "printable text"),

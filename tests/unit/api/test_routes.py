@@ -13,9 +13,11 @@ import httpx
 import pytest
 
 import modelward
+from modelward.api.security import EdgeConfig
 from modelward.datasets.service import list_versions
 from modelward.serving.deployments import create_deployment, rollback, set_canary, set_shadow
 from modelward.serving.predlog import read_predictions
+from modelward.serving.tokens import create_api_token
 from tests.unit.api.conftest import churn_rows, running
 
 BODY = {"instances": churn_rows(1)}
@@ -76,10 +78,11 @@ def test_the_shadow_is_scored_and_logged_never_returned(deployed: Path) -> None:
     assert sorted(shadow["request_id"]) == sorted(a["request_id"] for a in answers)
 
 
-def test_extraction_like_traffic_raises_an_alert_and_a_throttle(deployed: Path) -> None:
+def sweeper(home: Path) -> Callable[[int], list[dict[str, object]]]:
+    """Rows sweeping the input space: each numeric feature uniform over its training range."""
     template = churn_rows(1)[0]
     rng = random.Random(0)
-    with modelward.open(home=deployed) as ws:
+    with modelward.open(home=home) as ws:
         contract = list_versions(ws)[0].contract
     numeric = ("tenure", "monthly_charges", "total_charges")
     ranges = {}
@@ -88,17 +91,22 @@ def test_extraction_like_traffic_raises_an_alert_and_a_throttle(deployed: Path) 
         assert column is not None
         ranges[name] = (float(column.minimum or 0), float(column.maximum or 0))
 
-    def synthetic() -> dict[str, object]:
-        # a sweep of the input space: each feature uniform over its training range
-        swept = {n: rng.uniform(*ranges[n]) for n in numeric}
-        return {**template, **swept, "tenure": round(swept["tenure"])}  # tenure holds months
+    def rows(n: int) -> list[dict[str, object]]:
+        swept = [{c: rng.uniform(*ranges[c]) for c in numeric} for _ in range(n)]
+        return [{**template, **r, "tenure": round(r["tenure"])} for r in swept]  # months
 
+    return rows
+
+
+def test_extraction_like_traffic_raises_an_alert_and_a_throttle(deployed: Path) -> None:
+    synthetic = sweeper(deployed)
     with running(deployed) as client:
         client.post("/invocations", json=BODY)  # the watch prepares its reference
         time.sleep(1.0)
+        sweep = []
         for _ in range(12):
-            rows = [synthetic() for _ in range(50)]
-            assert client.post("/invocations", json={"instances": rows}).status_code == 200
+            rows = synthetic(50)
+            sweep.append(client.post("/invocations", json={"instances": rows}).status_code)
             time.sleep(0.15)
         refused = [client.post("/invocations", json=BODY).status_code for _ in range(30)]
         metrics = client.get("/metrics").text
@@ -106,5 +114,25 @@ def test_extraction_like_traffic_raises_an_alert_and_a_throttle(deployed: Path) 
         alerts = ws.read_events(action="extraction.suspected", limit=5)
     assert len(alerts) == 1
     assert json.loads(alerts[0].payload)["suspicious"] is True
+    assert sweep[0] == 200
+    assert set(sweep) <= {200, 429}  # once flagged, batches are throttled
     assert 429 in refused
     assert 'modelward_refused_requests_total{reason="extraction"}' in metrics
+
+
+def test_extraction_spread_over_many_tokens_is_one_user_s(deployed: Path) -> None:
+    synthetic = sweeper(deployed)
+    with modelward.open(home=deployed, actor="root") as ws:
+        tokens = [create_api_token(ws, "vic", label=f"rotating {i}").token for i in range(12)]
+    with running(deployed, edge=EdgeConfig(auth=True)) as client:
+        first = {"authorization": f"Bearer {tokens[0]}"}
+        client.post("/invocations", json=BODY, headers=first)  # the watch prepares its reference
+        time.sleep(1.0)
+        for token in tokens:  # each token sends a batch: no single token looks like a sweep
+            rotated = {"authorization": f"Bearer {token}"}
+            client.post("/invocations", json={"instances": synthetic(50)}, headers=rotated)
+            time.sleep(0.15)
+    with modelward.open(home=deployed) as ws:
+        alerts = ws.read_events(action="extraction.suspected", limit=5)
+    assert len(alerts) == 1
+    assert json.loads(alerts[0].payload)["caller"] == "user:vic"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 import modelward
@@ -100,3 +101,32 @@ def test_the_cli_revokes_a_user_s_tokens(deployed: Path) -> None:
     assert "1 token(s) of vic revoked" in done.output
     assert isinstance(neither.exception, InputError)  # exit 2 once `main` translates it
     assert "give a token id, or --user NAME" in str(neither.exception)
+
+
+def test_limits_count_rows_per_user_across_tokens(deployed: Path) -> None:
+    first, second, other = bearer(deployed, "vic"), bearer(deployed, "vic"), bearer(deployed, "ana")
+    batch = {"instances": churn_rows(60)}
+    one = {"instances": churn_rows(1)}
+    with running(deployed, edge=AUTH) as client:
+        big = client.post("/invocations", json=batch, headers=first)  # 60 rows at 5 rows/s
+        rotated = client.post("/invocations", json=one, headers=second)
+        elsewhere = client.post("/invocations", json=one, headers=other)
+    assert big.status_code == 200
+    assert rotated.status_code == 429  # a fresh token of the same user is the same bucket
+    assert "5 rows/s for vic" in rotated.json()["error"]["message"]
+    assert float(rotated.headers["retry-after"]) > 5  # the 60 rows are paid for
+    assert elsewhere.status_code == 200
+
+
+def test_without_auth_each_connection_has_its_own_bucket(deployed: Path) -> None:
+    one = {"instances": churn_rows(1)}
+    with running(deployed, edge=EdgeConfig(auth=False, rate=1.0, burst=1.0)) as client:
+        # The server names the connection; a client naming itself anew each time is ignored.
+        first = [
+            client.post("/invocations", json=one, headers={"x-modelward-peer": f"spoof:{i}"})
+            for i in range(3)
+        ]
+        with httpx.Client(base_url=str(client.base_url), timeout=30) as neighbour:
+            second = neighbour.post("/invocations", json=one)
+    assert [a.status_code for a in first] == [200, 429, 429]
+    assert second.status_code == 200  # one busy local client does not use up another's rate

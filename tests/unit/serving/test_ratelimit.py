@@ -62,6 +62,18 @@ def test_buckets_refill_at_the_rate(limiter: Limiter) -> None:
     assert limiter.allow("tok", 4.0, 1).allowed
 
 
+def test_a_batch_costs_its_rows_and_a_large_one_runs_the_bucket_into_debt(
+    limiter: Limiter,
+) -> None:
+    assert limiter.allow("tok", 10.0, 20, cost=15).remaining == pytest.approx(5, abs=0.1)
+    big = limiter.allow("tok", 10.0, 20, cost=100)  # allowed: the bucket held a row's worth
+    assert big.allowed
+    assert big.remaining == pytest.approx(-95, abs=0.1)
+    waiting = limiter.allow("tok", 10.0, 20)
+    assert not waiting.allowed
+    assert 9.5 <= waiting.retry_after <= 9.7  # 96 rows at 10 rows/s: the batch is paid for
+
+
 def test_keys_have_their_own_buckets(limiter: Limiter) -> None:
     assert limiter.allow("a", SLOW, 1).allowed
     assert not limiter.allow("a", SLOW, 1).allowed
@@ -134,9 +146,9 @@ def test_local_limiter_drops_buckets_that_refilled() -> None:
 @pytest.mark.parametrize(
     ("rate", "burst", "message"),
     [
-        (0, 1, "rate: got 0; expected requests per second > 0"),
+        (0, 1, "rate: got 0; expected rows per second > 0"),
         (float("inf"), 1, "rate: got inf"),
-        (1, 0.5, "burst: got 0.5; expected a number of requests >= 1"),
+        (1, 0.5, "burst: got 0.5; expected a number of rows >= 1"),
         (1, float("nan"), "burst: got nan"),
     ],
 )
