@@ -10,6 +10,7 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -23,6 +24,7 @@ from modelward.api.errors import error_response
 from modelward.api.fastlane import FastLane
 from modelward.api.guard import Doors, Guard
 from modelward.api.manage import router as manage_router
+from modelward.api.responses import finish_document
 from modelward.api.scoring import json_response
 from modelward.api.scoring import router as scoring_router
 from modelward.api.security import EdgeConfig, Gate
@@ -94,6 +96,7 @@ def create_app(ws: Workspace, config: ServeConfig) -> Guard:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _add_probes(app, state)
     _add_error_handlers(app, metrics)
+    _declare_responses(app)
     return Guard(FastLane(app, state), Doors(config.edge.hosts))
 
 
@@ -121,6 +124,16 @@ def _add_probes(app: FastAPI, state: ServerState) -> None:
         if state.gate.config.auth:
             state.gate.admit(request.headers, Role.VIEWER)
         return Response(state.metrics.render(), media_type="text/plain; version=0.0.4")
+
+
+def _declare_responses(app: FastAPI) -> None:
+    """The OpenAPI document declares every success body and the error body really sent."""
+    stock = app.openapi
+
+    def document() -> dict[str, Any]:
+        return finish_document(stock())  # in place on FastAPI's cached document: idempotent
+
+    app.openapi = document  # type: ignore[method-assign]
 
 
 def _dependencies(state: ServerState) -> list[str]:

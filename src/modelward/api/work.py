@@ -52,7 +52,11 @@ class TrainRequest(BaseModel):
     country: str | None = Field(default=None, max_length=10, description="Forecast: holidays")
 
 
-@router.post("/projects", summary="Create a project from its spec (as modelward.yaml holds it)")
+@router.post(
+    "/projects",
+    summary="Create a project from its spec (as modelward.yaml holds it)",
+    status_code=201,
+)
 def new_project(request: Request, spec: Annotated[dict[str, Any], Body()]) -> Response:
     ws = acting(request, Role.SCIENTIST)
     return json_response(create_project(ws, parse_spec(spec, source="body")).to_json(), 201)
