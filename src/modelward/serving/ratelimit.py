@@ -157,9 +157,10 @@ class RedisLimiter:
     One round trip per call: an atomic Lua script refills and takes. Thread-safe (the client's
     connection pool is). Connects on first use, with `timeout` seconds for connecting and each
     call. Raises `BackendError` (503) when Redis fails: it fails closed, see the module's
-    docstring. A failure opens a circuit for `cooldown` seconds, during which calls fail at
-    once without waiting on Redis: a hung Redis costs one request the timeout, not every
-    request (the caller may run on an event loop that every other request waits on).
+    docstring. A failure opens a circuit: calls fail at once without waiting on Redis while a
+    background thread pings it every `cooldown` seconds and closes the circuit when it answers.
+    A hung Redis costs one request its timeout, not every request, and no request is the one
+    that waits to find it back (callers run on an event loop every other request waits on).
     """
 
     def __init__(
@@ -179,13 +180,14 @@ class RedisLimiter:
             url, socket_timeout=timeout, socket_connect_timeout=timeout
         )
         self._script = self._client.register_script(_SCRIPT)
-        self._open_until = 0.0
-        self._failure: str | None = None
+        self._failure: str | None = None  # set while the circuit is open
+        self._probing = threading.Lock()
+        self._closed = threading.Event()
 
     @property
     def problem(self) -> str | None:
         """Why the limiter refuses requests now (its circuit is open), or None."""
-        return self._failure if time.monotonic() < self._open_until else None
+        return self._failure
 
     def allow(self, key: str, rate: float, burst: float, cost: float = 1.0) -> Decision:
         import redis
@@ -203,13 +205,33 @@ class RedisLimiter:
                 f"rate limiter: Redis at {_safe(self.url)} failed ({exc}); requests are refused "
                 "until it is back: check that Redis runs and MODELWARD_REDIS_URL"
             )
-            self._open_until = time.monotonic() + self.cooldown
+            self._start_probe()
             raise BackendError(self._failure) from exc
         allowed, retry, remaining = reply
         return Decision(bool(int(allowed)), float(retry), float(remaining))
 
     def close(self) -> None:
+        self._closed.set()
         self._client.close()
+
+    def _start_probe(self) -> None:
+        if self._probing.acquire(blocking=False):  # one probe at a time
+            threading.Thread(target=self._probe, name="redis-probe", daemon=True).start()
+
+    def _probe(self) -> None:
+        import redis
+
+        answered = False
+        while not answered and not self._closed.wait(self.cooldown):
+            try:
+                self._client.ping()
+                answered = True
+            except redis.RedisError:
+                continue
+        # Released first: a failure from here on starts a probe of its own.
+        self._probing.release()
+        if answered:
+            self._failure = None  # back: the next request goes to Redis again
 
 
 def open_limiter(redis_url: str | None, *, prefix: str = DEFAULT_PREFIX) -> Limiter:

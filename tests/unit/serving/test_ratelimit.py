@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 import uuid
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 import pytest
 import redis
@@ -182,8 +184,6 @@ def test_a_hung_redis_costs_one_request_its_timeout_not_every_request() -> None:
     """A Redis that accepts connections and never answers (SIGSTOPped): the first call waits
     out its timeout and opens the circuit; the next ones are refused at once, never reaching
     it, so requests queued behind them on an event loop are not held up."""
-    import socket
-
     hung = socket.socket()
     hung.bind(("127.0.0.1", 0))
     hung.listen(16)
@@ -212,3 +212,52 @@ def test_a_hung_redis_costs_one_request_its_timeout_not_every_request() -> None:
         hung.close()
         for conn in accepted:
             conn.close()
+
+
+def test_the_circuit_closes_by_itself_once_redis_is_back(redis_url: str, prefix: str) -> None:
+    """Redis away, then back on the same address: a background probe finds it, and the next
+    request is metered again without any request having waited on the probe."""
+    with socket.socket() as spare:
+        spare.bind(("127.0.0.1", 0))
+        port = spare.getsockname()[1]  # nothing listens here yet: connections are refused
+    limiter = RedisLimiter(f"redis://127.0.0.1:{port}/0", prefix=prefix, cooldown=0.1)
+    relay = socket.socket()
+    try:
+        with pytest.raises(BackendError):
+            limiter.allow("k", SLOW, 2)
+        assert limiter.problem is not None
+        relay.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        relay.bind(("127.0.0.1", port))
+        relay.listen(16)
+        threading.Thread(target=_relay, args=(relay, redis_url), daemon=True).start()
+        deadline = time.monotonic() + 30
+        while limiter.problem is not None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert limiter.problem is None
+        assert limiter.allow("k", SLOW, 2).allowed
+    finally:
+        limiter.close()
+        relay.close()
+
+
+def _relay(listener: socket.socket, redis_url: str) -> None:
+    """Forward each connection to the real Redis (a Redis that comes back at this address)."""
+    target = urlsplit(redis_url)
+    while True:
+        try:
+            near, _ = listener.accept()
+        except OSError:
+            return
+        far = socket.create_connection((target.hostname or "127.0.0.1", target.port or 6379))
+        for source, sink in ((near, far), (far, near)):
+            threading.Thread(target=_pump, args=(source, sink), daemon=True).start()
+
+
+def _pump(source: socket.socket, sink: socket.socket) -> None:
+    try:
+        while chunk := source.recv(65536):
+            sink.sendall(chunk)
+    except OSError:
+        pass
+    finally:
+        sink.close()
