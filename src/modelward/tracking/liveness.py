@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy import select, update
 
 from modelward.backends.store.tables import runs
-from modelward.errors import ModelwardError
 from modelward.events.log import utc_now
 from modelward.tracking.records import RunStatus
 from modelward.workspace import Workspace
@@ -78,13 +77,15 @@ class Heartbeat:
         while not self._stopped.wait(self._every):
             try:
                 with self._ws.transaction() as conn:
-                    conn.execute(
+                    beat = conn.execute(
                         update(runs)
                         .where(runs.c.id == self._run_id, runs.c.status == RunStatus.RUNNING)
                         .values(heartbeat_at=utc_now())
                     )
-            except (ModelwardError, OSError):
+            except Exception:  # noqa: S112 - a beat must never kill its thread
                 continue  # a store that is briefly away misses one beat; the next one tries again
+            if beat.rowcount == 0:
+                return  # the run ended (or was marked lost) elsewhere: nothing to keep alive
 
 
 def reap_lost_runs(ws: Workspace) -> list[str]:

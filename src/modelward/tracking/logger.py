@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 import time
+import weakref
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
@@ -46,6 +47,8 @@ class ActiveRun:
         self.status = RunStatus.RUNNING
         self._heartbeat = Heartbeat(ws, run_id)
         self._heartbeat.start()
+        # A run dropped unfinished stops beating: nothing alive holds it any more.
+        weakref.finalize(self, self._heartbeat.stop)
 
     def log_param(self, key: str, value: object) -> None:
         self.log_params({key: value})
