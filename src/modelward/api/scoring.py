@@ -61,12 +61,12 @@ async def explain(name: str, request: Request) -> Response:
     caller = state.gate.identify(request.headers, Role.VIEWER)
     require_json(request.headers.get("content-type", ""))
     records = parse_json(await read_body(request, state.gate.config.max_body_bytes))
-    state.gate.limit(caller, rows=len(records))
     if len(records) > MAX_EXPLAIN_ROWS:
         # Each row's SHAP values cost thousands of predictions: one request may not hold a worker.
         raise InputError.field(
             "records", f"{len(records)} rows", f"at most {MAX_EXPLAIN_ROWS} per request"
         )
+    state.gate.limit(caller, rows=len(records))
     live = state.scorer.live(name)
     # The rows predict would refuse (a type, a value outside training) are refused here too.
     live.primary.admit(records, validation=live.deployment.options.validation)
