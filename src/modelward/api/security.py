@@ -108,7 +108,8 @@ class Gate:
                     "authorization: missing; send `Authorization: Bearer <token>` "
                     "(make one with `modelward tokens create USER`)"
                 )
-            return replace(self._local, peer=headers.get(PEER_HEADER, ""))
+            local = self._local
+            return Caller(local.user, local.role, "", None, headers.get(PEER_HEADER, ""))
         scheme, _, text = header.partition(" ")
         if scheme.lower() != "bearer" or not text.strip():
             raise Unauthorized("authorization: expected `Bearer <token>`")

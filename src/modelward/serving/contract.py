@@ -19,6 +19,7 @@ from modelward.datasets.contract import ColumnContract, Contract, Role
 from modelward.errors import InputError
 
 MAX_SHOWN = 8  # allowed categories listed in a message
+MISSING = object()  # a field the record does not have (unlike a null value)
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,11 @@ class Allowed:
 
     def problem(self, value: object) -> str | None:
         """Why `value` is outside; None when it is inside (or not this check's business)."""
+        kind = type(value)  # exact types first: this runs for every field of every request
+        if kind is str and self.categories is not None:
+            return None if value in self.categories else self._category_problem(value)
+        if (kind is float or kind is int) and self.numeric:
+            return self._number_problem(float(value))  # type: ignore[arg-type]
         if value is None:
             return None if self.nullable else "a value (training data had none missing here)"
         if self.categories is not None:
@@ -45,7 +51,10 @@ class Allowed:
         if isinstance(value, bool):
             return "a number, not true/false (the column held numbers in training)"
         number = as_number(value)
-        if number is None or not math.isfinite(number):
+        return None if number is None else self._number_problem(number)
+
+    def _number_problem(self, number: float) -> str | None:
+        if not math.isfinite(number):
             return None  # the type check names it
         if self.whole and not number.is_integer():
             return "a whole number (the column held whole numbers in training)"
@@ -98,14 +107,15 @@ class ServingContract:
     def check(self, records: Sequence[Mapping[str, object]]) -> None:
         """InputError naming the first value outside the contract, with the row index."""
         for i, record in enumerate(records):
+            if not isinstance(record, Mapping):
+                continue  # the schema check names a record that is not an object
             for column in self.columns:
-                if not isinstance(record, Mapping) or column.name not in record:
-                    continue  # the schema check names what is missing or malformed
-                problem = column.problem(record[column.name])
+                value = record.get(column.name, MISSING)
+                if value is MISSING:
+                    continue  # the schema check names a missing field
+                problem = column.problem(value)
                 if problem is not None:
-                    raise InputError.field(
-                        f"records[{i}].{column.name}", record.get(column.name), problem
-                    )
+                    raise InputError.field(f"records[{i}].{column.name}", value, problem)
 
     def check_frame(self, frame: pl.DataFrame) -> None:
         """The same check over a batch frame, vectorized; InputError naming the first row."""
