@@ -38,7 +38,7 @@ from modelward.serving.metrics import ServingMetrics
 from modelward.serving.predlog import PredictionLog
 from modelward.serving.ratelimit import open_limiter
 from modelward.serving.scorer import Scorer
-from modelward.serving.watch import TrafficWatch
+from modelward.serving.watch import TrafficWatch, open_shared
 from modelward.tracking.liveness import reap_lost_runs
 from modelward.workspace import Workspace
 
@@ -57,9 +57,10 @@ def create_app(ws: Workspace, config: ServeConfig) -> Guard:
     metrics = ServingMetrics()
     log_writer = PredictionLog(ws, interval=config.log_interval)
     scorer = Scorer(ws, log=log_writer, metrics=metrics, poll_interval=config.poll_interval)
-    traffic = TrafficWatch(ws, metrics)
+    limiter = open_limiter(ws.settings.redis_url)  # first: it checks the Redis URL
+    traffic = TrafficWatch(ws, metrics, open_shared(ws))
     schedule = MonitorSchedule(ws, metrics.registry, tick=config.monitor_tick)
-    gate = Gate(ws, config.edge, open_limiter(ws.settings.redis_url), traffic.throttle)
+    gate = Gate(ws, config.edge, limiter, traffic.throttle)
     chain = ChainWatch(ws)
     state = ServerState(ws, scorer, gate, metrics, traffic, chain)
 

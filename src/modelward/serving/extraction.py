@@ -39,6 +39,9 @@ from modelward.serving.grid import ReferenceGrid
 SIGNIFICANCE = 1e-6  # binomial tail below which a rare-cell share is not chance (many looks)
 OOD_MARGIN = 0.1  # and it must also exceed the training share by this much: practical relevance
 BUCKETS = 60  # volume buckets per window
+WINDOW_SECONDS = 60.0  # the volume window
+MEMORY_ROWS = 1_000  # a caller's last rows judged for coverage
+Cells = tuple[NDArray[np.int64], NDArray[np.bool_]]  # grid cells of rows, and which are rare
 
 
 @dataclass(frozen=True)
@@ -122,9 +125,9 @@ class ExtractionMonitor:
         columns: tuple[int, ...] | None = None,
         bins: int = 5,
         tail_mass: float = 0.01,
-        window_seconds: float = 60.0,
+        window_seconds: float = WINDOW_SECONDS,
         volume_limit: int = 3_000,
-        memory_rows: int = 1_000,
+        memory_rows: int = MEMORY_ROWS,
         min_rows: int = 100,
         coverage_limit: float = 1.5,
         max_tokens: int = 10_000,
@@ -152,8 +155,9 @@ class ExtractionMonitor:
         """The number of tokens currently remembered."""
         return len(self._tokens)
 
-    def observe(self, token_id: str, features: NDArray[np.float64], at: float) -> None:
-        """Record that `token_id` had the rows `features` (n x d, encoded) scored at time `at`."""
+    def observe(self, token_id: str, features: NDArray[np.float64], at: float) -> Cells:
+        """Record that `token_id` had the rows `features` (n x d, encoded) scored at time `at`;
+        the rows' grid cells and whether each is rare (what replicas share to judge together)."""
         if not math.isfinite(at):
             raise InputError.field("at", at, "a finite time in seconds")
         cells, rare = self.grid.encode(features)  # outside the lock: the costly part
@@ -164,6 +168,7 @@ class ExtractionMonitor:
                 self._tokens.popitem(last=False)
             token.push(cells, rare)
             token.count(cells.size, at, self.window_seconds / BUCKETS)
+        return cells, rare
 
     def assess(self, token_id: str, now: float) -> ExtractionAssessment:
         """Judge `token_id`'s recent traffic; a token never seen gets a clean assessment."""
@@ -175,15 +180,18 @@ class ExtractionMonitor:
                 cells = token.cells[: token.filled].copy()
                 rare = token.rare[: token.filled].copy()
                 volume = token.volume(now, self.window_seconds)
-        return self._judge(token_id, cells, rare, volume)
+        return self.judge(token_id, cells, rare, volume)
 
     def _new_token(self) -> _Token:
         cells = np.zeros(self.memory_rows, np.int64)
         return _Token(cells=cells, rare=np.zeros(self.memory_rows, np.bool_))
 
-    def _judge(
+    def judge(
         self, token_id: str, cells: NDArray[np.int64], rare: NDArray[np.bool_], volume: int
     ) -> ExtractionAssessment:
+        """The assessment of a caller whose last rows fell in `cells` (`rare` where the grid
+        is rare), with `volume` rows in the window: `assess` on remembered traffic, or on
+        what several replicas remembered together."""
         m = cells.size
         visited = int(np.unique(cells).size)
         coverage = visited / self.grid.expected_cells(m) if m else 0.0

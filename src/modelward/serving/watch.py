@@ -5,7 +5,9 @@ serving model's `ExtractionMonitor` in batches every `TICK` seconds, off the req
 Each caller is judged at most once a second; a suspicious caller
 raises an `extraction.suspected` event (at most one per caller per `ALERT_EVERY` seconds) and
 gets a throttle factor that the edge applies to its rate. The monitor's reference is a sample
-of the primary model's training rows, built off the request path on first use.
+of the primary model's training rows, built off the request path on first use. With Redis,
+replicas share what they saw (`SharedTraffic`): a caller is judged on all its traffic, and one
+replica raises the alert.
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ import numpy as np
 import polars as pl
 
 from modelward.datasets.service import get_version, load_frame
-from modelward.errors import NotFound
+from modelward.errors import BackendError, NotFound
+from modelward.events.log import list_events
 from modelward.serving.contract import as_number
-from modelward.serving.extraction import ExtractionAssessment, ExtractionMonitor
+from modelward.serving.extraction import Cells, ExtractionAssessment, ExtractionMonitor
 from modelward.serving.metrics import ServingMetrics
 from modelward.serving.models import ServedModel
 from modelward.serving.scorer import Answer
+from modelward.serving.shared_traffic import SharedTraffic
 from modelward.tracking.service import get_run
 from modelward.training.features import ColumnKind
 from modelward.workspace import Workspace
@@ -50,9 +54,12 @@ class _Watched:
 class TrafficWatch:
     """Thread-safe. `observe` after each answer; `throttle(key)` at the edge."""
 
-    def __init__(self, ws: Workspace, metrics: ServingMetrics) -> None:
+    def __init__(
+        self, ws: Workspace, metrics: ServingMetrics, shared: SharedTraffic | None = None
+    ) -> None:
         self._ws = ws
         self._metrics = metrics
+        self._shared = shared  # other replicas' evidence, through Redis
         self._watched: dict[str, _Watched] = {}  # by model ref
         self._queue: list[tuple[str, str, ServedModel, Batch, float]] = []
         self._judged: dict[str, float] = {}
@@ -76,6 +83,8 @@ class TrafficWatch:
     def close(self) -> None:
         self._stop.set()
         self._thread.join()
+        if self._shared is not None:
+            self._shared.close()
 
     def drain(self) -> None:
         """Feed everything queued to the monitors and judge the callers seen (the tick's work).
@@ -92,18 +101,48 @@ class TrafficWatch:
             models[model.ref] = model
             deployments[key] = deployment
         now = time.time()
-        seen: dict[str, ExtractionMonitor] = {}
+        seen: dict[str, tuple[str, ExtractionMonitor]] = {}
         for (key, ref), batches in grouped.items():
             watched = self._watched.get(ref) or self._build(models[ref])
             if watched.monitor is None:
                 continue
             rows = np.vstack([_features(records, watched.columns) for records, _ in batches])
-            watched.monitor.observe(key, rows, batches[-1][1])
-            seen[key] = watched.monitor
-        for key, monitor in seen.items():
+            cells = watched.monitor.observe(key, rows, batches[-1][1])
+            self._share(ref, key, cells, batches[-1][1])
+            seen[key] = (ref, watched.monitor)
+        for key, (ref, monitor) in seen.items():
             if now - self._judged.get(key, 0.0) >= ASSESS_EVERY:
                 self._judged[key] = now
-                self._judge(key, deployments[key], monitor.assess(key, now))
+                self._judge(key, deployments[key], self._assess(ref, key, monitor, now))
+
+    def _share(self, ref: str, key: str, cells: Cells, at: float) -> None:
+        if self._shared is None:
+            return
+        try:
+            self._shared.push(ref, key, cells, at)
+        except BackendError:
+            return  # judged on this replica's own traffic until Redis is back
+
+    def _assess(
+        self, ref: str, key: str, monitor: ExtractionMonitor, now: float
+    ) -> ExtractionAssessment:
+        """On every replica's traffic when they share it, else on this replica's."""
+        if self._shared is not None:
+            try:
+                (codes, rare), volume = self._shared.read(ref, key, now)
+                return monitor.judge(key, codes, rare, volume)
+            except BackendError:
+                pass
+        return monitor.assess(key, now)
+
+    def _first_alert(self, key: str) -> bool:
+        """Whether this replica raises the alert: one replica per caller per `ALERT_EVERY`."""
+        if self._shared is None:
+            return True
+        try:
+            return self._shared.first_alert(key, ALERT_EVERY)
+        except BackendError:
+            return True  # a duplicate alert beats a lost one
 
     def _run(self) -> None:
         while not self._stop.wait(TICK):
@@ -120,6 +159,8 @@ class TrafficWatch:
         now = time.time()
         if now - self._alerted.get(key, 0.0) >= ALERT_EVERY:
             self._alerted[key] = now
+            if not self._first_alert(key):
+                return  # another replica raised it
             payload = {"caller": key, "deployment": deployment, **found.to_json()}
             with self._ws.transaction() as conn:
                 self._ws.record(conn, "extraction.suspected", f"deployment/{deployment}", payload)
@@ -135,6 +176,16 @@ class TrafficWatch:
         watched = _Watched(monitor, columns)
         self._watched[model.ref] = watched
         return watched
+
+
+def open_shared(ws: Workspace) -> SharedTraffic | None:
+    """Evidence shared with the other replicas when the workspace has a Redis URL; its keys
+    carry the workspace's first event (replicas share it, other workspaces do not)."""
+    if not ws.settings.redis_url:
+        return None
+    with ws.transaction() as conn:
+        first = list_events(conn, limit=1)
+    return SharedTraffic(ws.settings.redis_url, first[0].hash[:16] if first else "new")
 
 
 def _reference(ws: Workspace, model: ServedModel, columns: tuple[str, ...]) -> np.ndarray | None:

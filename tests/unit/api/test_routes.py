@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import redis
 
 import modelward
 from modelward.api.security import EdgeConfig
@@ -132,6 +133,36 @@ def test_extraction_spread_over_many_tokens_is_one_user_s(deployed: Path) -> Non
             rotated = {"authorization": f"Bearer {token}"}
             client.post("/invocations", json={"instances": synthetic(50)}, headers=rotated)
             time.sleep(0.15)
+    with modelward.open(home=deployed) as ws:
+        alerts = ws.read_events(action="extraction.suspected", limit=5)
+    assert len(alerts) == 1
+    assert json.loads(alerts[0].payload)["caller"] == "user:vic"
+
+
+def test_replicas_judge_a_sweep_spread_over_them_together(deployed: Path, redis_url: str) -> None:
+    """Each replica sees 75 rows of the sweep, under the 100 a judgement needs; together,
+    through Redis, they see 150 and one of them raises the one alert."""
+    client = redis.Redis.from_url(redis_url)
+    for key in client.scan_iter("modelward:traffic:*"):
+        client.delete(key)
+    client.close()
+    synthetic = sweeper(deployed)
+    with modelward.open(home=deployed, actor="root") as ws:
+        token = {"authorization": f"Bearer {create_api_token(ws, 'vic', label='sweep').token}"}
+    edge = EdgeConfig(auth=True)
+    with (
+        running(deployed, edge=edge, redis_url=redis_url) as first,
+        running(deployed, edge=edge, redis_url=redis_url) as second,
+    ):
+        for replica in (first, second):  # each watch prepares its reference
+            replica.post("/invocations", json=BODY, headers=token)
+        time.sleep(1.0)
+        for i in range(6):
+            replica = (first, second)[i % 2]
+            rows = {"instances": synthetic(25)}
+            assert replica.post("/invocations", json=rows, headers=token).status_code == 200
+            time.sleep(0.3)
+        time.sleep(1.5)  # a judgement a second, on each replica
     with modelward.open(home=deployed) as ws:
         alerts = ws.read_events(action="extraction.suspected", limit=5)
     assert len(alerts) == 1
