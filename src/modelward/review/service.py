@@ -11,6 +11,7 @@ import json
 from typing import NoReturn
 
 from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from modelward.access.users import Role, User, count_users, find_user
 from modelward.backends.store.tables import deployments, model_versions, reviews
@@ -18,7 +19,7 @@ from modelward.errors import Conflict, InputError, ModelwardError
 from modelward.events.log import utc_now
 from modelward.model.evaluations import latest_evaluation
 from modelward.registry.records import ModelVersion, Stage
-from modelward.registry.service import get_model, list_models
+from modelward.registry.service import get_model
 from modelward.review.facts import gate_report
 from modelward.review.gates import GateReport
 from modelward.review.records import Decision, Review, StageChange
@@ -215,21 +216,73 @@ def _move(
     approval: Review | None,
     override: str | None,
 ) -> StageChange:
-    old = _current_production(ws, model) if target is Stage.PRODUCTION else None
-    replaced = None if old is None else old.ref
-    change = StageChange(
-        model.ref, model.stage.value, target.value, ws.actor, approval, override, replaced, gates
-    )
-    with ws.transaction() as conn:
-        _set_stage(conn, model, target)
-        # The takeover is recorded first: history ends the old spell at this very event.
-        ws.record(conn, "model.stage_changed", f"model/{model.ref}", _event_payload(change))
-        if old is not None:
-            _set_stage(conn, old, Stage.ARCHIVED)
-            payload = {"from": Stage.PRODUCTION.value, "to": Stage.ARCHIVED.value}
-            payload["replaced_by"] = model.ref
-            ws.record(conn, "model.stage_changed", f"model/{old.ref}", payload)
+    """Move `model` from the stage it was read in: compare-and-swap, with the production
+    version it replaces found and archived in the same transaction. A concurrent move of
+    either (or a second promotion to production, which the store's unique index stops) is a
+    Conflict, recorded, and nothing changes."""
+    action = "model.archive" if target is Stage.ARCHIVED else "model.promote"
+    try:
+        with ws.transaction() as conn:
+            old = _production_of(conn, model) if target is Stage.PRODUCTION else None
+            replaced = None if old is None else old[1]
+            change = StageChange(
+                model.ref,
+                model.stage.value,
+                target.value,
+                ws.actor,
+                approval,
+                override,
+                replaced,
+                gates,
+            )
+            if old is not None:  # first: the store holds one production version at a time
+                _swap_stage(conn, old[0], old[1], Stage.PRODUCTION, Stage.ARCHIVED)
+            _swap_stage(conn, model.id, model.ref, model.stage, target)
+            # The takeover is recorded first: history ends the old spell at this very event.
+            ws.record(conn, "model.stage_changed", f"model/{model.ref}", _event_payload(change))
+            if old is not None:
+                payload = {"from": Stage.PRODUCTION.value, "to": Stage.ARCHIVED.value}
+                payload["replaced_by"] = model.ref
+                ws.record(conn, "model.stage_changed", f"model/{old[1]}", payload)
+    except _Moved as moved:
+        _refuse(ws, action, model, Conflict, str(moved))
+    except IntegrityError:
+        reason = (
+            f"another version of {model.project} went to production meanwhile; "
+            "look again (`modelward models list`) and retry"
+        )
+        _refuse(ws, action, model, Conflict, reason)
     return change
+
+
+class _Moved(Exception):
+    """A version was not in the stage it was read in: someone moved it meanwhile."""
+
+
+def _swap_stage(conn: Connection, id_: int, ref: str, expected: Stage, stage: Stage) -> None:
+    moved = conn.execute(
+        update(model_versions)
+        .where(model_versions.c.id == id_, model_versions.c.stage == expected.value)
+        .values(stage=stage.value)
+    ).rowcount
+    if moved != 1:
+        raise _Moved(
+            f"{ref} is no longer {expected.value}: it was moved meanwhile; "
+            "look again (`modelward models list`) and retry"
+        )
+
+
+def _production_of(conn: Connection, model: ModelVersion) -> tuple[int, str] | None:
+    """The id and reference of the project's production version other than `model`."""
+    project_id = select(model_versions.c.project_id).where(model_versions.c.id == model.id)
+    found = conn.execute(
+        select(model_versions.c.id, model_versions.c.version).where(
+            model_versions.c.project_id == project_id.scalar_subquery(),
+            model_versions.c.stage == Stage.PRODUCTION.value,
+            model_versions.c.id != model.id,
+        )
+    ).first()
+    return None if found is None else (found.id, f"{model.project}/v{found.version}")
 
 
 def _event_payload(change: StageChange) -> dict[str, object]:
@@ -243,18 +296,6 @@ def _event_payload(change: StageChange) -> dict[str, object]:
         "replaced": change.replaced,
         "gates_passed": change.gates.passed,
     }
-
-
-def _set_stage(conn: Connection, model: ModelVersion, stage: Stage) -> None:
-    conn.execute(
-        update(model_versions).where(model_versions.c.id == model.id).values(stage=stage.value)
-    )
-
-
-def _current_production(ws: Workspace, model: ModelVersion) -> ModelVersion | None:
-    live = list_models(ws, project=model.project, stage=Stage.PRODUCTION)
-    others = [m for m in live if m.id != model.id]
-    return others[0] if others else None
 
 
 def _standing_approval(ws: Workspace, model: ModelVersion) -> Review | None:

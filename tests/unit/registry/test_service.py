@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 
 import modelward
 from modelward.backends.store.tables import model_versions
@@ -64,13 +65,28 @@ def test_stage_label_finds_the_newest_version_in_that_stage(
         conn.execute(
             update(model_versions)
             .where(model_versions.c.version.in_([1, 2]))
-            .values(stage=Stage.PRODUCTION.value)
+            .values(stage=Stage.STAGING.value)
         )
-    assert get_model(ws, "churn@production").ref == "churn/v2"
+    assert get_model(ws, "churn@staging").ref == "churn/v2"
     assert get_model(ws, "churn").ref == "churn/v3"
-    assert [m.ref for m in list_models(ws, stage=Stage.PRODUCTION)] == ["churn/v2", "churn/v1"]
-    with pytest.raises(NotFound, match=r"no model in stage staging; see `modelward models list`"):
-        get_model(ws, "churn@staging")
+    assert [m.ref for m in list_models(ws, stage=Stage.STAGING)] == ["churn/v2", "churn/v1"]
+    with pytest.raises(
+        NotFound, match=r"no model in stage production; see `modelward models list`"
+    ):
+        get_model(ws, "churn@production")
+
+
+def test_the_store_holds_one_production_version_per_project(
+    ws: modelward.Workspace, register: Register
+) -> None:
+    for _ in range(2):
+        register()
+    make_production = update(model_versions).values(stage=Stage.PRODUCTION.value)
+    with ws.transaction() as conn:
+        conn.execute(make_production.where(model_versions.c.version == 1))
+    with pytest.raises(IntegrityError), ws.transaction() as conn:
+        conn.execute(make_production.where(model_versions.c.version == 2))
+    assert [m.ref for m in list_models(ws, stage=Stage.PRODUCTION)] == ["churn/v1"]
 
 
 def test_registration_is_one_chained_event(ws: modelward.Workspace, register: Register) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 NAMING = {
@@ -188,6 +189,15 @@ model_versions = Table(
     UniqueConstraint("project_id", "version", name="uq_model_versions_number"),
 )
 Index("ix_model_versions_project_stage", model_versions.c.project_id, model_versions.c.stage)
+# One production version per project, whatever two promotions racing each other do.
+_PRODUCTION = text("stage = 'production'")
+Index(
+    "uq_model_versions_one_production",
+    model_versions.c.project_id,
+    unique=True,
+    sqlite_where=_PRODUCTION,
+    postgresql_where=_PRODUCTION,
+)
 
 # Every trial of a run's search, written in one batch when the search ends.
 trials = Table(
