@@ -8,86 +8,77 @@ The SDK surface: `open()` a workspace, then call the use cases on it::
         audit = modelward.audit_dataset(ws, result.version.ref, target="churn")
 """
 
-from modelward.audit.service import AuditOptions, StoredAudit, audit_dataset
-from modelward.datasets import (
-    AddResult,
-    DatasetDiff,
-    DatasetVersion,
-    add_dataset,
-    diff_versions,
-    get_version,
-    list_versions,
-    load_frame,
-)
-from modelward.errors import (
-    BackendError,
-    Conflict,
-    Forbidden,
-    InputError,
-    IntegrityError,
-    ModelwardError,
-    NotFound,
-    RateLimited,
-    Tampered,
-    TooLarge,
-    Unauthorized,
-)
-from modelward.events import ChainReport, Event
-from modelward.sdk import Workspace, open
-from modelward.settings import Settings
-from modelward.spec import ProjectSpec, Task, load_spec_file, parse_spec
-from modelward.spec.service import (
-    Project,
-    create_project,
-    get_project,
-    list_projects,
-    update_project,
-)
-from modelward.tracking import ActiveRun, MetricPoint, Run, RunStatus, get_run, list_runs
-from modelward.workspace import init_workspace
+from __future__ import annotations
 
-__all__ = [
-    "ActiveRun",
-    "AddResult",
-    "AuditOptions",
-    "BackendError",
-    "ChainReport",
-    "Conflict",
-    "DatasetDiff",
-    "DatasetVersion",
-    "Event",
-    "Forbidden",
-    "InputError",
-    "IntegrityError",
-    "MetricPoint",
-    "ModelwardError",
-    "NotFound",
-    "Project",
-    "ProjectSpec",
-    "RateLimited",
-    "Run",
-    "RunStatus",
-    "Settings",
-    "StoredAudit",
-    "Tampered",
-    "Task",
-    "TooLarge",
-    "Unauthorized",
-    "Workspace",
-    "add_dataset",
-    "audit_dataset",
-    "create_project",
-    "diff_versions",
-    "get_project",
-    "get_run",
-    "get_version",
-    "init_workspace",
-    "list_projects",
-    "list_runs",
-    "list_versions",
-    "load_frame",
-    "load_spec_file",
-    "open",
-    "parse_spec",
-    "update_project",
-]
+from typing import TYPE_CHECKING
+
+from modelward.faces import lazy_face
+
+# Each name is imported from its module on first use: `import modelward` (and every
+# `modelward` command, whose package this is) costs nothing until a use case is called.
+if TYPE_CHECKING:
+    from modelward.audit.service import (
+        AuditOptions as AuditOptions,
+        StoredAudit as StoredAudit,
+        audit_dataset as audit_dataset,
+    )
+    from modelward.datasets import (
+        AddResult as AddResult,
+        DatasetDiff as DatasetDiff,
+        DatasetVersion as DatasetVersion,
+        add_dataset as add_dataset,
+        diff_versions as diff_versions,
+        get_version as get_version,
+        list_versions as list_versions,
+        load_frame as load_frame,
+    )
+    from modelward.errors import (
+        BackendError as BackendError,
+        Conflict as Conflict,
+        Forbidden as Forbidden,
+        InputError as InputError,
+        IntegrityError as IntegrityError,
+        ModelwardError as ModelwardError,
+        NotFound as NotFound,
+        RateLimited as RateLimited,
+        Tampered as Tampered,
+        TooLarge as TooLarge,
+        Unauthorized as Unauthorized,
+    )
+    from modelward.events import (
+        ChainReport as ChainReport,
+        Event as Event,
+    )
+    from modelward.sdk import (
+        Workspace as Workspace,
+        open as open,
+    )
+    from modelward.settings import (
+        Settings as Settings,
+    )
+    from modelward.spec import (
+        ProjectSpec as ProjectSpec,
+        Task as Task,
+        load_spec_file as load_spec_file,
+        parse_spec as parse_spec,
+    )
+    from modelward.spec.service import (
+        Project as Project,
+        create_project as create_project,
+        get_project as get_project,
+        list_projects as list_projects,
+        update_project as update_project,
+    )
+    from modelward.tracking import (
+        ActiveRun as ActiveRun,
+        MetricPoint as MetricPoint,
+        Run as Run,
+        RunStatus as RunStatus,
+        get_run as get_run,
+        list_runs as list_runs,
+    )
+    from modelward.workspace import (
+        init_workspace as init_workspace,
+    )
+
+__getattr__, __dir__, __all__ = lazy_face(__name__, __file__)

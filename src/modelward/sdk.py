@@ -9,8 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from modelward.tracking import ActiveRun, start_run
-from modelward.workspace import Workspace as KernelWorkspace
-from modelward.workspace import open_workspace
+from modelward.workspace import Workspace as KernelWorkspace, open_workspace
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

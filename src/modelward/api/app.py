@@ -25,12 +25,10 @@ from modelward.api.fastlane import FastLane
 from modelward.api.guard import Doors, Guard
 from modelward.api.manage import router as manage_router
 from modelward.api.responses import finish_document
-from modelward.api.scoring import json_response
-from modelward.api.scoring import router as scoring_router
+from modelward.api.scoring import json_response, router as scoring_router
 from modelward.api.security import EdgeConfig, Gate
 from modelward.api.state import ServerState
-from modelward.api.web.routes import STATIC
-from modelward.api.web.routes import router as web_router
+from modelward.api.web.routes import STATIC, router as web_router
 from modelward.api.work import router as work_router
 from modelward.errors import ModelwardError
 from modelward.monitoring.schedule import MonitorSchedule

@@ -4,24 +4,35 @@ A check is a function ``(ctx: AuditContext) -> list[Finding]`` registered with `
 `run_audit` runs the registered checks and returns an `AuditReport`.
 """
 
-from modelward.audit.context import SAMPLE_ROWS, AuditContext, TargetKind
-from modelward.audit.findings import JSON, Finding, Severity
-from modelward.audit.html import render_html
-from modelward.audit.registry import CheckInfo, check, get_check, registered_checks
-from modelward.audit.report import AuditReport, run_audit
+from __future__ import annotations
 
-__all__ = [
-    "JSON",
-    "SAMPLE_ROWS",
-    "AuditContext",
-    "AuditReport",
-    "CheckInfo",
-    "Finding",
-    "Severity",
-    "TargetKind",
-    "check",
-    "get_check",
-    "registered_checks",
-    "render_html",
-    "run_audit",
-]
+from typing import TYPE_CHECKING
+
+from modelward.faces import lazy_face
+
+if TYPE_CHECKING:
+    from modelward.audit.context import (
+        SAMPLE_ROWS as SAMPLE_ROWS,
+        AuditContext as AuditContext,
+        TargetKind as TargetKind,
+    )
+    from modelward.audit.findings import (
+        JSON as JSON,
+        Finding as Finding,
+        Severity as Severity,
+    )
+    from modelward.audit.html import (
+        render_html as render_html,
+    )
+    from modelward.audit.registry import (
+        CheckInfo as CheckInfo,
+        check as check,
+        get_check as get_check,
+        registered_checks as registered_checks,
+    )
+    from modelward.audit.report import (
+        AuditReport as AuditReport,
+        run_audit as run_audit,
+    )
+
+__getattr__, __dir__, __all__ = lazy_face(__name__, __file__)

@@ -7,27 +7,82 @@ from pathlib import Path
 
 import typer
 
-from modelward.access import load_verify_key
-from modelward.cli.card import card_command, export_audit_command
 from modelward.cli.context import JSON_OPTION, output, state
-from modelward.cli.data import app as data_app
-from modelward.cli.deploy import app as deploy_app
-from modelward.cli.evaluate import evaluate_command, explain_command
-from modelward.cli.events import app as events_app
-from modelward.cli.ledger import ledger_command
-from modelward.cli.mitigate import mitigate_command
-from modelward.cli.models import app as models_app
-from modelward.cli.monitor import app as monitor_app
+from modelward.cli.lazy import Entry, LazyGroup
 from modelward.cli.output import Output
-from modelward.cli.project import app as project_app
-from modelward.cli.retrain import retrain_command
-from modelward.cli.runs import app as runs_app
-from modelward.cli.serve import serve_command
-from modelward.cli.tokens import app as tokens_app
-from modelward.cli.train import predict_command, train_command
-from modelward.cli.users import app as users_app
 from modelward.errors import ModelwardError
-from modelward.workspace import init_workspace
+
+# Every sub-command but `init`, imported only when it runs (see cli.lazy): name -> where, help.
+COMMANDS = {
+    "train": Entry(
+        "modelward.cli.train:train_command",
+        "Search models within a time budget; register the best as a candidate model version,\n"
+        "then evaluate it and check the project's gates.",
+    ),
+    "predict": Entry(
+        "modelward.cli.train:predict_command",
+        "Score rows: `prediction`, `proba_<label>` per class and `decision` (the action under "
+        "the\napproved policy), with identifier columns carried through.",
+    ),
+    "evaluate": Entry(
+        "modelward.cli.evaluate:evaluate_command",
+        "Evaluate a model: metrics with CIs, baselines, fairness, explanations, value, risks.",
+    ),
+    "explain": Entry(
+        "modelward.cli.evaluate:explain_command",
+        "Explain each input row: the base value and each feature's push (SHAP).",
+    ),
+    "mitigate": Entry(
+        "modelward.cli.mitigate:mitigate_command",
+        "Make a new, fairer version of MODEL; evaluate it against the original.",
+    ),
+    "export-audit": Entry(
+        "modelward.cli.card:export_audit_command",
+        "Write the auditor's bundle: card, evaluation, signed manifest, lineage, event chain.",
+    ),
+    "serve": Entry(
+        "modelward.cli.serve:serve_command",
+        "Serve deployments (MLflow scoring protocol), the management API and /metrics.",
+    ),
+    "ledger": Entry(
+        "modelward.cli.ledger:ledger_command",
+        "Costs (compute, storage, serving, monitoring, energy), value realized and ROI per "
+        "model,\nper project and for the portfolio; hidden costs shown beside the models.",
+    ),
+    "retrain": Entry(
+        "modelward.cli.retrain:retrain_command",
+        "Train a challenger on new data plus the memory of older data; guard against forgetting.",
+    ),
+    "project": Entry(
+        "modelward.cli.project:app", "Project specs: what to predict and how to judge it."
+    ),
+    "data": Entry("modelward.cli.data:app", "Versioned, audited datasets."),
+    "audit": Entry(
+        "modelward.cli.events:app", "The event log: who did what, and proof it was not edited."
+    ),
+    "runs": Entry("modelward.cli.runs:app", "Tracked runs: params, metrics, lineage."),
+    "models": Entry(
+        "modelward.cli.models:app", "Model versions: stages, gates, approvals, history."
+    ),
+    "users": Entry(
+        "modelward.cli.users:app", "Users and their roles (viewer, scientist, approver, admin)."
+    ),
+    "deploy": Entry(
+        "modelward.cli.deploy:app", "Deployments: one primary model, an optional canary and shadow."
+    ),
+    "tokens": Entry("modelward.cli.tokens:app", "API tokens: create (shown once), list, revoke."),
+    "monitor": Entry(
+        "modelward.cli.monitor:app",
+        "Monitoring: drift, performance once labels arrive, staleness, alerts.",
+    ),
+}
+ORDER = (*list(COMMANDS)[:9], "init", *list(COMMANDS)[9:])
+
+
+class Root(LazyGroup):
+    entries = COMMANDS
+    order = ORDER
+
 
 app = typer.Typer(
     name="modelward",
@@ -35,42 +90,24 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    cls=Root,
 )
-app.add_typer(project_app, name="project")
-app.add_typer(data_app, name="data")
-app.add_typer(events_app, name="audit")
-app.add_typer(runs_app, name="runs")
-app.add_typer(models_app, name="models")
-app.add_typer(users_app, name="users")
-app.add_typer(deploy_app, name="deploy")
-app.add_typer(tokens_app, name="tokens")
-app.add_typer(monitor_app, name="monitor")
-app.command("train")(train_command)
-app.command("predict")(predict_command)
-app.command("evaluate")(evaluate_command)
-app.command("explain")(explain_command)
-app.command("mitigate")(mitigate_command)
-app.command("export-audit")(export_audit_command)
-app.command("serve")(serve_command)
-app.command("ledger")(ledger_command)
-app.command("retrain")(retrain_command)
-models_app.command("card")(card_command)
 
 
 @app.callback()
 def _root(
     ctx: typer.Context,
     home: Path | None = typer.Option(
-        None, "--home", help="Workspace folder [env MODELWARD_HOME; default ./.modelward]."
+        None, "--home", help="Workspace folder (env MODELWARD_HOME; default ./.modelward)."
     ),
     store_url: str | None = typer.Option(
-        None, "--store-url", help="Metadata store URL [env MODELWARD_STORE_URL]."
+        None, "--store-url", help="Metadata store URL (env MODELWARD_STORE_URL)."
     ),
     blob_url: str | None = typer.Option(
-        None, "--blob-url", help="Blob store folder or s3:// URL [env MODELWARD_BLOB_URL]."
+        None, "--blob-url", help="Blob store folder or s3:// URL (env MODELWARD_BLOB_URL)."
     ),
     actor: str | None = typer.Option(
-        None, "--actor", help="Who is acting, recorded on events [env MODELWARD_ACTOR]."
+        None, "--actor", help="Who is acting, recorded on events (env MODELWARD_ACTOR)."
     ),
 ) -> None:
     state(ctx).overrides.update(home=home, store_url=store_url, blob_url=blob_url, actor=actor)
@@ -79,6 +116,9 @@ def _root(
 @app.command("init")
 def init(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """Create a workspace (folder, metadata store, blob store) and remember its backends."""
+    from modelward.access import load_verify_key
+    from modelward.workspace import init_workspace
+
     with init_workspace(**state(ctx).overrides) as ws:
         settings = ws.settings
         data_ = {

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import typer
 
 from modelward.cli.output import Output
-from modelward.workspace import Workspace, open_workspace
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) is imported by commands that open it, not by --help
+    from modelward.workspace import Workspace
 
 
 @dataclass
@@ -23,6 +26,8 @@ def state(ctx: typer.Context) -> AppState:
 
 
 def workspace(ctx: typer.Context) -> Workspace:
+    from modelward.workspace import open_workspace
+
     return open_workspace(**state(ctx).overrides)
 
 

@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 from rich.console import Group
 from rich.table import Table
 
+from modelward import review  # a lazy face: `models list` never imports the gates' inputs
+from modelward.cli.card import card_command
 from modelward.cli.context import JSON_OPTION, output, workspace
 from modelward.errors import InputError
 from modelward.registry import ModelVersion, Stage, get_model, list_models
-from modelward.review import (
-    GateReport,
-    ProductionSpell,
-    StageChange,
-    approve,
-    archive,
-    gate_report,
-    in_production_at,
-    production_history,
-    promote,
-    reject,
-    reviews_of,
-)
+
+if TYPE_CHECKING:
+    from modelward.review import GateReport, ProductionSpell, StageChange
 
 app = typer.Typer(help="Model versions: stages, gates, approvals, history.", no_args_is_help=True)
 
@@ -66,8 +60,8 @@ def show(ctx: typer.Context, model: str, as_json: bool = JSON_OPTION) -> None:
     """Show one version: stage, score, gates and reviews."""
     with workspace(ctx) as ws:
         found = get_model(ws, model)
-        gates = gate_report(ws, found)
-        decisions = reviews_of(ws, found.ref)
+        gates = review.gate_report(ws, found)
+        decisions = review.reviews_of(ws, found.ref)
     body = {**found.to_json(), "gates": gates.to_json()}
     body["reviews"] = [r.to_json() for r in decisions]
 
@@ -87,7 +81,7 @@ def show(ctx: typer.Context, model: str, as_json: bool = JSON_OPTION) -> None:
 def gates(ctx: typer.Context, model: str, as_json: bool = JSON_OPTION) -> None:
     """Check the spec's gates against the model's evaluation and training-data audit."""
     with workspace(ctx) as ws:
-        report = gate_report(ws, get_model(ws, model))
+        report = review.gate_report(ws, get_model(ws, model))
     output(as_json).result(report.to_json(), lambda: _gate_table(report))
 
 
@@ -111,9 +105,9 @@ def approve_(
 ) -> None:
     """Approve a version (approver role; not the one who trained it)."""
     with workspace(ctx) as ws:
-        review = approve(ws, model, comment=comment)
-    line = f"{review.model} approved by {review.actor}; {review.gates.summary()}"
-    output(as_json).result(review.to_json(), lambda: line)
+        approval = review.approve(ws, model, comment=comment)
+    line = f"{approval.model} approved by {approval.actor}; {approval.gates.summary()}"
+    output(as_json).result(approval.to_json(), lambda: line)
 
 
 @app.command("reject")
@@ -125,8 +119,9 @@ def reject_(
 ) -> None:
     """Reject a version; withdraws an earlier approval."""
     with workspace(ctx) as ws:
-        review = reject(ws, model, comment=comment)
-    output(as_json).result(review.to_json(), lambda: f"{review.model} rejected by {review.actor}")
+        rejection = review.reject(ws, model, comment=comment)
+    line = f"{rejection.model} rejected by {rejection.actor}"
+    output(as_json).result(rejection.to_json(), lambda: line)
 
 
 @app.command("promote")
@@ -146,7 +141,7 @@ def promote_(
         raise InputError.field("--justification", justification, "to be used with --override")
     waiver = (justification or "") if override else None
     with workspace(ctx) as ws:
-        change = promote(ws, model, to=target, override=waiver)
+        change = review.promote(ws, model, to=target, override=waiver)
     output(as_json).result(change.to_json(), lambda: _moved(change))
 
 
@@ -159,7 +154,7 @@ def archive_(
 ) -> None:
     """Retire a version."""
     with workspace(ctx) as ws:
-        change = archive(ws, model, comment=comment)
+        change = review.archive(ws, model, comment=comment)
     output(as_json).result(change.to_json(), lambda: _moved(change))
 
 
@@ -172,8 +167,8 @@ def history(
 ) -> None:
     """Which version was in production when, and who approved it (from the event chain)."""
     with workspace(ctx) as ws:
-        spells = production_history(ws, project)
-        live = None if at is None else in_production_at(ws, project, at)
+        spells = review.production_history(ws, project)
+        live = None if at is None else review.in_production_at(ws, project, at)
     if at is not None:
         data = None if live is None else live.to_json()
         output(as_json).result(
@@ -219,3 +214,6 @@ def _moved(change: StageChange) -> str:
 def _spell_line(spell: ProductionSpell) -> str:
     who = f"approved by {spell.approved_by}" if spell.approved_by else "no approval (override)"
     return f"{spell.model} was in production since {spell.since[:19]} ({who})"
+
+
+app.command("card")(card_command)  # models card: the model card lives with the models

@@ -7,7 +7,7 @@ from rich.table import Table
 
 from modelward.access.users import Role
 from modelward.cli.context import JSON_OPTION, output, workspace
-from modelward.review import add_user, change_role, users
+from modelward.review.users import add_user, change_role, users
 
 app = typer.Typer(help="Users and their roles (viewer, scientist, approver, admin).")
 

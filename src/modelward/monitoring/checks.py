@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from modelward.monitoring.drift import ColumnDrift, Thresholds, compare
-from modelward.monitoring.drift import Severity as DriftSeverity
+from modelward.monitoring.drift import ColumnDrift, Severity as DriftSeverity, Thresholds, compare
 from modelward.monitoring.health import Finding, Severity
 from modelward.monitoring.profile import fit_reference
 from modelward.spec.model import Monitoring

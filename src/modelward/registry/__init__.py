@@ -1,17 +1,26 @@
 """Model versions: signed artifact bundles, stages, references."""
 
-from modelward.registry.records import Bundle, ModelVersion, Stage
-from modelward.registry.refs import ModelRef, parse_model_ref
-from modelward.registry.service import get_model, list_models, load_bundle, register_model
+from __future__ import annotations
 
-__all__ = [
-    "Bundle",
-    "ModelRef",
-    "ModelVersion",
-    "Stage",
-    "get_model",
-    "list_models",
-    "load_bundle",
-    "parse_model_ref",
-    "register_model",
-]
+from typing import TYPE_CHECKING
+
+from modelward.faces import lazy_face
+
+if TYPE_CHECKING:
+    from modelward.registry.records import (
+        Bundle as Bundle,
+        ModelVersion as ModelVersion,
+        Stage as Stage,
+    )
+    from modelward.registry.refs import (
+        ModelRef as ModelRef,
+        parse_model_ref as parse_model_ref,
+    )
+    from modelward.registry.service import (
+        get_model as get_model,
+        list_models as list_models,
+        load_bundle as load_bundle,
+        register_model as register_model,
+    )
+
+__getattr__, __dir__, __all__ = lazy_face(__name__, __file__)

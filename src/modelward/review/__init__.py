@@ -1,38 +1,42 @@
 """Review: policy gates, approvals with separation of duties, stage moves, production history."""
 
-from modelward.review.facts import gate_report, model_facts
-from modelward.review.gates import GateReport, GateResult, check_gates
-from modelward.review.history import ProductionSpell, in_production_at, production_history
-from modelward.review.records import Decision, Review, StageChange
-from modelward.review.service import (
-    approve,
-    archive,
-    promote,
-    reject,
-    release_problems,
-    reviews_of,
-)
-from modelward.review.users import add_user, change_role, users
+from __future__ import annotations
 
-__all__ = [
-    "Decision",
-    "GateReport",
-    "GateResult",
-    "ProductionSpell",
-    "Review",
-    "StageChange",
-    "add_user",
-    "approve",
-    "archive",
-    "change_role",
-    "check_gates",
-    "gate_report",
-    "in_production_at",
-    "model_facts",
-    "production_history",
-    "promote",
-    "reject",
-    "release_problems",
-    "reviews_of",
-    "users",
-]
+from typing import TYPE_CHECKING
+
+from modelward.faces import lazy_face
+
+if TYPE_CHECKING:
+    from modelward.review.facts import (
+        gate_report as gate_report,
+        model_facts as model_facts,
+    )
+    from modelward.review.gates import (
+        GateReport as GateReport,
+        GateResult as GateResult,
+        check_gates as check_gates,
+    )
+    from modelward.review.history import (
+        ProductionSpell as ProductionSpell,
+        in_production_at as in_production_at,
+        production_history as production_history,
+    )
+    from modelward.review.records import (
+        Decision as Decision,
+        Review as Review,
+        StageChange as StageChange,
+    )
+    from modelward.review.service import (
+        approve as approve,
+        archive as archive,
+        promote as promote,
+        reject as reject,
+        release_problems as release_problems,
+        reviews_of as reviews_of,
+    )
+    from modelward.review.users import (
+        add_user as add_user,
+        change_role as change_role,
+    )
+
+__getattr__, __dir__, __all__ = lazy_face(__name__, __file__)

@@ -15,12 +15,12 @@ from modelward.access.tokens import (
     TokenInfo,
     check_may_manage,
     check_token_id,
+    create_token as _create,
     descendants,
     get_token,
+    list_tokens as _list,
+    revoke_token as _revoke,
 )
-from modelward.access.tokens import create_token as _create
-from modelward.access.tokens import list_tokens as _list
-from modelward.access.tokens import revoke_token as _revoke
 from modelward.access.users import check_user_name
 from modelward.errors import Forbidden
 from modelward.workspace import Workspace

