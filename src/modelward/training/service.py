@@ -37,7 +37,7 @@ from modelward.training.search import OnTrial, SearchPlan, SearchState, plan_bat
 from modelward.training.selection import candidate_families, search_context
 from modelward.training.source import Source, open_source, project_spec, record_source
 from modelward.training.target import Target
-from modelward.training.trial import TrialOutcome
+from modelward.training.trial import TrialOutcome, TrialSpec, evaluate_trial
 from modelward.workspace import Workspace
 
 Step = Callable[[str], None]
@@ -103,8 +103,9 @@ def train(
         )
         step("searching")
         state = _search(job, plan, on_trial)
+        rescued = _fit_baselines_if_nothing_finished(job, plan, state, on_trial)
         step("refitting and registering the best")
-        return _finish(job, state)
+        return _finish(job, state, rescued)
 
 
 def _framed(
@@ -175,7 +176,31 @@ def _search(job: _Job, plan: SearchPlan, on_trial: OnTrial | None) -> SearchStat
         executor.close()
 
 
-def _finish(job: _Job, state: SearchState) -> TrainResult:
+def _fit_baselines_if_nothing_finished(
+    job: _Job, plan: SearchPlan, state: SearchState, on_trial: OnTrial | None
+) -> tuple[str, ...]:
+    """Always a model: when no trial finished in time (a busy machine, a small budget), the
+    baselines are fitted here, in this process (milliseconds to a second), and the best is the
+    model, with a note that says why nothing better fit."""
+    if state.complete():
+        return ()
+    tried = len(state.outcomes)
+    for family in (f for f in plan.families if f.kind is Kind.BASELINE):
+        spec = TrialSpec(len(state.outcomes), family.name, family.defaults(plan.context))
+        outcome = evaluate_trial(job.prepared.data, spec)
+        state.outcomes.append(outcome)
+        log_trial(job.run, outcome, state)
+        if on_trial is not None:
+            on_trial(outcome, state)
+    within = "in time" if job.budget.seconds is None else f"within {job.budget.seconds:g} s"
+    what = f"0 of {tried} trial(s) finished" if tried else "no trial could start"
+    return (
+        f"{what} {within} (a busy machine, or a small budget): the model is the best "
+        "baseline, fitted in this process; a larger budget searches more",
+    )
+
+
+def _finish(job: _Job, state: SearchState, rescued: tuple[str, ...] = ()) -> TrainResult:
     ranked = state.complete()
     if not ranked:
         raise job.budget.nothing_finished(state)
@@ -192,7 +217,7 @@ def _finish(job: _Job, state: SearchState) -> TrainResult:
         deadline=job.budget.refit_deadline,
     )
     members, files, export_notes = export_members(final, seed=job.options.seed)
-    notes = (*prepared.notes, *export_notes)
+    notes = (*rescued, *prepared.notes, *export_notes)
     bundle = build_bundle(prepared, final, members, job.metric, blend.score)
     evidence = _evidence(prepared, blend, final, state)
     summary = _summary(blend, members, notes, state)

@@ -24,6 +24,8 @@ from modelward.serving.tokens import create_api_token
 from tests.unit.api.conftest import running
 from tests.unit.serving.conftest import churn_rows
 
+pytestmark = pytest.mark.heavy  # trains models or drives servers for many seconds
+
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PAGES = (
     "/",

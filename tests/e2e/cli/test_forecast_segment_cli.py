@@ -29,6 +29,8 @@ from modelward.training.service import train
 from tests.e2e.conftest import Cli
 from tests.unit.api.conftest import running
 
+pytestmark = pytest.mark.heavy  # trains models or drives servers for many seconds
+
 COVARIATE_PREFIXES = ("temp", "weather", "Bears", "Bulls", "Cubs", "WhiteSox", "Blackhawks")
 
 

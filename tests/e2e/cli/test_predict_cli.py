@@ -15,6 +15,8 @@ from modelward.training.result import TrainResult
 from modelward.training.service import train
 from tests.e2e.conftest import Cli
 
+pytestmark = pytest.mark.heavy  # trains models or drives servers for many seconds
+
 OPTIONS = TrainOptions(target="churn", trials=3, families=("lightgbm", "linear"), workers=2)
 
 

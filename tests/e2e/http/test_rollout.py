@@ -9,11 +9,14 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+import pytest
 
 import modelward
 from modelward.serving.predlog import read_predictions
 from tests.e2e.http.conftest import Start, deploy_default, modelward as run_cli
 from tests.unit.serving.conftest import churn_rows
+
+pytestmark = pytest.mark.heavy  # trains models or drives servers for many seconds
 
 ROWS = churn_rows(50)
 LOAD_SECONDS = 60

@@ -21,6 +21,8 @@ from schemathesis.core.result import Ok
 
 from tests.e2e.http.conftest import Start, deploy_default, modelward
 
+pytestmark = pytest.mark.heavy  # trains models or drives servers for many seconds
+
 EXAMPLES = 25
 CHECKS = [
     not_a_server_error,

@@ -40,12 +40,14 @@ def running(
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # generous: a busy machine is slow, not broken
     while not server.started:
         assert time.monotonic() < deadline, "server did not start"
         time.sleep(0.02)
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+        # Some routes train (a job after the team-mode issue); under load that takes minutes,
+        # and pytest-timeout, not the client, is what catches a request that hangs.
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=240) as client:
             yield client
     finally:
         server.should_exit = True

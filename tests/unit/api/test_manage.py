@@ -13,6 +13,8 @@ from modelward.serving.deployments import create_deployment
 from modelward.serving.tokens import create_api_token
 from tests.unit.api.conftest import churn_rows, running
 
+pytestmark = pytest.mark.usefixtures("each_store")  # SQLite and PostgreSQL
+
 
 def test_reads_of_every_stage(served_home: Path) -> None:
     with modelward.open(home=served_home, actor="ana") as ws:

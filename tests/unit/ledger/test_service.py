@@ -20,6 +20,8 @@ from modelward.workspace import Workspace
 from tests.unit.ledger.conftest import PRICES, VALUE, Scenario
 from tests.unit.serving.conftest import SPEC
 
+pytestmark = pytest.mark.usefixtures("each_store")  # SQLite and PostgreSQL
+
 MONTH = 365.25 / 12 * 86400
 CPU_SECOND = 0.001  # cpu_hour 3.6
 

@@ -18,6 +18,8 @@ from modelward.spec.model import Monitoring, Staleness, Task
 from modelward.training.target import Target
 from tests.unit.api.conftest import running
 
+pytestmark = pytest.mark.usefixtures("each_store")  # SQLite and PostgreSQL
+
 
 def shifted_rows(n: int) -> list[dict[str, object]]:
     """Real customers, but only new month-to-month ones: tenure and contract have moved."""

@@ -17,6 +17,8 @@ from modelward.monitoring.alerts import post_webhook
 from modelward.monitoring.schedule import MonitorSchedule
 from modelward.serving.deployments import create_deployment
 
+pytestmark = pytest.mark.usefixtures("each_store")  # SQLite and PostgreSQL
+
 
 @pytest.fixture
 def receiver() -> Iterator[tuple[str, list[dict[str, Any]]]]:

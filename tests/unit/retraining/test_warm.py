@@ -28,6 +28,8 @@ from modelward.training.families.boost_lightgbm import LightGBMModel, continue_f
 from modelward.training.predictor import Predictor
 from modelward.training.scoring import load_predictor
 
+pytestmark = pytest.mark.heavy  # trains models or drives servers for many seconds
+
 TARGET = "avg_price_per_room"
 SPEC = {
     "name": "hotel",

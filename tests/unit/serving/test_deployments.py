@@ -20,6 +20,8 @@ from modelward.serving.deployments import (
 )
 from modelward.serving.records import DeploymentOptions, Routes, Validation
 
+pytestmark = pytest.mark.usefixtures("each_store")  # SQLite and PostgreSQL
+
 
 def actions(ws: modelward.Workspace, name: str) -> list[str]:
     events = ws.read_events(subject=f"deployment/{name}", limit=100)

@@ -7,10 +7,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 import modelward
 from modelward.errors import InputError
 from modelward.serving.predlog import LogRow, PredictionLog, read_predictions
+
+pytestmark = pytest.mark.usefixtures("each_store")  # SQLite and PostgreSQL
 
 
 def rows(n: int, *, deployment: str = "churn-api", at: float | None = None) -> list[LogRow]:
@@ -78,10 +81,8 @@ def test_a_failed_write_keeps_its_rows_for_the_next_try(home: Path) -> None:
     with modelward.open(home=home) as ws:
         log = PredictionLog(ws, max_buffer=30)
         log.append(rows(20))
-        ws.store.close()  # the store goes away: the flush fails
-        broken = ws.settings.home / "modelward.db"
-        broken.rename(broken.with_suffix(".moved"))
-        (ws.settings.home / "modelward.db").mkdir()  # not a database: writes fail
+        with ws.transaction() as conn:  # the table goes away (either store): the flush fails
+            conn.execute(text("ALTER TABLE prediction_batches RENAME TO batches_away"))
         assert log.flush() == 0
         log.append(rows(20))
         stats = log.stats()

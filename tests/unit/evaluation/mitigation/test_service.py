@@ -30,6 +30,8 @@ from modelward.training.evidence import load_evidence
 from modelward.training.predictor import DecisionRule
 from modelward.training.scoring import load_predictor
 
+pytestmark = pytest.mark.heavy  # trains models or drives servers for many seconds
+
 PARITY = "fairness.demographic_parity_difference"
 ROWS = 2_000
 SPEC = {
