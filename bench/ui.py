@@ -35,7 +35,8 @@ from modelward.access.users import Role
 from modelward.datasets.service import add_dataset
 from modelward.monitoring.alerts import store_pass
 from modelward.monitoring.service import monitor_deployment
-from modelward.review import add_user, approve
+from modelward.permissions import add_user
+from modelward.review import approve
 from modelward.serving.deployments import create_deployment
 from modelward.serving.predlog import PredictionLog, read_predictions
 from modelward.spec import parse_spec

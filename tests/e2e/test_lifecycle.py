@@ -16,9 +16,10 @@ from modelward.access.users import Role
 from modelward.evaluation.service import evaluate_model
 from modelward.ledger import ledger
 from modelward.monitoring.service import monitor_deployment
+from modelward.permissions import add_user
 from modelward.retraining.service import retrain
 from modelward.retraining.triggers import retrain_triggers
-from modelward.review import add_user, approve
+from modelward.review import approve
 from modelward.serving.deployments import (
     create_deployment,
     get_deployment,

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, update
 
 from modelward.backends.store.tables import users
-from modelward.errors import Conflict, Forbidden, InputError, NotFound
+from modelward.errors import Conflict, InputError, NotFound
 
 USER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,199}$")
 
@@ -65,24 +65,6 @@ def check_user_name(name: str) -> str:
             "user name", name, "letters, digits and _ . @ + -, starting with a letter or digit"
         )
     return name.strip()
-
-
-def require_role(conn: Connection, actor: str, needed: Role, doing: str) -> None:
-    """Forbidden unless `actor` is a registered user with at least `needed`; with no user
-    registered at all, a workspace is in single-user mode and anyone may."""
-    if count_users(conn) == 0:
-        return
-    user = find_user(conn, actor)
-    if user is None:
-        raise Forbidden(
-            f"{actor!r} is not a registered user and may not {doing}; an admin adds one with "
-            f"`modelward users add {actor} --role {needed.value}`"
-        )
-    if not user.role.allows(needed):
-        raise Forbidden(
-            f"{actor} is a {user.role.value} and may not {doing}: that needs the "
-            f"{needed.value} role"
-        )
 
 
 def count_users(conn: Connection) -> int:

@@ -19,10 +19,10 @@ from modelward.api.scoring import json_response
 from modelward.api.state import ServerState, acting, model_ref
 from modelward.datasets.service import list_versions
 from modelward.evaluation.service import get_evaluation
+from modelward.permissions.users import add_user, all_users
 from modelward.registry.records import Stage
 from modelward.registry.service import get_model, list_models
 from modelward.review import approve, archive, gate_report, promote, reject, reviews_of
-from modelward.review.users import add_user, users
 from modelward.serving.tokens import (
     api_tokens,
     create_api_token,
@@ -160,7 +160,7 @@ def verify(request: Request) -> Response:
 
 @router.get("/users", summary="Users and their roles")
 def list_users(request: Request) -> Response:
-    return json_response([u.to_json() for u in users(acting(request, Role.VIEWER))])
+    return json_response([u.to_json() for u in all_users(acting(request, Role.VIEWER))])
 
 
 @router.post("/users", summary="Add a user (admins)", status_code=201)

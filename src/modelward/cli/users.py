@@ -7,7 +7,7 @@ from rich.table import Table
 
 from modelward.access.users import Role
 from modelward.cli.context import JSON_OPTION, output, workspace
-from modelward.review.users import add_user, change_role, users
+from modelward.permissions.users import add_user, all_users, change_role
 
 app = typer.Typer(help="Users and their roles (viewer, scientist, approver, admin).")
 
@@ -46,7 +46,7 @@ def set_role(
 def list_(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """List users and roles."""
     with workspace(ctx) as ws:
-        found = users(ws)
+        found = all_users(ws)
 
     def table() -> Table:
         view = Table("user", "role", "added", "by")

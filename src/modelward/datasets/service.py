@@ -15,32 +15,21 @@ import polars as pl
 from sqlalchemy import Connection, Row, Select, insert, select
 from sqlalchemy.exc import IntegrityError as DbIntegrityError
 
-from modelward.access.users import Role, require_role
 from modelward.backends.store.tables import dataset_versions, datasets, projects
 from modelward.datasets.canonical import write_canonical
 from modelward.datasets.contract import Contract, infer_contract
 from modelward.datasets.diff import DatasetDiff, diff_frames
 from modelward.datasets.records import AddResult, DatasetVersion
 from modelward.datasets.sources import Source, make_source
-from modelward.errors import Conflict, Forbidden, InputError, NotFound
+from modelward.errors import Conflict, InputError, NotFound
 from modelward.events.log import utc_now
+from modelward.permissions.service import require
 from modelward.refs import check_name, parse_ref
 from modelward.spec.service import find_project
 from modelward.workspace import Workspace
 
 Step = Callable[[str], None]
 RETRIES = 3
-
-
-def _check_role(ws: Workspace, name: str) -> None:
-    """Forbidden, recorded as a refused event, unless the actor may add data."""
-    try:
-        with ws.transaction() as conn:
-            require_role(conn, ws.actor, Role.SCIENTIST, "add data")
-    except Forbidden as exc:
-        with ws.transaction() as conn:
-            ws.record(conn, "dataset.add.refused", f"dataset/{name}", {"reason": exc.message})
-        raise
 
 
 def add_dataset(
@@ -62,7 +51,7 @@ def add_dataset(
     step = on_step or (lambda _s: None)
     source = make_source(path, sql=sql, db=db, encoding=encoding)
     name = check_name(name or source.default_name() or "", field="--name")
-    _check_role(ws, name)
+    require(ws, "dataset.add", f"dataset/{name}")
     required = dict(required_columns or {})
     if project is not None:
         required = {**_project_columns(ws, project), **required}

@@ -34,9 +34,5 @@ if TYPE_CHECKING:
         release_problems as release_problems,
         reviews_of as reviews_of,
     )
-    from modelward.review.users import (
-        add_user as add_user,
-        change_role as change_role,
-    )
 
 __getattr__, __dir__, __all__ = lazy_face(__name__, __file__)

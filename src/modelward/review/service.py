@@ -13,11 +13,12 @@ from typing import NoReturn
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from modelward.access.users import Role, User, count_users, find_user
+from modelward.access.users import Role, User
 from modelward.backends.store.tables import deployments, model_versions, reviews
-from modelward.errors import Conflict, InputError, ModelwardError
+from modelward.errors import Conflict, Forbidden, InputError, ModelwardError
 from modelward.events.log import utc_now
 from modelward.model.evaluations import latest_evaluation
+from modelward.permissions.service import refuse, require
 from modelward.registry.records import ModelVersion, Stage
 from modelward.registry.service import get_model
 from modelward.review.facts import gate_report
@@ -66,7 +67,7 @@ def promote(
     action = "model.promote"
     if not model.stage.can_move_to(target) or target is Stage.ARCHIVED:
         _refuse(ws, action, model, Conflict, _move_problem(model, target))
-    actor = _acting_user(ws, action, model, Role.SCIENTIST)
+    actor = require(ws, action, f"model/{model.ref}")
     gates = gate_report(ws, model)
     approval = _standing_approval(ws, model)
     if target is Stage.PRODUCTION:
@@ -81,8 +82,8 @@ def archive(ws: Workspace, ref: str, *, comment: str = "") -> StageChange:
     model = get_model(ws, ref)
     if model.stage is Stage.ARCHIVED:
         _refuse(ws, "model.archive", model, Conflict, f"{model.ref} is archived already")
-    needed = Role.APPROVER if model.stage is Stage.PRODUCTION else Role.SCIENTIST
-    _acting_user(ws, "model.archive", model, needed)
+    needed = Role.APPROVER if model.stage is Stage.PRODUCTION else None
+    require(ws, "model.archive", f"model/{model.ref}", at_least=needed)
     serving = _primary_of(ws, model.ref)
     if serving:
         reason = (
@@ -122,14 +123,14 @@ def _decide(ws: Workspace, ref: str, decision: Decision, comment: str) -> Review
     model = get_model(ws, ref)
     action = f"model.{decision.value}"
     text = _text("--comment", comment, required=True)
-    user = _acting_user(ws, action, model, Role.APPROVER, strict=True)
-    assert user is not None
+    user = require(ws, action, f"model/{model.ref}")
+    assert user is not None  # a review's rule needs a named user
     if user.name == model.created_by:
         reason = (
             f"{user.name} trained {model.ref} and may not review it: "
             "another approver must decide (separation of duties)"
         )
-        _refuse(ws, action, model, Conflict, reason)
+        _refuse(ws, action, model, Forbidden, reason)
     if model.stage is Stage.ARCHIVED:
         _refuse(ws, action, model, Conflict, f"{model.ref} is archived; nothing to review")
     named = get_project(ws, model.project).spec.approvers
@@ -138,7 +139,7 @@ def _decide(ws: Workspace, ref: str, decision: Decision, comment: str) -> Review
             f"{user.name} is not an approver of project {model.project} "
             f"(its spec names {', '.join(named)})"
         )
-        _refuse(ws, action, model, Conflict, reason)
+        _refuse(ws, action, model, Forbidden, reason)
     gates = gate_report(ws, model)
     evaluated = latest_evaluation(ws, model)
     evaluation = None if evaluated is None else evaluated.id
@@ -196,9 +197,7 @@ def _check_production(
 
 def _check_override(ws: Workspace, model: ModelVersion, actor: User | None, text: str) -> None:
     action = "model.override"
-    if actor is None or not actor.role.allows(Role.ADMIN):
-        who = "an unregistered user" if actor is None else f"{actor.name} ({actor.role.value})"
-        _refuse(ws, action, model, Conflict, f"only an admin may override a review; {who} may not")
+    require(ws, action, f"model/{model.ref}")
     if len(text.strip()) < MIN_JUSTIFICATION:
         reason = (
             f"--justification: got {text.strip()!r}; expected a written reason of at least "
@@ -305,27 +304,6 @@ def _standing_approval(ws: Workspace, model: ModelVersion) -> Review | None:
     return newest if newest is not None and newest.decision is Decision.APPROVE else None
 
 
-def _acting_user(
-    ws: Workspace, action: str, model: ModelVersion, needed: Role, *, strict: bool = False
-) -> User | None:
-    """The acting user when registered with a sufficient role. With no users registered at all,
-    a workspace is in single-user mode and only `strict` actions (reviews) are refused.
-    """
-    with ws.transaction() as conn:
-        user = find_user(conn, ws.actor)
-        anyone = count_users(conn) > 0
-    if user is None and (strict or anyone):
-        reason = (
-            f"{ws.actor!r} is not a registered user; an admin adds one with "
-            f"`modelward users add {ws.actor} --role {needed.value}`"
-        )
-        _refuse(ws, action, model, Conflict, reason)
-    if user is not None and not user.role.allows(needed):
-        reason = f"{user.name} is a {user.role.value}; this needs the {needed.value} role or above"
-        _refuse(ws, action, model, Conflict, reason)
-    return user
-
-
 def _move_problem(model: ModelVersion, target: Stage) -> str:
     if target is Stage.ARCHIVED:
         return f"use `modelward models archive {model.ref}` to archive"
@@ -335,10 +313,7 @@ def _move_problem(model: ModelVersion, target: Stage) -> str:
 def _refuse(
     ws: Workspace, action: str, model: ModelVersion, error: type[ModelwardError], reason: str
 ) -> NoReturn:
-    """Record the refused attempt, in its own transaction, then raise."""
-    with ws.transaction() as conn:
-        ws.record(conn, f"{action}.refused", f"model/{model.ref}", {"reason": reason})
-    raise error(reason)
+    refuse(ws, action, f"model/{model.ref}", reason, error)
 
 
 def _text(name: str, value: str | None, *, required: bool) -> str:

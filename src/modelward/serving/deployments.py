@@ -16,10 +16,10 @@ from typing import Any, NoReturn
 
 from sqlalchemy import Connection, Row, insert, select, update
 
-from modelward.access.users import Role, count_users, find_user
 from modelward.backends.store.tables import deployment_revisions, deployments
-from modelward.errors import Conflict, Forbidden, InputError, ModelwardError, NotFound
+from modelward.errors import Conflict, InputError, ModelwardError, NotFound
 from modelward.events.log import utc_now
+from modelward.permissions.service import refuse, require
 from modelward.registry.records import ModelVersion
 from modelward.registry.service import get_model
 from modelward.review.service import release_problems
@@ -34,7 +34,7 @@ def create_deployment(
 ) -> Deployment:
     """A new endpoint serving `model` (a reference that passed review) as its primary."""
     name = check_name(name)
-    _require_role(ws, "deployment.create", name)
+    require(ws, "deployment.create", f"deployment/{name}")
     with ws.transaction() as conn:
         if _row(conn, name) is not None:
             raise Conflict(f"deployment {name!r} exists; change it with `modelward deploy` verbs")
@@ -73,7 +73,7 @@ def set_canary(ws: Workspace, name: str, model: str | None, *, weight: float) ->
 def set_shadow(ws: Workspace, name: str, model: str | None) -> Deployment:
     """Mirror every request to `model` (scored and logged, never returned); None removes it."""
     current = get_deployment(ws, name)
-    _require_role(ws, "deployment.shadow", name)
+    require(ws, "deployment.shadow", f"deployment/{name}")
     ref = None
     if model is not None:
         version = get_model(ws, model)
@@ -162,7 +162,7 @@ def check_name(name: str) -> str:
 
 
 def _change(ws: Workspace, current: Deployment, action: str, routes: Routes) -> Deployment:
-    _require_role(ws, f"deployment.{action}", current.name)
+    require(ws, f"deployment.{action}", f"deployment/{current.name}")
     now = utc_now()
     with ws.transaction() as conn:
         # Compare-and-swap on the generation: two concurrent switches cannot both win.
@@ -237,25 +237,10 @@ def _same_project(current: Deployment, version: ModelVersion) -> None:
         )
 
 
-def _require_role(ws: Workspace, action: str, name: str) -> None:
-    """Scientists and above change deployments; a workspace without users is single-user."""
-    with ws.transaction() as conn:
-        user = find_user(conn, ws.actor)
-        anyone = count_users(conn) > 0
-    if user is None and anyone:
-        reason = f"{ws.actor!r} is not a registered user; an admin adds one with `users add`"
-        _refuse(ws, action, name, Forbidden, reason)
-    if user is not None and not user.role.allows(Role.SCIENTIST):
-        reason = f"{user.name} is a {user.role.value}; changing deployments needs scientist"
-        _refuse(ws, action, name, Forbidden, reason)
-
-
 def _refuse(
     ws: Workspace, action: str, name: str, error: type[ModelwardError], reason: str
 ) -> NoReturn:
-    with ws.transaction() as conn:
-        ws.record(conn, f"{action}.refused", f"deployment/{name}", {"reason": reason})
-    raise error(reason)
+    refuse(ws, action, f"deployment/{name}", reason, error)
 
 
 def _row(conn: Connection, name: str) -> Row[Any] | None:

@@ -23,6 +23,7 @@ from modelward.access.tokens import (
 )
 from modelward.access.users import check_user_name
 from modelward.errors import Forbidden
+from modelward.permissions.service import refuse
 from modelward.workspace import Workspace
 
 
@@ -118,6 +119,6 @@ def api_tokens(ws: Workspace, user: str | None = None) -> list[TokenInfo]:
 
 
 def _refused(ws: Workspace, action: str, subject: str, exc: Forbidden) -> NoReturn:
-    with ws.transaction() as conn:
-        ws.record(conn, f"{action}.refused", subject, {"reason": exc.message})
-    raise exc
+    """The token rule (your own tokens, or an admin) is checked with the store's rows; its
+    refusal is recorded and raised as every other (permissions.refuse)."""
+    refuse(ws, action, subject, exc.message)

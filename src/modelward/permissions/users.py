@@ -4,20 +4,18 @@ except for the very first user, who must be an admin (the workspace's bootstrap)
 
 from __future__ import annotations
 
-from typing import NoReturn
-
 from modelward.access.users import (
     Role,
     User,
     check_user_name,
     count_users,
-    find_user,
     insert_user,
     list_users,
     set_role,
 )
 from modelward.errors import Conflict
 from modelward.events.log import utc_now
+from modelward.permissions.service import refuse, require
 from modelward.workspace import Workspace
 
 
@@ -28,9 +26,9 @@ def add_user(ws: Workspace, name: str, role: Role) -> User:
         first = count_users(conn) == 0
     if first and role is not Role.ADMIN:
         reason = f"the first user must be an admin: `modelward users add {name} --role admin`"
-        _refused(ws, "user.add", name, reason)
+        refuse(ws, "user.add", f"user/{name}", reason, Conflict)
     if not first:
-        _require_admin(ws, "user.add", name)
+        require(ws, "user.add", f"user/{name}")
     with ws.transaction() as conn:
         user = insert_user(conn, name=name, role=role, by=ws.actor, at=utc_now())
         ws.record(conn, "user.added", f"user/{name}", {"role": role.value, "first": first})
@@ -40,31 +38,18 @@ def add_user(ws: Workspace, name: str, role: Role) -> User:
 def change_role(ws: Workspace, name: str, role: Role) -> User:
     """Give `name` another role; only an admin may, and the last admin stays one."""
     name = check_user_name(name)
-    _require_admin(ws, "user.set_role", name)
+    require(ws, "user.set_role", f"user/{name}")
     with ws.transaction() as conn:
         admins = [u.name for u in list_users(conn) if u.role is Role.ADMIN]
     if role is not Role.ADMIN and admins == [name]:
-        _refused(ws, "user.set_role", name, f"{name} is the last admin; add another first")
+        reason = f"{name} is the last admin; add another first"
+        refuse(ws, "user.set_role", f"user/{name}", reason, Conflict)
     with ws.transaction() as conn:
         user = set_role(conn, name, role)
         ws.record(conn, "user.role_changed", f"user/{name}", {"role": role.value})
     return user
 
 
-def users(ws: Workspace) -> list[User]:
+def all_users(ws: Workspace) -> list[User]:
     with ws.transaction() as conn:
         return list_users(conn)
-
-
-def _require_admin(ws: Workspace, action: str, subject: str) -> None:
-    with ws.transaction() as conn:
-        actor = find_user(conn, ws.actor)
-    if actor is None or actor.role is not Role.ADMIN:
-        who = "not a registered user" if actor is None else f"a {actor.role.value}"
-        _refused(ws, action, subject, f"only an admin may manage users; {ws.actor} is {who}")
-
-
-def _refused(ws: Workspace, action: str, subject: str, reason: str) -> NoReturn:
-    with ws.transaction() as conn:
-        ws.record(conn, f"{action}.refused", f"user/{subject}", {"reason": reason})
-    raise Conflict(reason)
