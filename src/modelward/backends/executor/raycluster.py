@@ -26,8 +26,12 @@ from modelward.errors import BackendError, InputError
 
 T = TypeVar("T")
 R = TypeVar("R")
+log = logging.getLogger("modelward.executor")
 
 _REACH_TIMEOUT = 5.0
+# How long stopping tasks may take before we give up confirming it, and how often to re-cancel.
+_STOP_CONFIRM_SECONDS = 10.0
+_STOP_RECHECK_SECONDS = 0.25
 
 
 def run_item(fn: Callable[[Any, Any], Any], shared: object, item: object) -> Any:
@@ -67,8 +71,7 @@ class RaySession:
                     running[self._task.remote(fn, self.shared_ref, items[index])] = index
                 self._collect(results, running, left)
         finally:
-            for ref in running:
-                self.ray.cancel(ref, force=True)
+            self._stop(list(running))
         return results
 
     def stream(
@@ -85,8 +88,7 @@ class RaySession:
                     return
                 yield from self._finished(running)
         finally:
-            for ref in running:
-                self.ray.cancel(ref, force=True)
+            self._stop(list(running))
 
     def _finished(
         self, running: dict[Any, tuple[int, Any, float | None]]
@@ -99,11 +101,27 @@ class RaySession:
             number, item, _stop = running.pop(ref)
             yield item, self._get(ref, number)
         now = time.time()
-        for ref, (_number, item, stop_at) in list(running.items()):
-            if stop_at is not None and now >= stop_at:
+        late = [ref for ref, (_n, _i, stop) in running.items() if stop is not None and now >= stop]
+        self._stop(late)
+        for ref in late:
+            yield running.pop(ref)[1], None
+
+    def _stop(self, refs: list[Any]) -> None:
+        """Cancel `refs` with force and wait until each has ended, cancelling again those that
+        have not: Ray can lose a cancel that reaches a task while it is being handed to a worker,
+        and a task that kept running would do work, and write files, after we said it stopped."""
+        until = time.time() + _STOP_CONFIRM_SECONDS
+        pending = refs
+        while pending:
+            for ref in pending:
                 self.ray.cancel(ref, force=True)
-                del running[ref]
-                yield item, None
+            left = until - time.time()
+            if left <= 0:
+                log.warning("%d Ray task(s) did not confirm they stopped", len(pending))
+                return
+            _done, pending = self.ray.wait(
+                pending, num_returns=len(pending), timeout=min(left, _STOP_RECHECK_SECONDS)
+            )
 
     def _collect(self, results: list[Any], running: dict[Any, int], timeout: float | None) -> None:
         wanted = len(running) if timeout == 0.0 else 1
