@@ -65,9 +65,9 @@ class Workspace(KernelWorkspace):
         most probable class, or the value), `proba_<label>` per class and, for classification,
         `decision` (the action under the approved policy), as `modelward predict` and a server
         answer."""
-        from modelward.model.runtime import load_runtime
+        from modelward.model.runtime import cached_runtime
 
-        return load_runtime(self, model).predict(frame, ignore_extra=ignore_extra, keep=keep)
+        return cached_runtime(self, model).predict(frame, ignore_extra=ignore_extra, keep=keep)
 
     def evaluate(self, model: str) -> StoredEvaluation:
         """`modelward evaluate` from Python: the stored report, its facts and HTML blob."""

@@ -31,6 +31,9 @@ class Workspace:
         self.settings = settings
         self.store = store
         self.blobs = blobs
+        # What this process loaded and verified, kept for this open workspace (see
+        # model.runtime.cached_runtime); the owner of each key keeps it correct.
+        self.memo: dict[object, Any] = {}
 
     @property
     def actor(self) -> str:

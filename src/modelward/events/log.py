@@ -65,10 +65,17 @@ def head_message(seq: int, head_hash: str) -> bytes:
     return f"modelward-chain-head:{seq}:{head_hash}".encode("ascii")
 
 
+def head_seq(conn: Connection) -> int:
+    """The newest event's number (0 before the first), read without locking: it moves with
+    every recorded change, so what was read from the store before it moved is still true."""
+    return int(conn.execute(_PEEK_HEAD).scalar() or 0)
+
+
 # Statements built once: constructing SQLAlchemy expressions costs more than running them.
 _READ_HEAD = (
     select(chain_head.c.seq, chain_head.c.hash).where(chain_head.c.id == HEAD_ID).with_for_update()
 )
+_PEEK_HEAD = select(chain_head.c.seq).where(chain_head.c.id == HEAD_ID)
 _INSERT_EVENT = insert(events)
 _UPDATE_HEAD = (
     update(chain_head)

@@ -1,7 +1,13 @@
-"""Where a run came from: code version, packages, platform, seed. Collected once per run."""
+"""Where a run came from: code version, packages, platform, seed.
+
+The code version (two `git` processes) and the package versions are read once per process and
+working directory, not once per run: a loop that starts a thousand runs spent most of its time
+there. A process that edits its own code between runs records the state it started with.
+"""
 
 from __future__ import annotations
 
+import functools
 import platform
 import subprocess
 import sys
@@ -26,13 +32,17 @@ PACKAGES = (
 
 
 def collect_lineage(*, seed: int | None, cwd: Path | None = None) -> dict[str, Any]:
+    return {**_environment(str((cwd or Path.cwd()).resolve())), "seed": seed}
+
+
+@functools.cache
+def _environment(cwd: str) -> dict[str, Any]:
     return {
-        "git_sha": git_sha(cwd or Path.cwd()),
+        "git_sha": git_sha(Path(cwd)),
         "packages": package_versions(),
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "machine": platform.machine(),
-        "seed": seed,
     }
 
 

@@ -136,13 +136,19 @@ class Encoder:
         Columns must be present with the types training saw (the caller checks); unseen
         categories and missing values are encoded, never an error.
         """
-        exprs = [e.alias(f"_{i}") for i, e in enumerate(_all_exprs(self.codes))]
+        exprs = self._exprs
         if not exprs:
             return np.empty((frame.height, 0), dtype=np.float64)
         # lazy: the expressions run in parallel and shared ones (a column's level codes) once
         out = frame.lazy().select(exprs).collect()
         matrix = out.to_numpy(order="c")
         return np.require(matrix, dtype=np.float64, requirements=["C_CONTIGUOUS", "WRITEABLE"])
+
+    @cached_property
+    def _exprs(self) -> list[pl.Expr]:
+        """The output columns' expressions, built once: building them (an Enum type per
+        categorical column) cost more than running them on a few rows."""
+        return [e.alias(f"_{i}") for i, e in enumerate(_all_exprs(self.codes))]
 
     @cached_property
     def value_encoders(self) -> tuple[ValueEncoder, ...] | None:

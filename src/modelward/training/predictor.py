@@ -158,14 +158,21 @@ class Predictor:
     def predict(self, frame: pl.DataFrame, *, ignore_extra: bool = False) -> pl.DataFrame:
         """`prediction` (the most probable class, or the value), and `proba_<label>` per class
         for classification, in row order."""
-        raw = self.predict_array(frame, ignore_extra=ignore_extra)
+        return self.frame_of(self.predict_array(frame, ignore_extra=ignore_extra))
+
+    def frame_of(self, raw: np.ndarray, **more: Sequence[object]) -> pl.DataFrame:
+        """`predict`'s frame of `predict_array`'s (or `predict_records`') raw scores, with
+        `more` columns after them (built in one go: each step on a frame costs on a few rows)."""
         if not self.target.is_classification:
-            return pl.DataFrame({"prediction": raw})
-        labels = pl.Series("prediction", list(self.target.classes))
-        columns: dict[str, Any] = {"prediction": labels.gather(raw.argmax(axis=1))}
+            return pl.DataFrame({"prediction": raw, **more})
+        columns: dict[str, Any] = {"prediction": self._labels.gather(raw.argmax(axis=1))}
         for i, label in enumerate(self.target.classes):
             columns[f"proba_{label}"] = raw[:, i]
-        return pl.DataFrame(columns)
+        return pl.DataFrame({**columns, **more})
+
+    @cached_property
+    def _labels(self) -> pl.Series:
+        return pl.Series("prediction", list(self.target.classes))
 
     def predict_records(
         self, records: Sequence[Record], *, ignore_extra: bool = False

@@ -56,7 +56,28 @@ class InputSchema:
         _check_missing(self, frame.columns)
         if not ignore_extra:
             _check_unknown(self, frame.columns)
-        return frame.select([_cast(frame[c.name], c) for c in self.columns])
+        given = frame.schema
+        dtypes = tuple(given[c.name] for c in self.columns)
+        if any(_needs_series(d, c) for d, c in zip(dtypes, self.columns, strict=True)):
+            return frame.select([_cast(frame[c.name], c) for c in self.columns])
+        out = frame.lazy().select(self._casts(dtypes)).collect()
+        for column in self.columns:
+            # a cast that nulls a value means the value did not convert: the slow path names it
+            if out[column.name].null_count() > frame[column.name].null_count():
+                _cast(frame[column.name], column)
+        return out
+
+    def _casts(self, dtypes: tuple[pl.DataType, ...]) -> list[pl.Expr]:
+        """One expression per column for input of `dtypes`, built once per distinct input
+        types: building expressions costs more than running them on a few rows."""
+        memo: dict[tuple[pl.DataType, ...], list[pl.Expr]] = self.__dict__.setdefault("_memo", {})
+        found = memo.get(dtypes)
+        if found is None:
+            found = memo[dtypes] = [
+                _cast_expr(pl.col(c.name), dtype, target_dtype(c)).alias(c.name)
+                for dtype, c in zip(dtypes, self.columns, strict=True)
+            ]
+        return found
 
 
 def build_schema(frame: pl.DataFrame, plan: FeaturePlan, target: str) -> InputSchema:
@@ -96,6 +117,22 @@ def _cast(values: pl.Series, column: InputColumn) -> pl.Series:
     return cast.alias(column.name)
 
 
+def _needs_series(dtype: pl.DataType, column: InputColumn) -> bool:
+    """Dates from text are read by `convert` on the whole column (polars guesses one format)."""
+    return dtype == pl.String and target_dtype(column) in (pl.Date, pl.Datetime("us"))
+
+
+def _cast_expr(expr: pl.Expr, dtype: pl.DataType, target: pl.DataType) -> pl.Expr:
+    """`convert` as an expression, for every input but dates written as text."""
+    if dtype == target:
+        return expr
+    if target == pl.Boolean and dtype == pl.String:
+        return _bool_expr(expr.str.strip_chars().str.to_lowercase())
+    if target == pl.Float64 and dtype == pl.String:
+        return expr.str.strip_chars().cast(pl.Float64, strict=False)
+    return expr.cast(target, strict=False)
+
+
 def convert(values: pl.Series, target: pl.DataType) -> pl.Series:
     """`values` cast to `target` as scoring reads input; null where a value does not convert."""
     if target == pl.Boolean and values.dtype == pl.String:
@@ -117,15 +154,11 @@ def _dates_from_text(values: pl.Series, target: pl.DataType) -> pl.Series:
 
 
 def _bool_from_text(text: pl.Series) -> pl.Series:
-    frame = text.to_frame("v").select(
-        pl.when(pl.col("v").is_in(TRUE))
-        .then(True)
-        .when(pl.col("v").is_in(FALSE))
-        .then(False)
-        .otherwise(None)
-        .alias("v")
-    )
-    return frame["v"]
+    return text.to_frame("v").select(_bool_expr(pl.col("v")).alias("v"))["v"]
+
+
+def _bool_expr(text: pl.Expr) -> pl.Expr:
+    return pl.when(text.is_in(TRUE)).then(True).when(text.is_in(FALSE)).then(False)
 
 
 def target_dtype(column: InputColumn) -> pl.DataType:
