@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
@@ -17,7 +17,7 @@ from modelward.backends.store import Store, open_store
 from modelward.errors import NotFound
 from modelward.events import Anchor, ChainReport, Event, append_event, list_events, verify_chain
 from modelward.events.anchor import read_anchor, write_anchor
-from modelward.events.log import utc_now
+from modelward.events.log import append_events, utc_now
 from modelward.settings import Settings, resolve, write_config
 
 
@@ -57,6 +57,14 @@ class Workspace:
             subject=subject,
             payload=payload or {},
             signer=workspace_key(self.settings.home),
+        )
+
+    def record_all(
+        self, conn: Connection, entries: Sequence[tuple[str, str, dict[str, Any]]]
+    ) -> list[Event]:
+        """`record` of several (action, subject, payload) in order, the head signed once."""
+        return append_events(
+            conn, actor=self.actor, entries=entries, signer=workspace_key(self.settings.home)
         )
 
     def read_events(

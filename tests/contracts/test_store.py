@@ -6,13 +6,14 @@ import itertools
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import text, update
 
-from modelward.backends.store import Store, open_store
+from modelward.backends.store import Store, engine, open_store
 from modelward.backends.store.migrate import HEAD, current_revision, head_revision
 from modelward.backends.store.tables import chain_head, events
 from modelward.errors import BackendError, InputError
 from modelward.events import append_event, list_events, verify_chain
+from modelward.events.log import append_events
 
 
 @pytest.fixture
@@ -140,3 +141,38 @@ def test_migrations_build_exactly_the_declared_tables(store: Store) -> None:
     with store.transaction() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diff == []
+
+
+def test_a_batch_of_events_chains_like_single_appends(store: Store) -> None:
+    _append(store, 2)
+    with store.transaction() as conn:
+        batch = [("thing.made", f"t/{i}", {"i": i}) for i in (2, 3, 4)]
+        appended = append_events(conn, actor="ana", entries=batch)
+        assert append_events(conn, actor="ana", entries=[]) == []
+    with store.transaction() as conn:
+        found = list_events(conn)
+        report = verify_chain(conn)
+    assert [e.seq for e in appended] == [3, 4, 5]
+    assert found[2:] == appended
+    assert report.ok
+    assert report.checked == 5
+
+
+def test_a_pooled_postgresql_connection_that_died_is_replaced(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = open_store(pg_url)
+    try:
+        with store.transaction() as conn:
+            pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        killer = open_store(pg_url, migrate=False)
+        with killer.transaction() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        killer.close()
+        monkeypatch.setattr(engine, "PING_AFTER_IDLE_SECONDS", 0.0)
+        _append(store, 1)  # the pooled connection fails its ping; a new one does the work
+        with store.transaction() as conn:
+            assert conn.execute(text("SELECT pg_backend_pid()")).scalar_one() != pid
+            assert [e.seq for e in list_events(conn)] == [1]
+    finally:
+        store.close()

@@ -148,12 +148,16 @@ def workspace_key(home: Path) -> SigningKey:
     """`load_or_create_key`, read once per process and key file (the event log signs its head
     on every append)."""
     path = Path(home) / KEYS_DIR / PRIVATE_KEY_FILE
-    stamp = path.stat().st_mtime_ns if path.exists() else 0
-    return _cached_key(str(Path(home).resolve()), stamp)
+    try:
+        found = path.stat()
+    except FileNotFoundError:
+        return _cached_key(str(Path(home).resolve()), (0, 0, 0))
+    # the file itself (device, inode) and its version name the key, whatever the path's spelling
+    return _cached_key(str(home), (found.st_dev, found.st_ino, found.st_mtime_ns))
 
 
 @functools.lru_cache(maxsize=16)
-def _cached_key(home: str, stamp: int) -> SigningKey:
+def _cached_key(home: str, stamp: tuple[int, int, int]) -> SigningKey:
     return load_or_create_key(Path(home))
 
 

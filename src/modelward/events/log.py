@@ -12,7 +12,7 @@ once verified no longer matches it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -101,24 +101,42 @@ def append_event(
     """Append one event inside the caller's transaction; the head row lock serializes writers.
 
     With `signer`, the new head is signed (the workspace does so on every append)."""
+    return append_events(conn, actor=actor, entries=[(action, subject, payload)], signer=signer)[0]
+
+
+def append_events(
+    conn: Connection,
+    *,
+    actor: str,
+    entries: Sequence[tuple[str, str, dict[str, Any]]],
+    signer: HeadSigner | None = None,
+) -> list[Event]:
+    """`append_event` of several (action, subject, payload), chained in order: the head is
+    read, moved and signed once, and the events inserted in one statement."""
+    if not entries:
+        return []
     head = conn.execute(_READ_HEAD).one()
-    prev_seq, prev_hash = head.seq, head.hash
-    fields: dict[str, Any] = {
-        "seq": prev_seq + 1,
-        "time": utc_now(),
-        "actor": actor,
-        "action": action,
-        "subject": subject,
-        "payload": canonical_json(payload),
-        "prev_hash": prev_hash,
-    }
-    fields["hash"] = event_hash(**fields)
-    conn.execute(_INSERT_EVENT, fields)
-    signed = None if signer is None else signer.sign(head_message(fields["seq"], fields["hash"]))
-    moved = {"new_seq": fields["seq"], "new_hash": fields["hash"], "new_signature": signed}
+    seq, prev_hash = head.seq, head.hash
+    rows: list[dict[str, Any]] = []
+    for action, subject, payload in entries:
+        seq += 1
+        fields: dict[str, Any] = {
+            "seq": seq,
+            "time": utc_now(),
+            "actor": actor,
+            "action": action,
+            "subject": subject,
+            "payload": canonical_json(payload),
+            "prev_hash": prev_hash,
+        }
+        fields["hash"] = prev_hash = event_hash(**fields)
+        rows.append(fields)
+    conn.execute(_INSERT_EVENT, rows)
+    signed = None if signer is None else signer.sign(head_message(seq, prev_hash))
+    moved = {"new_seq": seq, "new_hash": prev_hash, "new_signature": signed}
     moved["new_key_id"] = None if signer is None else signer.key_id
     conn.execute(_UPDATE_HEAD, moved)
-    return Event(**fields)
+    return [Event(**fields) for fields in rows]
 
 
 def list_events(

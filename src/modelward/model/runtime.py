@@ -187,7 +187,7 @@ def cached_runtime(ws: Workspace, ref: str) -> ModelRuntime:
         scorer = _scorer(ws, version)
         policy = evaluated_policy(ws, version, scorer.target, scorer)
         found = ModelRuntime(version, scorer, policy)
-        stale = [k for k in ws.memo if isinstance(k, tuple) and k[:2] == key[:2]]
+        stale = [k for k in list(ws.memo) if isinstance(k, tuple) and k[:2] == key[:2]]
         for old in stale:
             ws.memo.pop(old, None)
         ws.memo[key] = found

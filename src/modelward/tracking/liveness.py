@@ -9,18 +9,24 @@ longer runs that process), after `LOST_AFTER_SECONDS` without a heartbeat from a
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
+import time
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select, update
 
 from modelward.backends.store.tables import runs
 from modelward.events.log import utc_now
 from modelward.tracking.records import RunStatus
 from modelward.workspace import Workspace
+
+T = TypeVar("T")
+log = logging.getLogger("modelward.tracking")
 
 HEARTBEAT_SECONDS = 30.0
 LOST_AFTER_SECONDS = 4 * HEARTBEAT_SECONDS  # a busy store may delay a beat or two, not four
@@ -59,12 +65,22 @@ def _start_ticks(pid: int) -> str:
 
 
 class Heartbeat:
-    """A daemon thread writing a run's `heartbeat_at` until `stop()`."""
+    """A daemon thread writing a run's `heartbeat_at` every `every` seconds until `stop()`,
+    and calling `tick` (the run's pending writes) every `tick_every` seconds in between."""
 
-    def __init__(self, ws: Workspace, run_id: int, every: float = HEARTBEAT_SECONDS) -> None:
+    def __init__(
+        self,
+        ws: Workspace,
+        run_id: int | Callable[[], int | None],
+        every: float = HEARTBEAT_SECONDS,
+        *,
+        tick: Callable[[], None] | None = None,
+        tick_every: float | None = None,
+    ) -> None:
         self._ws, self._run_id, self._every = ws, run_id, every
+        self._tick, self._wake = tick, min(every, tick_every or every)
         self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name=f"run-{run_id}-heartbeat")
+        self._thread = threading.Thread(target=self._beat, name="run-heartbeat")
         self._thread.daemon = True  # a process that exits without finishing stops beating
 
     def start(self) -> None:
@@ -74,35 +90,58 @@ class Heartbeat:
         self._stopped.set()
 
     def _beat(self) -> None:
-        while not self._stopped.wait(self._every):
-            try:
-                with self._ws.transaction() as conn:
-                    beat = conn.execute(
-                        update(runs)
-                        .where(runs.c.id == self._run_id, runs.c.status == RunStatus.RUNNING)
-                        .values(heartbeat_at=utc_now())
-                    )
-            except Exception:  # noqa: S112 - a beat must never kill its thread
-                continue  # a store that is briefly away misses one beat; the next one tries again
-            if beat.rowcount == 0:
+        last = time.monotonic()
+        while not self._stopped.wait(self._wake):
+            if self._tick is not None:
+                _quietly(self._tick)
+            if time.monotonic() - last < self._every:
+                continue
+            last = time.monotonic()
+            if _quietly(self._mark_alive) == 0:
                 return  # the run ended (or was marked lost) elsewhere: nothing to keep alive
+
+    def _mark_alive(self) -> int:
+        run_id = self._run_id() if callable(self._run_id) else self._run_id
+        if run_id is None:
+            return 1  # not written yet (its pending rows are): nothing to mark, keep beating
+        with self._ws.transaction() as conn:
+            return conn.execute(
+                update(runs)
+                .where(runs.c.id == run_id, runs.c.status == RunStatus.RUNNING)
+                .values(heartbeat_at=utc_now())
+            ).rowcount
+
+
+def _quietly(work: Callable[[], T]) -> T | None:
+    """`work()`, or None when it failed: a store that is briefly away misses one beat (or one
+    write of pending rows, kept for the next), and nothing may kill the thread."""
+    try:
+        return work()
+    except Exception:
+        log.warning("a run's background write failed; it is tried again", exc_info=True)
+        return None
 
 
 def reap_lost_runs(ws: Workspace) -> list[str]:
     """Mark `failed` every running run whose process is gone; the uids marked."""
-    now = datetime.fromisoformat(utc_now())
     with ws.transaction() as conn:
-        found = conn.execute(
-            select(
-                runs.c.id, runs.c.uid, runs.c.owner, runs.c.heartbeat_at, runs.c.started_at
-            ).where(runs.c.status == RunStatus.RUNNING.value)
-        ).all()
+        return reap_lost_runs_in(ws, conn)
+
+
+def reap_lost_runs_in(ws: Workspace, conn: Connection) -> list[str]:
+    """`reap_lost_runs` inside the caller's transaction (a run's start)."""
+    now = datetime.fromisoformat(utc_now())
     reaped = []
-    for row in found:
+    for row in conn.execute(_RUNNING).all():
         reason = _lost_because(row, now)
-        if reason is not None and _mark_lost(ws, row, reason):
+        if reason is not None and _mark_lost(ws, conn, row, reason):
             reaped.append(row.uid)
     return reaped
+
+
+_RUNNING = select(
+    runs.c.id, runs.c.uid, runs.c.owner, runs.c.heartbeat_at, runs.c.started_at
+).where(runs.c.status == RunStatus.RUNNING.value)
 
 
 def _lost_because(row: Any, now: datetime) -> str | None:
@@ -117,14 +156,13 @@ def _lost_because(row: Any, now: datetime) -> str | None:
     return f"no heartbeat for {silent:,.0f} s (since {last})"
 
 
-def _mark_lost(ws: Workspace, row: Any, reason: str) -> bool:
-    with ws.transaction() as conn:
-        changed = conn.execute(
-            update(runs)
-            .where(runs.c.id == row.id, runs.c.status == RunStatus.RUNNING.value)
-            .values(status=RunStatus.FAILED.value, ended_at=utc_now())
-        ).rowcount
-        if changed:
-            payload = {"status": RunStatus.FAILED.value, "reason": reason, "owner": row.owner}
-            ws.record(conn, "run.lost", f"run/{row.uid}", payload)
+def _mark_lost(ws: Workspace, conn: Connection, row: Any, reason: str) -> bool:
+    changed = conn.execute(
+        update(runs)
+        .where(runs.c.id == row.id, runs.c.status == RunStatus.RUNNING.value)
+        .values(status=RunStatus.FAILED.value, ended_at=utc_now())
+    ).rowcount
+    if changed:
+        payload = {"status": RunStatus.FAILED.value, "reason": reason, "owner": row.owner}
+        ws.record(conn, "run.lost", f"run/{row.uid}", payload)
     return bool(changed)

@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, insert, select
+from sqlalchemy import Connection, Row, Select, select
 
 from modelward.backends.store.tables import (
     dataset_versions,
@@ -24,7 +24,7 @@ from modelward.events.log import utc_now
 from modelward.refs import check_name
 from modelward.spec.service import get_project
 from modelward.tracking.lineage import collect_lineage
-from modelward.tracking.liveness import process_tag, reap_lost_runs
+from modelward.tracking.liveness import process_tag
 from modelward.tracking.logger import ActiveRun
 from modelward.tracking.records import MetricPoint, Run, RunStatus
 from modelward.workspace import Workspace
@@ -50,29 +50,22 @@ def start_run(
     uid = uuid.uuid4().hex
     run_name = check_name(name, field="run name") if name else f"run-{uid[:8]}"
     lineage = collect_lineage(seed=seed)
-    reap_lost_runs(ws)  # runs a killed process left `running` end here, before a new one starts
     now = utc_now()
-    with ws.transaction() as conn:
-        result = conn.execute(
-            insert(runs).values(
-                uid=uid,
-                project_id=project_id,
-                name=run_name,
-                status=RunStatus.RUNNING.value,
-                dataset_version_id=version_id,
-                lineage=json.dumps(lineage, sort_keys=True),
-                tags=json.dumps(tags or {}, sort_keys=True),
-                started_at=now,
-                created_by=ws.actor,
-                owner=process_tag(),
-                heartbeat_at=now,
-            )
-        )
-        payload = {"name": run_name, "project": project, "dataset": dataset, "lineage": lineage}
-        ws.record(conn, "run.started", f"run/{uid}", payload)
-        key = result.inserted_primary_key
-        assert key is not None
-    return ActiveRun(ws, int(key[0]), uid)
+    row = {
+        "uid": uid,
+        "project_id": project_id,
+        "name": run_name,
+        "status": RunStatus.RUNNING.value,
+        "dataset_version_id": version_id,
+        "lineage": json.dumps(lineage, sort_keys=True),
+        "tags": json.dumps(tags or {}, sort_keys=True),
+        "started_at": now,
+        "created_by": ws.actor,
+        "owner": process_tag(),
+        "heartbeat_at": now,
+    }
+    payload = {"name": run_name, "project": project, "dataset": dataset, "lineage": lineage}
+    return ActiveRun(ws, row, payload)
 
 
 def get_run(ws: Workspace, uid_or_prefix: str) -> Run:

@@ -82,6 +82,8 @@ def test_a_run_on_another_host_is_lost_only_after_its_heartbeat_stops(
 ) -> None:
     quiet = ws.start_run(name="quiet")
     beating = ws.start_run(name="beating")
+    for run in (quiet, beating):
+        run.flush()  # written now, not at their first flush
     with ws.transaction() as conn:
         conn.execute(update(runs).values(owner="another-host/4242/99"))
         conn.execute(
@@ -99,10 +101,11 @@ def test_a_run_on_another_host_is_lost_only_after_its_heartbeat_stops(
 
 def test_the_heartbeat_moves_while_the_run_is_open(ws: modelward.Workspace) -> None:
     run = ws.start_run(name="beat")
+    uid = run.uid  # read outside a transaction: reading it writes a new run
 
     def last_beat() -> str:
         with ws.transaction() as conn:
-            beat = conn.execute(select(runs.c.heartbeat_at).where(runs.c.uid == run.uid))
+            beat = conn.execute(select(runs.c.heartbeat_at).where(runs.c.uid == uid))
             return str(beat.scalar_one())
 
     first = last_beat()

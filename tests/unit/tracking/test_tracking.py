@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,7 +11,8 @@ import pytest
 
 import modelward
 from modelward.errors import Conflict, InputError, NotFound
-from modelward.tracking import RunStatus, get_run, list_runs, metric_history
+from modelward.tracking import RunStatus, get_run, list_runs, logger, metric_history
+from modelward.tracking.logger import FLUSH_SECONDS
 
 
 @pytest.fixture
@@ -99,3 +102,44 @@ def test_unknown_and_ambiguous_run_ids(ws: modelward.Workspace) -> None:
         get_run(ws, "ffffffffff")
     with pytest.raises(InputError, match="first 6"):
         get_run(ws, "abc")
+
+
+def test_a_run_is_written_when_its_id_is_read(
+    ws: modelward.Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(logger, "FLUSH_SECONDS", 3600.0)  # no background write in between
+    run = ws.start_run(name="lazy")
+    run.log_params({"lr": 0.1})
+    assert list_runs(ws) == []  # nothing written yet: one transaction at the end suffices
+    uid = run.uid  # another record may point at it now
+    (found,) = list_runs(ws)
+    assert (found.uid, found.status, found.params) == (uid, RunStatus.RUNNING, {"lr": "0.1"})
+    run.finish()
+    actions = [e.action for e in ws.read_events(subject=f"run/{uid}")]
+    assert actions == ["run.finished", "run.params.logged", "run.started"]
+
+
+def test_what_a_quiet_run_logged_reaches_the_store_without_another_call(
+    ws: modelward.Workspace,
+) -> None:
+    """The crash bound holds while the run's own thread does something else entirely."""
+    run = ws.start_run(name="quiet")
+    run.log_params({"depth": 6})
+    run.log_metric("loss", 0.5)
+    deadline = time.monotonic() + FLUSH_SECONDS + 60  # a slack for a busy machine
+    while not list_runs(ws) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    (found,) = list_runs(ws)
+    assert (found.params, found.metrics) == ({"depth": "6"}, {"loss": 0.5})
+    run.finish()
+
+
+def test_a_run_dropped_unfinished_keeps_what_it_logged(ws: modelward.Workspace) -> None:
+    def forget() -> None:
+        run = ws.start_run(name="dropped")
+        run.log_params({"depth": 6})
+
+    forget()
+    gc.collect()
+    (found,) = list_runs(ws)
+    assert (found.status, found.params) == (RunStatus.RUNNING, {"depth": "6"})

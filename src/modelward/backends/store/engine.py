@@ -3,23 +3,35 @@
 SQLite runs in WAL mode with foreign keys on and a busy timeout, and every transaction starts
 with `BEGIN IMMEDIATE`: writers queue for the lock instead of failing half-way with
 "database is locked", which is what lets many processes share one workspace file.
+
+A PostgreSQL connection idle in the pool for more than `PING_AFTER_IDLE_SECONDS` is checked
+with a round trip before use (a restarted server or a dropped link gives a new connection);
+one just used is not, so a loop of small transactions pays no ping each.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DisconnectionError,
+    NoSuchModuleError,
+    OperationalError,
+    SQLAlchemyError,
+)
 
 from modelward.backends.store.migrate import upgrade
 from modelward.errors import BackendError, InputError
 
 KNOWN_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg")
 SQLITE_BUSY_MS = 60_000
+PING_AFTER_IDLE_SECONDS = 1.0
 
 
 class Store:
@@ -79,7 +91,7 @@ def _create_engine(url: str) -> Engine:
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
         try:
-            return create_engine(parsed, pool_pre_ping=True)
+            return _ping_when_idle(create_engine(parsed))
         except NoSuchModuleError as exc:
             raise InputError(
                 "store_url: PostgreSQL needs the driver; install modelward[postgres]"
@@ -87,6 +99,27 @@ def _create_engine(url: str) -> Engine:
     raise InputError.field(
         "store_url", _safe(url), f"a URL with scheme {' | '.join(KNOWN_SCHEMES)}"
     )
+
+
+def _ping_when_idle(engine: Engine) -> Engine:
+    """`pool_pre_ping`, for connections idle more than `PING_AFTER_IDLE_SECONDS` only."""
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since <= PING_AFTER_IDLE_SECONDS:
+            return  # new, or just used
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as exc:
+            # the pool drops this connection and checks out a fresh one
+            raise DisconnectionError(f"a pooled connection failed its ping: {exc}") from exc
+
+    return engine
 
 
 def _sqlite_engine(url: str) -> Engine:

@@ -131,6 +131,9 @@ runs = Table(
     Column("heartbeat_at", String(40), nullable=True),
 )
 Index("ix_runs_project_started", runs.c.project_id, runs.c.started_at)
+# The runs still running, read at every run's first write to end those a dead process left.
+_RUNNING = text("status = 'running'")
+Index("ix_runs_running", runs.c.status, sqlite_where=_RUNNING, postgresql_where=_RUNNING)
 
 run_params = Table(
     "run_params",
