@@ -1,6 +1,7 @@
 """SDK prediction figure (issue 25, item 1): `ws.predict(ref, one_row)` per call, in a loop,
 beside a fresh load per call (what every call cost before models were cached) and MLflow's
-pyfunc `predict` of a LightGBM model on the same rows; and 10,000 rows at once.
+pyfunc `predict` of a LightGBM model on the same rows; 10,000 rows at once; and `ws.explain`
+of one row, kept and loaded afresh.
 
 On `modeldata/wa_churn` it trains a LightGBM model with modelward (fixed trials) and one with
 LightGBM itself (one-hot columns, 100 trees), saved and loaded back as an MLflow pyfunc model.
@@ -44,15 +45,27 @@ def modelward_figures(root: Path, frame: pl.DataFrame) -> dict[str, float]:
     with modelward.open(home=root / "ws", actor="bench") as ws:
         trained = ws.train(str(data), target="churn", trials=3, seed=0, families=("lightgbm",))
         ref = trained.model.ref
-        started = time.perf_counter()
-        ws.predict(ref, one)
-        first = (time.perf_counter() - started) * 1000
         return {
-            "first call": first,
+            "first call": once_ms(lambda: ws.predict(ref, one)),
             "cached call": per_call_ms(lambda: ws.predict(ref, one), CALLS),
             "fresh load per call": per_call_ms(lambda: load_runtime(ws, ref).predict(one), 20),
             "10,000 rows": per_call_ms(lambda: ws.predict(ref, many), 5),
+            "explain, first call": once_ms(lambda: ws.explain(ref, one)),
+            "explain, cached": per_call_ms(lambda: ws.explain(ref, one), 30),
+            "explain, fresh load": per_call_ms(lambda: explain_model_fresh(ws, ref, one), 5),
         }
+
+
+def once_ms(call: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    call()
+    return (time.perf_counter() - started) * 1000
+
+
+def explain_model_fresh(ws: modelward.Workspace, ref: str, rows: pl.DataFrame) -> Any:
+    """What every `ws.explain` call cost before explainers were kept."""
+    ws.memo.clear()
+    return ws.explain(ref, rows)
 
 
 def mlflow_figures(root: Path, frame: pl.DataFrame) -> dict[str, float]:

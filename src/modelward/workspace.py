@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from sqlalchemy import Connection
 
@@ -17,8 +17,10 @@ from modelward.backends.store import Store, open_store
 from modelward.errors import NotFound
 from modelward.events import Anchor, ChainReport, Event, append_event, list_events, verify_chain
 from modelward.events.anchor import read_anchor, write_anchor
-from modelward.events.log import append_events, utc_now
+from modelward.events.log import append_events, head_seq, utc_now
 from modelward.settings import Settings, resolve, write_config
+
+T = TypeVar("T")
 
 
 class Workspace:
@@ -31,9 +33,31 @@ class Workspace:
         self.settings = settings
         self.store = store
         self.blobs = blobs
-        # What this process loaded and verified, kept for this open workspace (see
-        # model.runtime.cached_runtime); the owner of each key keeps it correct.
+        # What this process loaded and verified, kept for this open workspace: see `remember`
+        # and `while_unchanged`.
         self.memo: dict[object, Any] = {}
+
+    def remember(self, key: tuple[object, ...], build: Callable[[], T]) -> T:
+        """`build()`, kept under `key` for as long as this workspace is open: for what never
+        changes once stored (a registered version's verified bundle)."""
+        if key not in self.memo:
+            self.memo[key] = build()
+        found: T = self.memo[key]
+        return found
+
+    def while_unchanged(self, key: tuple[object, ...], build: Callable[[], T]) -> T:
+        """`build()`, kept under `key` until anything is recorded in the workspace. Every change
+        of what a reference names or how a model decides appends an event, so one read of the
+        chain's head says whether what was built still holds."""
+        with self.transaction() as conn:
+            seq = head_seq(conn)
+        kept = self.memo.get(key)
+        if kept is not None and kept[0] == seq:
+            found: T = kept[1]
+            return found
+        value = build()
+        self.memo[key] = (seq, value)
+        return value
 
     @property
     def actor(self) -> str:

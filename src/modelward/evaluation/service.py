@@ -13,7 +13,12 @@ from typing import Any
 import polars as pl
 
 from modelward.errors import NotFound
-from modelward.evaluation.explain import LocalExplanations, explain_local, explain_rows
+from modelward.evaluation.explain import (
+    LocalExplanations,
+    explain_local,
+    explain_rows,
+    native_predictor,
+)
 from modelward.evaluation.forecasts import forecast_report
 from modelward.evaluation.html import render_evaluation_html
 from modelward.evaluation.report import Inputs, build_report
@@ -31,6 +36,7 @@ from modelward.spec.model import Task
 from modelward.spec.service import get_project
 from modelward.tracking.service import get_run
 from modelward.training.evidence import load_evidence
+from modelward.training.predictor import Predictor
 from modelward.workspace import Workspace
 
 Step = Callable[[str], None]
@@ -117,12 +123,18 @@ def explain_model(ws: Workspace, ref: str, frame: pl.DataFrame) -> LocalExplanat
     sample of its training rows: the base is the model's mean prediction over them, so an
     explanation reads "compared with a typical customer".
     """
-    model = get_model(ws, ref)
-    bundle = load_bundle(ws, model)
-    background = _background(ws, model)
+    predictor, background = ws.while_unchanged(("explainer", ref), lambda: _explainer(ws, ref))
     if background is None:
-        return explain_rows(bundle, frame)
-    return explain_local(bundle, frame, background=background)
+        return explain_rows(predictor, frame)
+    return explain_local(predictor, frame, background=background)
+
+
+def _explainer(ws: Workspace, ref: str) -> tuple[Predictor, pl.DataFrame | None]:
+    """The version's model with native members (SHAP reads trees and weights) and the
+    training rows its explanations measure against."""
+    model = get_model(ws, ref)
+    explained = ws.remember(("native", model.id), lambda: native_predictor(load_bundle(ws, model)))
+    return explained, _background(ws, model)
 
 
 def _background(ws: Workspace, model: ModelVersion) -> pl.DataFrame | None:

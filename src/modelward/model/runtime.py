@@ -16,7 +16,6 @@ import numpy as np
 import polars as pl
 
 from modelward.errors import InputError
-from modelward.events.log import head_seq
 from modelward.model.evaluations import policy_evaluation
 from modelward.model.policy import DecisionPolicy
 from modelward.registry.records import ModelVersion
@@ -175,33 +174,16 @@ def load_runtime(ws: Workspace, ref: str) -> ModelRuntime:
 
 
 def cached_runtime(ws: Workspace, ref: str) -> ModelRuntime:
-    """`load_runtime`, remembered while the event chain stands still. Whatever can change what
-    `ref` names or how it decides (a registration, a stage move, an approval, an evaluation)
-    appends an event, so one read of the chain's head tells whether the runtime still holds:
+    """`load_runtime`, kept while nothing is recorded in the workspace (a registration, a stage
+    move, an approval, an evaluation: whatever changes what `ref` names or how it decides):
     a loop of `ws.predict` calls loads and verifies the model once."""
-    with ws.transaction() as conn:
-        key = ("runtime", ref, head_seq(conn))
-    found: ModelRuntime | None = ws.memo.get(key)
-    if found is None:
+
+    def build() -> ModelRuntime:
         version = get_model(ws, ref)
-        scorer = _scorer(ws, version)
-        policy = evaluated_policy(ws, version, scorer.target, scorer)
-        found = ModelRuntime(version, scorer, policy)
-        stale = [k for k in list(ws.memo) if isinstance(k, tuple) and k[:2] == key[:2]]
-        for old in stale:
-            ws.memo.pop(old, None)
-        ws.memo[key] = found
-    return found
+        scorer = ws.remember(("scorer", version.id), lambda: load_scorer(load_bundle(ws, version)))
+        return ModelRuntime(version, scorer, evaluated_policy(ws, version, scorer.target, scorer))
 
-
-def _scorer(ws: Workspace, version: ModelVersion) -> Scorer:
-    """A version's bundle never changes once registered: it is verified and loaded once per
-    open workspace, whatever the events say."""
-    key = ("scorer", version.id)
-    found: Scorer | None = ws.memo.get(key)
-    if found is None:
-        found = ws.memo[key] = load_scorer(load_bundle(ws, version))
-    return found
+    return ws.while_unchanged(("runtime", ref), build)
 
 
 def evaluated_policy(

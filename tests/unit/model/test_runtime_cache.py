@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -20,7 +21,8 @@ pytestmark = pytest.mark.usefixtures("each_store")  # SQLite and PostgreSQL
 
 
 def runtimes(ws: modelward.Workspace) -> list[ModelRuntime]:
-    return [v for v in ws.memo.values() if isinstance(v, ModelRuntime)]
+    kept = [v[1] for v in ws.memo.values() if isinstance(v, tuple)]
+    return [v for v in kept if isinstance(v, ModelRuntime)]
 
 
 def test_repeated_predictions_reuse_one_verified_runtime(served_home: Path) -> None:
@@ -98,3 +100,18 @@ def test_input_the_record_path_refuses_is_scored_or_refused_as_a_frame_is(
         assert runtime._predict_small(dated.head(2), ignore_extra=True) is None  # a Date column
         small, whole = small_and_whole(runtime, dated, ignore_extra=True)
         assert small.equals(whole)
+
+
+def test_repeated_explanations_reuse_one_explainer(served_home: Path) -> None:
+    rows = pl.DataFrame(churn_rows(3))
+    with modelward.open(home=served_home, actor="ana") as ws:
+        first = ws.explain("churn/v1", rows)
+        kept = ws.memo[("explainer", "churn/v1")]
+        again = ws.explain("churn/v1", rows)
+        assert ws.memo[("explainer", "churn/v1")] is kept
+        promote(ws, "churn/v1", to=Stage.STAGING)  # any recorded change: built anew
+        third = ws.explain("churn/v1", rows)
+        assert ws.memo[("explainer", "churn/v1")] is not kept
+    for other in (again, third):
+        assert np.array_equal(other.values, first.values)
+        assert np.array_equal(other.base, first.base)
