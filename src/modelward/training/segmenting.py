@@ -3,6 +3,9 @@
 There is no target: the spec's `target`, when it names one (churn, say), is the outcome the
 profiles describe per segment ("churn rate 0.3x the average") and is never clustered on. Nor
 are sensitive attributes: a segment defined by gender or age would carry its bias downstream.
+Without a named outcome, a two-valued column named like one (`churn`, `default`, `fraud`, ...)
+is taken as the outcome: clustered on, it would split customers by what happened to them and
+make every new customer's segment wait for that outcome.
 """
 
 from __future__ import annotations
@@ -27,6 +30,15 @@ from modelward.training.segment.predictor import segment_manifest, segment_targe
 from modelward.training.source import Source
 from modelward.workspace import Workspace
 
+# Column names (lower case, letters and digits only) that name an outcome, not a trait.
+OUTCOME_NAMES = frozenset(
+    {
+        "churn", "churned", "attrition", "exited", "cancelled", "canceled", "default",
+        "defaulted", "fraud", "isfraud", "converted", "conversion", "response", "responded",
+        "outcome", "target", "label", "y", "class", "readmitted", "left", "bad", "purchased",
+    }
+)  # fmt: skip
+
 
 @dataclass(frozen=True)
 class SegmentJob:
@@ -35,6 +47,8 @@ class SegmentJob:
     frame: pl.DataFrame
     exclude: tuple[str, ...]
     search: SegmentOptions
+    outcome: str | None  # the spec's target, or the column taken as the outcome
+    outcome_note: str | None = None  # why a column was taken as the outcome
 
     def run(self, ws: Workspace, source: Source, budget: Budget, step: Step) -> TrainResult:
         started = start_job(ws, source, self.spec, self.options)
@@ -42,7 +56,7 @@ class SegmentJob:
             started.run.log_params(self._params())
             step("choosing the segments")
             fit = fit_segments(
-                self.frame, outcome=self.spec.target, exclude=self.exclude, options=self.search
+                self.frame, outcome=self.outcome, exclude=self.exclude, options=self.search
             )
             step("registering the segmentation")
             return register_fitted(ws, source, self.spec, started, self._fitted(fit), budget)
@@ -50,7 +64,7 @@ class SegmentJob:
     def _params(self) -> dict[str, object]:
         return {
             "task": Task.SEGMENT.value,
-            "outcome": self.spec.target,
+            "outcome": self.outcome,
             "metric": self.spec.primary_metric,
             "seed": self.options.seed,
             "rows": self.frame.height,
@@ -68,7 +82,7 @@ class SegmentJob:
             frame=self.frame,
             metric=metric,
             score=score,
-            outcome=self.spec.target,
+            outcome=self.outcome,
             quality=fit.quality,
             profiles=fit.profiles,
         )
@@ -82,8 +96,17 @@ class SegmentJob:
             evidence=_evidence(self.frame, fit),
             summary={"segments": fit.to_json()},
             members=({"family": chosen.method.value, "weight": 1.0, "runtime": "segments"},),
-            notes=(fit.choice.reason,),
+            notes=(fit.choice.reason, self._columns_note(fit), *self._outcome_notes()),
         )
+
+    def _columns_note(self, fit: SegmentFit) -> str:
+        used = [c.name for c in fit.segmentation.encoder.schema.columns]
+        left = [c for c in self.frame.columns if c not in used]
+        shown = ", ".join(used[:12]) + (f" and {len(used) - 12} more" if len(used) > 12 else "")
+        return f"clustered on {len(used)} column(s): {shown}; not on: {', '.join(left) or '-'}"
+
+    def _outcome_notes(self) -> tuple[str, ...]:
+        return () if self.outcome_note is None else (self.outcome_note,)
 
 
 def plan_segments(
@@ -104,8 +127,26 @@ def plan_segments(
         seed=options.seed,
     )
     search.check()
-    fit_encoder(frame, outcome=spec.target, exclude=exclude)  # refuses unusable data now
-    return SegmentJob(spec, options, frame, exclude, search)
+    outcome, note = spec.target, None
+    if outcome is None:
+        outcome = likely_outcome(frame, exclude)
+        if outcome is not None:
+            note = (
+                f"{outcome!r} is described per segment, not clustered on: it is named like an "
+                "outcome (pass --target to name the outcome yourself)"
+            )
+    fit_encoder(frame, outcome=outcome, exclude=exclude)  # refuses unusable data now
+    return SegmentJob(spec, options, frame, exclude, search, outcome, note)
+
+
+def likely_outcome(frame: pl.DataFrame, exclude: tuple[str, ...] = ()) -> str | None:
+    """The first two-valued column named like an outcome (`churn`, `Default`, `is_fraud`...)."""
+    for name in frame.columns:
+        key = "".join(ch for ch in name.lower() if ch.isalnum())
+        named = key in OUTCOME_NAMES or key.removeprefix("is") in OUTCOME_NAMES
+        if named and name not in exclude and frame[name].drop_nulls().n_unique() == 2:
+            return name
+    return None
 
 
 def _excluded(spec: ProjectSpec) -> tuple[str, ...]:
