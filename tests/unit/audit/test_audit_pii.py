@@ -102,3 +102,34 @@ def test_column_names_that_suggest_personal_data(run_check: RunCheck) -> None:
 def test_ordinary_text_has_no_pii(run_check: RunCheck) -> None:
     frame = pl.DataFrame({"plan": ["basic", "pro"], "city": ["Paris", "Lyon"], "n": ["12", "13"]})
     assert run_check("pii", frame) == []
+
+
+def test_card_numbers_stored_as_integers(run_check: RunCheck) -> None:
+    cards = [4111111111111111, 5500000000000004, 4012888888881881, 378282246310005]
+    finding = _one(run_check("pii", pl.DataFrame({"pan": cards})))
+    assert finding.severity is Severity.ERROR
+    assert "4 values (100%) look like a payment card number, e.g. ************1111" in (
+        finding.message
+    )
+    rng = np.random.default_rng(0)
+    ids = rng.integers(10**15, 10**16 - 1, 200)
+    assert run_check("pii", pl.DataFrame({"account_ref": ids})) == []  # ids, not cards
+
+
+def test_card_and_phone_numbers_inside_free_text(run_check: RunCheck) -> None:
+    notes = [
+        "customer paid with 4111 1111 1111 1111 yesterday",
+        "call me on 020 7946 0958 after six",
+        "wants a call back: +44 20 7946 0958",
+        "paid 1,250.00 on 2024-01-15, all fine",
+        "nothing to report",
+    ]
+    found = {f.details["kind"]: f for f in run_check("pii", pl.DataFrame({"note": notes}))}
+    assert set(found) == {"payment card number", "phone number"}
+    card, phone = found["payment card number"], found["phone number"]
+    assert card.severity is Severity.ERROR
+    assert "1 value (20%) holds a payment card number in its text, e.g. **** **** **** 1111" in (
+        card.message
+    )
+    assert "2 values (40%) hold a phone number in their text, e.g. *** **** **58" in phone.message
+    assert not any(digits in f.message for f in found.values() for digits in ("4111 1111", "7946"))

@@ -1,5 +1,7 @@
-"""Personal data in text columns: emails, phones, card numbers, national ids; and telling names.
+"""Personal data: emails, phones, card numbers, national ids; and telling names.
 
+Text columns are matched whole value by value, then for card and phone numbers written inside
+longer text ("call me on 020 7946 0958"); integer columns for card numbers stored as numbers.
 Values are matched on the sample; examples in messages are always masked.
 """
 
@@ -130,6 +132,23 @@ KINDS: tuple[PiiKind, ...] = (
     ),
 )
 
+CARD = next(kind for kind in KINDS if kind.name == "payment card number")
+PHONE = next(kind for kind in KINDS if kind.name == "phone number")
+# Card and phone numbers inside free text: the same shapes, bounded by anything but a digit.
+EMBEDDED: tuple[PiiKind, ...] = (
+    PiiKind(
+        CARD.name, r"(?:^|[^\d])(\d{4}(?:[ -]?\d{4}){2}[ -]?\d{1,7})(?:$|[^\d])", CARD.severity,
+        CARD.mask, CARD.validate,
+    ),
+    PiiKind(
+        PHONE.name,
+        r"(?:^|[^\d+])((?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?|\d{2,4}[ .-])\d{2,4}[ .-]?\d{3,4})"
+        r"(?:$|[^\d])",
+        PHONE.severity,
+        PHONE.mask,
+    ),
+)  # fmt: skip
+
 # Words that mark personal data wherever they appear in a column's name ...
 _NAME_WORDS = frozenset(
     ["email", "mail", "phone", "mobile", "telephone", "ssn", "passport", "iban", "nino", "dob"]
@@ -167,7 +186,11 @@ def pii(ctx: AuditContext) -> list[Finding]:
     out: list[Finding] = []
     for name, p in ctx.profiles.items():
         is_text = p.kind is Kind.STRING
-        found = _scan(ctx, name) if is_text and p.n_present else []
+        found: list[Finding] = []
+        if is_text and p.n_present:
+            found = _scan(ctx, name)
+        elif p.kind is Kind.INTEGER and p.n_present:
+            found = _scan(ctx, name, kinds=(CARD,), embedded=())
         out += found
         word = personal_name(name, text=is_text)
         if word is not None and not found:
@@ -179,15 +202,22 @@ def pii(ctx: AuditContext) -> list[Finding]:
     return out
 
 
-def _scan(ctx: AuditContext, name: str) -> list[Finding]:
+def _scan(
+    ctx: AuditContext,
+    name: str,
+    *,
+    kinds: tuple[PiiKind, ...] = KINDS,
+    embedded: tuple[PiiKind, ...] = EMBEDDED,
+) -> list[Finding]:
     values = ctx.sample[name].cast(pl.String).drop_nulls().str.strip_chars()
     n = len(values)
     out = []
-    # Kinds are tried from the most specific; a value counts for the first kind it matches.
-    for kind in KINDS:
+    # Kinds are tried from the most specific; a value counts for the first kind it matches,
+    # whole values before numbers inside text.
+    for kind, inside in [(k, False) for k in kinds] + [(k, True) for k in embedded]:
         if values.is_empty():
             break
-        found = values.str.extract(f"({kind.pattern})", 1)
+        found = values.str.extract(kind.pattern if inside else f"({kind.pattern})", 1)
         matched = found.drop_nulls()
         values = values.filter(found.is_null())
         if kind.validate is not None:
@@ -196,16 +226,23 @@ def _scan(ctx: AuditContext, name: str) -> list[Finding]:
                 continue
             matched = pl.Series(ok, dtype=pl.String)
         if not matched.is_empty():
-            out.append(_finding(ctx, name, kind, matched, n))
+            out.append(_finding(ctx, name, kind, matched, n, inside=inside))
     return out
 
 
-def _finding(ctx: AuditContext, name: str, kind: PiiKind, matched: pl.Series, n: int) -> Finding:
+def _finding(
+    ctx: AuditContext, name: str, kind: PiiKind, matched: pl.Series, n: int, *, inside: bool
+) -> Finding:
     example = kind.mask(str(matched[0]))
     where = " in a sample of rows" if ctx.sampled else ""
+    what = f"{kind.article} {kind.name}"
+    if len(matched) == 1:
+        looks = f"holds {what} in its text" if inside else f"looks like {what}"
+    else:
+        looks = f"hold {what} in their text" if inside else f"look like {what}"
     msg = (
-        f"column `{name}` holds personal data: {w.count(len(matched))} values "
-        f"({w.share(len(matched), n)}{where}) look like {kind.article} {kind.name}, "
+        f"column `{name}` holds personal data: {w.plural(len(matched), 'value')} "
+        f"({w.share(len(matched), n)}{where}) {looks}, "
         f"e.g. {example}; remove or pseudonymise it"
     )
     details: dict[str, JSON] = {
