@@ -37,8 +37,37 @@ def test_age_is_reported_without_a_policy(run_check: RunCheck) -> None:
     assert finding.message.endswith("0.5 days old (no maximum age set)")
 
 
-def test_no_time_column_no_finding(run_check: RunCheck) -> None:
-    assert run_check("staleness", pl.DataFrame({"ts": ["2020-01-01"]})) == []
+def test_without_a_time_column_the_newest_date_of_any_date_column_is_judged(
+    run_check: RunCheck,
+) -> None:
+    frame = pl.DataFrame(
+        {
+            "signed_up": ["2019-03-01", "2020-01-01", None],
+            "last_order": [date(2021, 6, 30), date(2020, 1, 5), date(2019, 1, 1)],
+            "date_of_birth": [date(1980, 1, 1)] * 3,
+            "plan": ["basic", "pro", "basic"],
+            "code": ["12", "13", "14"],
+        }
+    )
+    [finding] = run_check("staleness", frame)
+    assert finding.severity is Severity.WARNING
+    assert finding.column == "last_order"
+    assert finding.message.startswith(
+        "data may be stale: its newest date, in `last_order`, is 2021-06-30, 1,067 days old, "
+        "over the 365 days allowed by default; refresh the data, or if rows are dated by "
+        "`last_order`, name it the spec's `time_column`"
+    )
+    assert finding.details["date_columns"] == ["last_order", "signed_up"]
+    [stricter] = run_check("staleness", frame.drop("last_order"), max_age_days=30)
+    assert "in `signed_up`, is 2020-01-01" in stricter.message
+    assert "over the 30 days the policy allows" in stricter.message
+
+
+def test_recent_or_absent_dates_without_a_time_column_say_nothing(run_check: RunCheck) -> None:
+    recent = pl.DataFrame({"ts": ["2024-05-01", "2019-01-01"], "n": [1, 2]})
+    assert run_check("staleness", recent) == []
+    births = pl.DataFrame({"birth_date": [date(1990, 1, 1)], "name": ["Ann"]})
+    assert run_check("staleness", births) == []
 
 
 def test_unparsable_time_column_warns(run_check: RunCheck) -> None:

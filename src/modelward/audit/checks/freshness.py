@@ -1,4 +1,9 @@
-"""Staleness: how old the newest row is, against the policy's maximum age."""
+"""Staleness: how old the newest row is, against the policy's maximum age.
+
+Without a declared time column, every date-like column is read (dates, or text that reads as
+dates): the newest date among them says how old the data is, and data over the policy's (or
+the default) maximum age is flagged. Birth dates say nothing about freshness and are skipped.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,9 @@ from modelward.audit.findings import JSON, Finding, Severity
 from modelward.audit.registry import check
 
 CHECK = "staleness"
+DEFAULT_MAX_AGE_DAYS = 365.0  # without a policy, data a year past its newest date is suspect
+MIN_DATE_SHARE = 0.9  # of a text column's sampled values that must read as dates
+BIRTH_WORDS = ("birth", "dob", "born")
 # Tried in order on text time columns; None, last, lets polars infer the format from the values
 # (slower on a whole column, so only when no explicit format reads any value).
 DATE_FORMATS: tuple[str | None, ...] = (
@@ -33,7 +41,7 @@ def staleness(ctx: AuditContext) -> list[Finding]:
     """Age of the newest row in the time column against the policy's maximum age in days."""
     name = ctx.time_column
     if name is None:
-        return []
+        return _undeclared_dates(ctx)
     parsed, problems = as_datetimes(ctx, name)
     newest = None if parsed is None else parsed.max()
     if not isinstance(newest, datetime):
@@ -64,6 +72,56 @@ def staleness(ctx: AuditContext) -> list[Finding]:
         "days)"
     )
     return [*problems, Finding(CHECK, Severity.INFO, msg, name, details)]
+
+
+def _undeclared_dates(ctx: AuditContext) -> list[Finding]:
+    """A warning when the newest date of any date-like column is older than the maximum age."""
+    newest = {name: found for name in ctx.profiles if (found := _newest_date(ctx, name))}
+    if not newest:
+        return []
+    name, latest = max(newest.items(), key=lambda item: _aware(item[1]))
+    age = (_aware(ctx.now) - _aware(latest)).total_seconds() / 86400
+    limit = ctx.max_age_days if ctx.max_age_days is not None else DEFAULT_MAX_AGE_DAYS
+    if age <= limit:
+        return []
+    allowed = "the policy allows" if ctx.max_age_days is not None else "allowed by default"
+    msg = (
+        f"data may be stale: its newest date, in `{name}`, is {latest:%Y-%m-%d}, "
+        f"{w.number(age)} days old, over the {w.number(limit)} days {allowed}; refresh the "
+        f"data, or if rows are dated by `{name}`, name it the spec's `time_column` (with "
+        "`staleness.max_age_days`) so that freshness is judged on it"
+    )
+    details: dict[str, JSON] = {
+        "newest": latest.isoformat(),
+        "age_days": age,
+        "max_age_days": limit,
+        "date_columns": sorted(newest),
+    }
+    return [Finding(CHECK, Severity.WARNING, msg, name, details)]
+
+
+def _newest_date(ctx: AuditContext, name: str) -> date | None:
+    """The newest value of a date-like column that is not a birth date; None for the others."""
+    if any(word in name.lower() for word in BIRTH_WORDS):
+        return None
+    column = ctx.frame[name]
+    if column.dtype == pl.Date or isinstance(column.dtype, pl.Datetime):
+        found = column.max()
+    elif column.dtype == pl.String:
+        # a thousand values tell dates from other text; most text has no digit at all
+        sample = ctx.sample[name].drop_nulls().str.strip_chars().head(1000)
+        with_digits = int(sample.str.contains(r"\d").sum())
+        if sample.is_empty() or with_digits < MIN_DATE_SHARE * len(sample):
+            return None
+        readable, fmt = _best_format(sample)
+        if not readable or sample.str.to_datetime(fmt, strict=False).count() < (
+            MIN_DATE_SHARE * len(sample)
+        ):
+            return None
+        found = column.str.strip_chars().str.to_datetime(fmt, strict=False).max()
+    else:
+        return None
+    return found if isinstance(found, date) else None
 
 
 def as_datetimes(ctx: AuditContext, name: str) -> tuple[pl.Series | None, list[Finding]]:
