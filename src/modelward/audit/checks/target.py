@@ -16,6 +16,11 @@ from modelward.audit.profile import Kind
 from modelward.audit.registry import check
 
 LEAK_SCORE = 0.98
+# A column that alone tells the target apart this well, and this much better than every other
+# column alone, is more likely a noisy copy of the answer than a strong honest feature: honest
+# signal is spread over several columns, a copy with 5% of its values flipped scores 0.95.
+NEAR_LEAK_SCORE = 0.9
+NEAR_LEAK_MARGIN = 0.15
 SHOWN_CLASSES = 10
 MAX_SCORED_CLASSES = 20
 
@@ -150,6 +155,7 @@ def target_leakage(ctx: AuditContext) -> list[Finding]:
         return []
     labels = _labels(ctx, target)
     out: list[Finding] = []
+    scores: dict[str, float] = {}
     for name in ctx.features:
         if ctx.profiles[name].n_distinct < 2 or not sep.encodable(ctx.frame.schema[name]):
             continue
@@ -157,7 +163,7 @@ def target_leakage(ctx: AuditContext) -> list[Finding]:
             msg = f"column `{name}` is a copy of the target `{ctx.target}`: drop it"
             out.append(Finding("target_leakage", Severity.ERROR, msg, name, {"identical": True}))
             continue
-        score = _score(encoded(ctx, name), labels)
+        score = scores[name] = _score(encoded(ctx, name), labels)
         if score >= LEAK_SCORE:
             msg = (
                 f"column `{name}` predicts the target `{ctx.target}` almost perfectly on its own "
@@ -165,7 +171,26 @@ def target_leakage(ctx: AuditContext) -> list[Finding]:
                 "it is known at prediction time"
             )
             out.append(Finding("target_leakage", Severity.ERROR, msg, name, {labels.metric: score}))
-    return out
+    near = _near_leak(ctx, scores, labels.metric)
+    return out if near is None else [*out, near]
+
+
+def _near_leak(ctx: AuditContext, scores: Mapping[str, float], metric: str) -> Finding | None:
+    """The column that alone predicts the target far better than any other column alone."""
+    ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
+    if len(ranked) < 2:
+        return None
+    (name, score), (runner, second) = ranked[0], ranked[1]
+    if not NEAR_LEAK_SCORE <= score < LEAK_SCORE or score - second < NEAR_LEAK_MARGIN:
+        return None
+    msg = (
+        f"column `{name}` alone predicts the target `{ctx.target}` far better than any other "
+        f"column ({metric} {w.score(score)}, next best `{runner}` {w.score(second)}): it may be "
+        "a copy of the answer with some values changed; drop it unless it is known at "
+        "prediction time"
+    )
+    details: dict[str, JSON] = {metric: score, "next_best": runner, "next_best_score": second}
+    return Finding("target_leakage", Severity.WARNING, msg, name, details)
 
 
 def _same_values(column: pl.Series, target: pl.Series) -> bool:
