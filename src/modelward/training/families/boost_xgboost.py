@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import optuna
 import xgboost as xgb
 
 from modelward.errors import Tampered
@@ -33,6 +32,9 @@ from modelward.training.families.matrices import float32_grid, probabilities, ro
 from modelward.training.families.params import Sampler, resolve
 from modelward.training.families.registry import register
 from modelward.training.kinds import Kind, Style
+
+if TYPE_CHECKING:  # only the search's annotations name optuna
+    import optuna
 
 NAME = "xgboost"
 BASE: Params = {

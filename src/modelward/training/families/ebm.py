@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import multiprocessing
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import optuna
 from interpret.glassbox import ExplainableBoostingClassifier, ExplainableBoostingRegressor
 
 from modelward.spec.model import Task
@@ -25,6 +24,9 @@ from modelward.training.families.params import Sampler, resolve
 from modelward.training.families.registry import register
 from modelward.training.families.sklearn_model import SKLEARN_TYPES, SklearnModel
 from modelward.training.kinds import Kind, Style
+
+if TYPE_CHECKING:  # only the search's annotations name optuna
+    import optuna
 
 NAME = "ebm"
 BASE: Params = {

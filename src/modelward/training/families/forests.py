@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import optuna
 from sklearn.ensemble import (
     ExtraTreesClassifier,
     ExtraTreesRegressor,
@@ -31,6 +30,9 @@ from modelward.training.families.params import Sampler, resolve
 from modelward.training.families.registry import register
 from modelward.training.families.sklearn_model import SklearnModel
 from modelward.training.kinds import Kind, Style
+
+if TYPE_CHECKING:  # only the search's annotations name optuna
+    import optuna
 
 ESTIMATORS: dict[str, tuple[Any, Any]] = {
     "random_forest": (RandomForestClassifier, RandomForestRegressor),

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import optuna
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from threadpoolctl import threadpool_limits
 
@@ -26,6 +25,9 @@ from modelward.training.families.params import Sampler, resolve
 from modelward.training.families.registry import register
 from modelward.training.families.sklearn_model import SKLEARN_TYPES, SklearnModel
 from modelward.training.kinds import Kind, Style
+
+if TYPE_CHECKING:  # only the search's annotations name optuna
+    import optuna
 
 NAME = "hist_gb"
 BASE: Params = {

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import optuna
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import ElasticNet, LogisticRegression, Ridge
 
@@ -24,6 +23,9 @@ from modelward.training.families.params import Sampler, resolve
 from modelward.training.families.registry import register
 from modelward.training.families.sklearn_model import SklearnModel
 from modelward.training.kinds import Kind, Style
+
+if TYPE_CHECKING:  # only the search's annotations name optuna
+    import optuna
 
 NAME = "linear"
 # Classification reads C, penalty and balanced; regression reads model, alpha and l1_ratio.

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import optuna
 from sklearn.linear_model import LogisticRegression, Ridge
 
 from modelward.training.families import sklearn_model
@@ -22,6 +21,9 @@ from modelward.training.families.params import resolve
 from modelward.training.families.registry import register
 from modelward.training.families.sklearn_model import SklearnModel
 from modelward.training.kinds import Kind, Style
+
+if TYPE_CHECKING:  # only the search's annotations name optuna
+    import optuna
 
 NAME = "linear_baseline"
 

@@ -7,10 +7,9 @@ fitted on each feature alone. The artifact is JSON naming the feature and the tr
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import optuna
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from modelward.errors import InputError
@@ -29,6 +28,9 @@ from modelward.training.families.matrices import float32_grid, rows
 from modelward.training.families.params import resolve
 from modelward.training.families.registry import register
 from modelward.training.kinds import Kind, Style
+
+if TYPE_CHECKING:  # only the search's annotations name optuna
+    import optuna
 
 NAME = "one_rule"
 DEPTH = 2

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import optuna
 
 from modelward.spec.model import Task
 from modelward.training.families import json_format
@@ -22,6 +22,9 @@ from modelward.training.families.matrices import rows
 from modelward.training.families.params import resolve
 from modelward.training.families.registry import register
 from modelward.training.kinds import Kind, Style
+
+if TYPE_CHECKING:  # only the search's annotations name optuna
+    import optuna
 
 NAME = "prior"
 

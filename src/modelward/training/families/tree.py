@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import optuna
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from modelward.training.families import sklearn_model
@@ -23,6 +22,9 @@ from modelward.training.families.params import Sampler, resolve
 from modelward.training.families.registry import register
 from modelward.training.families.sklearn_model import SklearnModel
 from modelward.training.kinds import Kind, Style
+
+if TYPE_CHECKING:  # only the search's annotations name optuna
+    import optuna
 
 NAME = "tree"
 BASE: Params = {"max_depth": 4, "min_samples_leaf": 20, "balanced": False}
