@@ -33,29 +33,22 @@ class Workspace:
         self.settings = settings
         self.store = store
         self.blobs = blobs
-        # What this process loaded and verified, kept for this open workspace: see `remember`
-        # and `while_unchanged`.
+        # What this process loaded and verified, kept for this open workspace: see
+        # `while_unchanged`. One entry per key: a rebuilt entry replaces the old one.
         self.memo: dict[object, Any] = {}
 
-    def remember(self, key: tuple[object, ...], build: Callable[[], T]) -> T:
-        """`build()`, kept under `key` for as long as this workspace is open: for what never
-        changes once stored (a registered version's verified bundle)."""
-        if key not in self.memo:
-            self.memo[key] = build()
-        found: T = self.memo[key]
-        return found
-
-    def while_unchanged(self, key: tuple[object, ...], build: Callable[[], T]) -> T:
-        """`build()`, kept under `key` until anything is recorded in the workspace. Every change
-        of what a reference names or how a model decides appends an event, so one read of the
-        chain's head says whether what was built still holds."""
+    def while_unchanged(self, key: tuple[object, ...], build: Callable[[T | None], T]) -> T:
+        """`build(previous)`, kept under `key` until anything is recorded in the workspace.
+        Every change of what a reference names or how a model decides appends an event, so one
+        read of the chain's head says whether what was built still holds; `previous` (what was
+        built before, or None) lets `build` reuse what did not change, such as a loaded model."""
         with self.transaction() as conn:
             seq = head_seq(conn)
         kept = self.memo.get(key)
         if kept is not None and kept[0] == seq:
             found: T = kept[1]
             return found
-        value = build()
+        value = build(None if kept is None else kept[1])
         self.memo[key] = (seq, value)
         return value
 

@@ -8,6 +8,7 @@ records a `model.evaluated` event.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -123,18 +124,27 @@ def explain_model(ws: Workspace, ref: str, frame: pl.DataFrame) -> LocalExplanat
     sample of its training rows: the base is the model's mean prediction over them, so an
     explanation reads "compared with a typical customer".
     """
-    predictor, background = ws.while_unchanged(("explainer", ref), lambda: _explainer(ws, ref))
-    if background is None:
-        return explain_rows(predictor, frame)
-    return explain_local(predictor, frame, background=background)
+    found = ws.while_unchanged(("explainer", ref), lambda previous: _explainer(ws, ref, previous))
+    if found.background is None:
+        return explain_rows(found.predictor, frame)
+    return explain_local(found.predictor, frame, background=found.background)
 
 
-def _explainer(ws: Workspace, ref: str) -> tuple[Predictor, pl.DataFrame | None]:
-    """The version's model with native members (SHAP reads trees and weights) and the
-    training rows its explanations measure against."""
+@dataclass(frozen=True)
+class _Explainer:
+    """A version's model with native members (SHAP reads trees and weights) and the training
+    rows its explanations measure against."""
+
+    version_id: int
+    predictor: Predictor
+    background: pl.DataFrame | None
+
+
+def _explainer(ws: Workspace, ref: str, previous: _Explainer | None) -> _Explainer:
     model = get_model(ws, ref)
-    explained = ws.remember(("native", model.id), lambda: native_predictor(load_bundle(ws, model)))
-    return explained, _background(ws, model)
+    if previous is not None and previous.version_id == model.id:
+        return previous  # the version, its bundle and its evidence are as they were
+    return _Explainer(model.id, native_predictor(load_bundle(ws, model)), _background(ws, model))
 
 
 def _background(ws: Workspace, model: ModelVersion) -> pl.DataFrame | None:

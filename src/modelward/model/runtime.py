@@ -34,7 +34,8 @@ Answer = dict[str, Any]
 # of a millisecond instead of two. Only column types whose values the record reader reads
 # exactly as the frame's cast does take that path.
 SMALL_FRAME = 16
-_RECORD_SAFE: tuple[type[pl.DataType], ...] = (pl.Boolean, pl.String, pl.Float32, pl.Float64)
+# Not Float32: its values as Python floats print as other text than polars casts them to.
+_RECORD_SAFE: tuple[type[pl.DataType], ...] = (pl.Boolean, pl.String, pl.Float64)
 _RECORD_SAFE += (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64)
 
 
@@ -81,7 +82,8 @@ class ModelRuntime:
         # A kept identifier the model never saw is carried, not refused as an unknown column.
         unknown = [c for c in keep if c not in self.schema.known]
         scored = frame.drop(unknown) if unknown else frame
-        out = self._predict_small(scored, ignore_extra) if scored.height <= SMALL_FRAME else None
+        small = 0 < scored.height <= SMALL_FRAME  # no rows: the frame path checks the columns
+        out = self._predict_small(scored, ignore_extra) if small else None
         if out is None:
             out = self.scorer.predict(scored, ignore_extra=ignore_extra)
             if self.decides:
@@ -178,9 +180,12 @@ def cached_runtime(ws: Workspace, ref: str) -> ModelRuntime:
     move, an approval, an evaluation: whatever changes what `ref` names or how it decides):
     a loop of `ws.predict` calls loads and verifies the model once."""
 
-    def build() -> ModelRuntime:
+    def build(previous: ModelRuntime | None) -> ModelRuntime:
         version = get_model(ws, ref)
-        scorer = ws.remember(("scorer", version.id), lambda: load_scorer(load_bundle(ws, version)))
+        if previous is not None and previous.version.id == version.id:
+            scorer = previous.scorer  # a registered version's bundle never changes
+        else:
+            scorer = load_scorer(load_bundle(ws, version))
         return ModelRuntime(version, scorer, evaluated_policy(ws, version, scorer.target, scorer))
 
     return ws.while_unchanged(("runtime", ref), build)

@@ -140,8 +140,8 @@ def warm_start(
         grown = grow(members, rows, target, spec, metric, rounds, seed)
         model = _register(ws, run, champion, manifest, members, grown)
         _log(run, champion, version, grown, rounds, seed, spec, started)
-    with ws.transaction() as conn:
-        payload = {"from": champion.ref, "rounds_added": list(grown.added), "run": run.uid}
+    payload = {"from": champion.ref, "rounds_added": list(grown.added), "run": run.uid}
+    with ws.transaction() as conn:  # run.uid is read above: reading it may write the run
         ws.record(conn, "model.warm_started", f"model/{model.ref}", payload)
     reason = (
         f"continued {champion.ref}'s boosting: {_rounds_text(grown.added)} more round(s) on "

@@ -1,8 +1,9 @@
 """Where a run came from: code version, packages, platform, seed.
 
-The code version (two `git` processes) and the package versions are read once per process and
-working directory, not once per run: a loop that starts a thousand runs spent most of its time
-there. A process that edits its own code between runs records the state it started with.
+Package versions and the platform are read once per process. The code version (two `git`
+processes, most of a run's start-up) is kept for `GIT_FRESH_SECONDS` per working directory: a
+loop that starts a thousand runs reads it a few times, and code edited between two runs started
+further apart than that is seen. A `git` that failed is asked again next time.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import functools
 import platform
 import subprocess
 import sys
+import threading
+import time
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -29,16 +32,33 @@ PACKAGES = (
     "onnxruntime",
     "ray",
 )
+GIT_FRESH_SECONDS = 5.0
+
+_git_lock = threading.Lock()
+_git_seen: dict[str, tuple[float, str]] = {}  # working directory -> (when read, code version)
 
 
 def collect_lineage(*, seed: int | None, cwd: Path | None = None) -> dict[str, Any]:
-    return {**_environment(str((cwd or Path.cwd()).resolve())), "seed": seed}
+    folder = str((cwd or Path.cwd()).resolve())
+    return {"git_sha": _recent_git_sha(folder), **_environment(), "seed": seed}
+
+
+def _recent_git_sha(folder: str) -> str | None:
+    now = time.monotonic()
+    with _git_lock:
+        seen = _git_seen.get(folder)
+    if seen is not None and now - seen[0] <= GIT_FRESH_SECONDS:
+        return seen[1]
+    sha = git_sha(Path(folder))
+    if sha is not None:
+        with _git_lock:
+            _git_seen[folder] = (now, sha)
+    return sha
 
 
 @functools.cache
-def _environment(cwd: str) -> dict[str, Any]:
+def _environment() -> dict[str, Any]:
     return {
-        "git_sha": git_sha(Path(cwd)),
         "packages": package_versions(),
         "python": sys.version.split()[0],
         "platform": platform.platform(),

@@ -91,7 +91,7 @@ class ActiveRun:
         self.log_params({key: value})
 
     def log_params(self, params: Mapping[str, object]) -> None:
-        rows = [{"key": _key(k), "value": str(v)} for k, v in params.items()]
+        rows = [{"key": _key(k), "value": _text(k, v)} for k, v in params.items()]
         if not rows:
             return
         self._require_running()
@@ -241,7 +241,9 @@ class _Pending:
         if self.run_id is not None:
             return [], self.run_id
         reap_lost_runs_in(self.ws, conn)  # runs a killed process left `running` end first
-        key = conn.execute(_INSERT_RUN, self.row).inserted_primary_key
+        # alive now, whenever it started: a late first write is no sign of a lost run
+        row = {**self.row, "heartbeat_at": utc_now()}
+        key = conn.execute(_INSERT_RUN, row).inserted_primary_key
         assert key is not None
         return [self.started], int(key[0])
 
@@ -263,7 +265,15 @@ class _Pending:
 
 
 def _abandon(heartbeat: Heartbeat, pending: _Pending) -> None:
+    """A dropped run's last write, in a thread of its own: the collector may run this in any
+    thread, one inside a transaction or holding the run's lock, and it must never wait there."""
     heartbeat.stop()
+    threading.Thread(
+        target=_last_write, args=(pending,), name="run-last-write", daemon=True
+    ).start()
+
+
+def _last_write(pending: _Pending) -> None:
     with contextlib.suppress(Exception):  # the store may be gone at exit; the reaper ends it
         pending.flush()
 
@@ -284,6 +294,20 @@ def _key(key: str) -> str:
             "metric or param name", key, "1-250 letters, digits, spaces or `_ . - / :`"
         )
     return key
+
+
+def _text(key: str, value: object) -> str:
+    """A param's value as stored: text every store holds (PostgreSQL refuses NUL, and no store
+    takes half a surrogate pair). Checked here: a refused value fails this call, not the run's
+    later write with everything else it logged."""
+    text = str(value)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError.field(f"param {key}", value, "text that is valid Unicode") from None
+    if "\x00" in text:
+        raise InputError.field(f"param {key}", value, "text without NUL characters") from None
+    return text
 
 
 def _finite(key: str, value: object) -> float:

@@ -133,3 +133,13 @@ def test_card_and_phone_numbers_inside_free_text(run_check: RunCheck) -> None:
     )
     assert "2 values (40%) hold a phone number in their text, e.g. *** **** **58" in phone.message
     assert not any(digits in f.message for f in found.values() for digits in ("4111 1111", "7946"))
+
+
+def test_dates_addresses_amounts_and_versions_in_text_are_not_phones(run_check: RunCheck) -> None:
+    notes = [
+        "server 192.168.100.200 restarted",
+        "visit on 15.01.2024 10:30",
+        "paid EUR 12 345 678",
+        "upgraded to v10.15.1234",
+    ]
+    assert run_check("pii", pl.DataFrame({"note": notes})) == []

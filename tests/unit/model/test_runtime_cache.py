@@ -115,3 +115,14 @@ def test_repeated_explanations_reuse_one_explainer(served_home: Path) -> None:
     for other in (again, third):
         assert np.array_equal(other.values, first.values)
         assert np.array_equal(other.base, first.base)
+
+
+def test_no_rows_or_float32_columns_take_the_frame_path(served_home: Path) -> None:
+    rows = pl.DataFrame(churn_rows(3))
+    with modelward.open(home=served_home, actor="ana") as ws:
+        runtime = cached_runtime(ws, "churn/v1")
+        with pytest.raises(InputError, match="missing required column"):
+            runtime.predict(pl.DataFrame({"foo": []}))
+        single = rows.with_columns(pl.col("monthly_charges").cast(pl.Float32))
+        assert runtime._predict_small(single, ignore_extra=False) is None
+        assert runtime.predict(single).height == 3

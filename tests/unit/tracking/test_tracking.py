@@ -140,6 +140,28 @@ def test_a_run_dropped_unfinished_keeps_what_it_logged(ws: modelward.Workspace) 
         run.log_params({"depth": 6})
 
     forget()
-    gc.collect()
+    gc.collect()  # the last write runs in a thread of its own: wait for it, boundedly
+    deadline = time.monotonic() + 60
+    while not list_runs(ws) and time.monotonic() < deadline:
+        time.sleep(0.05)
     (found,) = list_runs(ws)
     assert (found.status, found.params) == (RunStatus.RUNNING, {"depth": "6"})
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("a\x00b", "without NUL"), ("\ud800", "valid Unicode")]
+)
+def test_a_param_no_store_can_hold_is_refused_when_logged(
+    ws: modelward.Workspace, value: str, expected: str
+) -> None:
+    with ws.start_run(name="odd") as run:
+        run.log_param("fine", 1)
+        with pytest.raises(InputError, match=f"param bad: .*{expected}"):
+            run.log_param("bad", value)
+        run.log_metric("loss", 0.5)
+    found = get_run(ws, run.uid)  # the rest of the run is stored
+    assert (found.status, found.params, found.metrics) == (
+        RunStatus.FINISHED,
+        {"fine": "1"},
+        {"loss": 0.5},
+    )

@@ -132,6 +132,15 @@ KINDS: tuple[PiiKind, ...] = (
     ),
 )
 
+
+def _phone_in_text(v: str) -> bool:
+    """A phone number inside text has 9 to 15 digits and is not an IP address or a date."""
+    digits = sum(ch.isdigit() for ch in v)
+    dotted_quad = re.fullmatch(r"\d{1,3}(\.\d{1,3})+", v) is not None  # (part of) an IP
+    dated = re.search(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}", v) is not None
+    return 9 <= digits <= 15 and not dotted_quad and not dated
+
+
 CARD = next(kind for kind in KINDS if kind.name == "payment card number")
 PHONE = next(kind for kind in KINDS if kind.name == "phone number")
 # Card and phone numbers inside free text: the same shapes, bounded by anything but a digit.
@@ -146,6 +155,7 @@ EMBEDDED: tuple[PiiKind, ...] = (
         r"(?:$|[^\d])",
         PHONE.severity,
         PHONE.mask,
+        _phone_in_text,
     ),
 )  # fmt: skip
 

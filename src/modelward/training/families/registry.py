@@ -34,6 +34,8 @@ _FAMILIES: dict[str, Family] = {}
 
 def register(family: Family) -> Family:
     """Add `family` under its name; a second family of the same name is a Conflict."""
+    if family.name in BUILTIN:
+        _load_builtin(family.name)  # a built-in's own module is importing already: no-op then
     if family.name in _FAMILIES:
         raise Conflict(f"model family {family.name!r} is already registered")
     _FAMILIES[family.name] = family

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 import optuna
@@ -159,3 +161,23 @@ def test_predict_refuses_the_wrong_width() -> None:
     model = get_family("prior").fit({}, _tiny(), FitOptions(seed=0))
     with pytest.raises(InputError, match=r"X: got \(3, 5\); expected a matrix of 2 columns"):
         model.predict(np.zeros((3, 5)))
+
+
+def test_a_built_in_name_conflicts_before_the_built_in_is_loaded() -> None:
+    """Built-ins load on first use; registering one's name first still conflicts (in a fresh
+    process, where nothing has loaded them yet)."""
+    script = (
+        "import dataclasses, sys\n"
+        "from modelward.errors import Conflict\n"
+        "from modelward.training.families import registry\n"
+        "assert 'linear' not in registry._FAMILIES\n"
+        "import modelward.training.families.prior as prior\n"
+        "try:\n"
+        "    registry.register(dataclasses.replace(prior.FAMILY, name='linear'))\n"
+        "except Conflict as exc:\n"
+        "    print('conflict:', exc)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert "conflict: model family 'linear' is already registered" in done.stdout
