@@ -92,6 +92,8 @@ class Heartbeat:
     def _beat(self) -> None:
         last = time.monotonic()
         while not self._stopped.wait(self._wake):
+            if self._ws.store.closed:
+                return  # the workspace was closed under a run left open: the reaper ends it
             if self._tick is not None:
                 _quietly(self._tick)
             if time.monotonic() - last < self._every:

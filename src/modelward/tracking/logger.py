@@ -74,7 +74,7 @@ class ActiveRun:
         )
         self._heartbeat.start()
         # A run dropped unfinished writes what it holds and stops beating: nothing alive holds it.
-        weakref.finalize(self, _abandon, self._heartbeat, self._pending)
+        self._abandoned = weakref.finalize(self, _abandon, self._heartbeat, self._pending)
 
     @property
     def uid(self) -> str:
@@ -146,6 +146,7 @@ class ActiveRun:
             return "run.finished", f"run/{self._uid}", payload
 
         self._pending.flush(then=end)
+        self._abandoned.detach()  # written and ended: nothing is left for a last write
         self.status = status
 
     def _require_running(self) -> None:
@@ -265,16 +266,14 @@ class _Pending:
 
 
 def _abandon(heartbeat: Heartbeat, pending: _Pending) -> None:
-    """A dropped run's last write, in a thread of its own: the collector may run this in any
-    thread, one inside a transaction or holding the run's lock, and it must never wait there."""
+    """A dropped run's last write. The collector may run this in any thread: one holding the
+    run's lock (the heartbeat, mid-write) skips it rather than wait for itself, and a closed
+    workspace gets no new connection; the reaper ends the run then."""
     heartbeat.stop()
-    threading.Thread(
-        target=_last_write, args=(pending,), name="run-last-write", daemon=True
-    ).start()
-
-
-def _last_write(pending: _Pending) -> None:
-    with contextlib.suppress(Exception):  # the store may be gone at exit; the reaper ends it
+    if pending.ws.store.closed or not pending.lock.acquire(blocking=False):
+        return
+    pending.lock.release()
+    with contextlib.suppress(Exception):  # the store may be gone at exit
         pending.flush()
 
 

@@ -43,6 +43,9 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # Set by close(): background writers (a run's heartbeat) stop instead of opening a
+        # connection that nothing would close.
+        self.closed = False
 
     @property
     def dialect(self) -> str:
@@ -57,6 +60,7 @@ class Store:
             raise BackendError(f"metadata store failed: {_one_line(exc)}") from exc
 
     def close(self) -> None:
+        self.closed = True
         self.engine.dispose()
 
 
