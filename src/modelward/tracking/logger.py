@@ -216,6 +216,8 @@ class _Pending:
         return found
 
     def flush_due(self) -> None:
+        if self.ws.store.closed:
+            return  # a run left open past its workspace: nothing may open a connection now
         if time.monotonic() - self.flushed_at > FLUSH_SECONDS:
             self.flush()
 
