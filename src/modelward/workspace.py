@@ -15,7 +15,7 @@ from modelward.access.keys import workspace_key
 from modelward.backends.blobs import BlobStore, open_backend
 from modelward.backends.store import Store, open_store
 from modelward.errors import NotFound
-from modelward.events import Anchor, ChainReport, Event, append_event, list_events, verify_chain
+from modelward.events import Anchor, ChainReport, Event, list_events, verify_chain
 from modelward.events.anchor import read_anchor, write_anchor
 from modelward.events.log import append_events, head_seq, utc_now
 from modelward.settings import Settings, resolve, write_config
@@ -67,14 +67,7 @@ class Workspace:
     ) -> Event:
         """Append the event of a mutation, in the mutation's own transaction; the new chain
         head is signed with the workspace's key."""
-        return append_event(
-            conn,
-            actor=self.actor,
-            action=action,
-            subject=subject,
-            payload=payload or {},
-            signer=workspace_key(self.settings.home),
-        )
+        return self.record_all(conn, [(action, subject, payload or {})])[0]
 
     def record_all(
         self, conn: Connection, entries: Sequence[tuple[str, str, dict[str, Any]]]

@@ -171,7 +171,10 @@ class ModelRuntime:
 def load_runtime(ws: Workspace, ref: str) -> ModelRuntime:
     """The version `ref` names, verified and loaded, with its approved decision policy."""
     version = get_model(ws, ref)
-    scorer = load_scorer(load_bundle(ws, version))
+    return _runtime(ws, version, load_scorer(load_bundle(ws, version)))
+
+
+def _runtime(ws: Workspace, version: ModelVersion, scorer: Scorer) -> ModelRuntime:
     return ModelRuntime(version, scorer, evaluated_policy(ws, version, scorer.target, scorer))
 
 
@@ -183,10 +186,8 @@ def cached_runtime(ws: Workspace, ref: str) -> ModelRuntime:
     def build(previous: ModelRuntime | None) -> ModelRuntime:
         version = get_model(ws, ref)
         if previous is not None and previous.version.id == version.id:
-            scorer = previous.scorer  # a registered version's bundle never changes
-        else:
-            scorer = load_scorer(load_bundle(ws, version))
-        return ModelRuntime(version, scorer, evaluated_policy(ws, version, scorer.target, scorer))
+            return _runtime(ws, version, previous.scorer)  # a registered bundle never changes
+        return _runtime(ws, version, load_scorer(load_bundle(ws, version)))
 
     return ws.while_unchanged(("runtime", ref), build)
 
