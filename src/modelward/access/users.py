@@ -30,10 +30,10 @@ class Role(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(Role).index(self)
+        return _RANKS[self]
 
     def allows(self, needed: Role) -> bool:
-        return self.rank >= needed.rank
+        return _RANKS[self] >= _RANKS[needed]  # asked on every request
 
     @classmethod
     def parse(cls, text: str, *, field: str = "--role") -> Role:
@@ -41,6 +41,9 @@ class Role(StrEnum):
             return cls(text.strip().lower())
         except ValueError:
             raise InputError.field(field, text, " | ".join(r.value for r in cls)) from None
+
+
+_RANKS = {role: i for i, role in enumerate(Role)}
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from modelward.api.errors import Headers, error_response
+from modelward.api.guard import DECODED_HEADERS
 from modelward.api.scoring import answer_predict
 from modelward.api.state import ServerState
 from modelward.errors import InputError, TooLarge
@@ -49,7 +50,9 @@ class FastLane:
         if name is None:
             await self.app(scope, receive, send)
             return
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        headers = scope.get(DECODED_HEADERS) or {
+            k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]
+        }
         extra: Headers = []
         try:
             body = await _body(headers, receive, self.state.gate.config.max_body_bytes)

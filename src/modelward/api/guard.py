@@ -76,6 +76,7 @@ class Doors:
 
 PEER_HEADER = "x-modelward-peer"  # set here from the connection, never trusted from a client
 PEER_HEADER_BYTES = PEER_HEADER.encode()
+DECODED_HEADERS = "modelward.headers"  # scope key: the request's headers as a str dict
 
 
 class Guard:
@@ -92,17 +93,22 @@ class Guard:
             if why is not None:
                 await _refuse(send, why)
                 return
-            scope = with_peer(scope)
+            scope = with_peer(scope, headers)
         await self.app(scope, receive, send)
 
 
-def with_peer(scope: Scope) -> Scope:
+def with_peer(scope: Scope, decoded: dict[str, str] | None = None) -> Scope:
     """`scope` with the connection's address and port in `PEER_HEADER` (any sent is dropped):
-    without auth it is what tells one caller's rate bucket from another's."""
+    without auth it is what tells one caller's rate bucket from another's. `decoded` headers
+    travel along under `DECODED_HEADERS`, peer included, so the scoring lane need not decode
+    them again."""
     client = scope.get("client")
     peer = f"{client[0]}:{client[1]}" if client else "unknown"
     kept = [(k, v) for k, v in scope["headers"] if k.lower() != PEER_HEADER_BYTES]
-    return {**scope, "headers": [*kept, (PEER_HEADER_BYTES, peer.encode("latin-1"))]}
+    found = {**scope, "headers": [*kept, (PEER_HEADER_BYTES, peer.encode("latin-1"))]}
+    if decoded is not None:
+        found[DECODED_HEADERS] = {**decoded, PEER_HEADER: peer}
+    return found
 
 
 def _hostname(host: str) -> str:

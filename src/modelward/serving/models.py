@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import polars as pl
@@ -34,9 +35,9 @@ class ServedModel:
     runtime: ModelRuntime
     contract: ServingContract
 
-    @property
+    @cached_property
     def ref(self) -> str:
-        return self.runtime.ref
+        return self.runtime.ref  # read on every request: formatted once
 
     @property
     def version(self) -> ModelVersion:

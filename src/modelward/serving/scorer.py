@@ -8,9 +8,9 @@ ones, never a mix, and no request fails during a switch.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
-import uuid
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -69,6 +69,7 @@ class Scorer:
         self._shadow = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shadow")
         self._series_cache: dict[tuple[str, str], tuple[Any, Any, Any]] = {}
         self.usage = UsageMeter(ws)
+        self._ids = RequestIds()
 
     def start(self) -> None:
         self.refresh()
@@ -131,7 +132,7 @@ class Scorer:
         except ModelwardError as exc:
             self.metrics.requests.labels(name, route.value, str(exc.http_status)).inc()
             raise
-        request_id = uuid.uuid4().hex
+        request_id = self._ids.next()
         seconds = time.perf_counter() - started
         answer = Answer(name, model.ref, route.value, request_id, scored.predictions)
         self._record(answer, records, seconds, token)
@@ -200,6 +201,26 @@ class Scorer:
     def _generation(self, name: str) -> int | None:
         found = self._live.get(name)
         return None if found is None else found.generation
+
+
+class RequestIds:
+    """Random 128-bit ids in hex, as `uuid4().hex` is random, drawn from a pool of the operating
+    system's randomness: one system call per 256 requests instead of one each. Thread-safe."""
+
+    POOL_BYTES = 16 * 256
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pool = b""
+        self._at = 0
+
+    def next(self) -> str:
+        with self._lock:
+            if self._at >= len(self._pool):
+                self._pool, self._at = os.urandom(self.POOL_BYTES), 0
+            drawn = self._pool[self._at : self._at + 16]
+            self._at += 16
+        return drawn.hex()
 
 
 def row_ids(request_id: str, n: int) -> list[str]:

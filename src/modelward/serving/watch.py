@@ -61,7 +61,7 @@ class TrafficWatch:
         self._metrics = metrics
         self._shared = shared  # other replicas' evidence, through Redis
         self._watched: dict[str, _Watched] = {}  # by model ref
-        self._queue: list[tuple[str, str, ServedModel, Batch, float]] = []
+        self._queue: list[tuple[str, str, str, ServedModel, Batch, float]] = []
         self._judged: dict[str, float] = {}
         self._alerted: dict[str, float] = {}
         self._throttles: dict[str, float] = {}
@@ -72,7 +72,7 @@ class TrafficWatch:
 
     def observe(self, key: str, answer: Answer, model: ServedModel, records: Batch) -> None:
         """Queue a scored request's rows (the request path pays only this append)."""
-        item = (key, answer.deployment, model, records, time.time())
+        item = (key, answer.deployment, answer.model, model, records, time.time())
         with self._lock:
             self._queue.append(item)
 
@@ -96,9 +96,9 @@ class TrafficWatch:
         grouped: dict[tuple[str, str], list[tuple[Batch, float]]] = {}
         models: dict[str, ServedModel] = {}
         deployments: dict[str, str] = {}
-        for key, deployment, model, records, at in queued:
-            grouped.setdefault((key, model.ref), []).append((records, at))
-            models[model.ref] = model
+        for key, deployment, ref, model, records, at in queued:
+            grouped.setdefault((key, ref), []).append((records, at))
+            models[ref] = model
             deployments[key] = deployment
         now = time.time()
         seen: dict[str, tuple[str, ExtractionMonitor]] = {}
@@ -106,7 +106,7 @@ class TrafficWatch:
             watched = self._watched.get(ref) or self._build(models[ref])
             if watched.monitor is None:
                 continue
-            rows = np.vstack([_features(records, watched.columns) for records, _ in batches])
+            rows = _stacked([records for records, _ in batches], watched.columns)
             cells = watched.monitor.observe(key, rows, batches[-1][1])
             self._share(ref, key, cells, batches[-1][1])
             seen[key] = (ref, watched.monitor)
@@ -202,17 +202,40 @@ def _reference(ws: Workspace, model: ServedModel, columns: tuple[str, ...]) -> n
     return _features(sample, columns)
 
 
+def _stacked(batches: Sequence[Batch], columns: tuple[str, ...]) -> np.ndarray:
+    """The numeric features of several requests' rows, in order: a tick's records are read in
+    one numpy call, because a tick holds the interpreter while the requests queue behind it."""
+    parts: list[np.ndarray] = []
+    records: list[Mapping[str, Any]] = []
+    for batch in batches:
+        if isinstance(batch, pl.DataFrame):
+            if records:
+                parts.append(_features(records, columns))
+                records = []
+            parts.append(_features(batch, columns))
+        else:
+            records.extend(batch)
+    if records or not parts:
+        parts.append(_features(records, columns))
+    return parts[0] if len(parts) == 1 else np.vstack(parts)
+
+
 def _features(records: Batch, columns: tuple[str, ...]) -> np.ndarray:
     if isinstance(records, pl.DataFrame):
         present = [pl.col(c).cast(pl.Float64, strict=False) for c in columns if c in records]
         if len(present) != len(columns):
             return np.empty((0, len(columns)))
         return records.select(present).to_numpy().astype(np.float64)
-    return np.array(
-        [[_number(record.get(c)) for c in columns] for record in records], dtype=np.float64
-    )
+    values = [[record.get(c) for c in columns] for record in records]
+    try:  # numbers, numeric text, true/false and nulls (NaN) in one call
+        return np.array(values, dtype=np.float64).reshape(len(values), len(columns))
+    except (TypeError, ValueError, OverflowError):  # a value no number reads: NaN, one by one
+        return np.array([[_number(v) for v in row] for row in values], dtype=np.float64)
 
 
 def _number(value: object) -> float:
-    number = as_number(value)
+    try:
+        number = as_number(value)
+    except OverflowError:  # an integer past float's range
+        return float("inf") if isinstance(value, int) and value > 0 else float("-inf")
     return float("nan") if number is None else number
