@@ -31,7 +31,7 @@ router = APIRouter(prefix="/deployments", tags=["deployments"])
 class NewDeployment(BaseModel):
     name: str = Field(min_length=1, max_length=64)
     model: str = Field(min_length=1, max_length=200)
-    validation: Validation = Validation.STRICT
+    validation: Validation = Validation.FLAG
     round_probabilities: int | None = Field(default=None, ge=1, le=6)
     sticky_key: str | None = Field(default=None, max_length=200)
 

@@ -19,7 +19,7 @@ from modelward.access.users import Role
 from modelward.api.bodies import parse_body, parse_json, require_json
 from modelward.api.openapi import FEEDBACK_BODY, PREDICT_BODY, PREDICT_RESPONSES
 from modelward.api.state import ServerState, read_body
-from modelward.errors import InputError
+from modelward.errors import InputError, RateLimited
 from modelward.evaluation.service import explain_model
 from modelward.serving.feedback import record_feedback
 from modelward.serving.scorer import Answer
@@ -107,7 +107,11 @@ async def answer_predict(
     """The scoring use case over HTTP: admit, parse, score, watch; the JSON answer's bytes."""
     caller = state.gate.identify(headers, Role.VIEWER)
     records = parse_body(headers.get("content-type", ""), body)
-    state.gate.limit(caller, rows=len(records))  # a batch counts its rows against the limit
+    try:
+        state.gate.limit(caller, rows=len(records))  # a batch counts its rows against the limit
+    except RateLimited as exc:
+        state.scorer.refused(name, records, exc, caller.token_id)  # monitoring counts them
+        raise
     key = headers.get(STICKY_HEADER)
     answer: Answer
     if isinstance(records, pl.DataFrame) or len(records) > INLINE_ROWS:
@@ -122,8 +126,6 @@ async def answer_predict(
 
 
 def _json_object(body: bytes) -> dict[str, Any]:
-    from modelward.errors import InputError
-
     try:
         data = orjson.loads(body)
     except orjson.JSONDecodeError:

@@ -38,7 +38,10 @@ def create(
     name: str,
     model: str = typer.Option(..., "--model", help="A reviewed model: churn/v3, churn@production."),
     validation: str = typer.Option(
-        "strict", "--validation", help="strict (training values) or types (types only)."
+        "flag",
+        "--validation",
+        help="flag (score values outside training and name them in the answer), strict "
+        "(refuse them with 422) or types (types only).",
     ),
     round_to: int | None = typer.Option(
         None, "--round", help="Decimals kept in returned probabilities."

@@ -66,9 +66,10 @@ def alerts(
 
 
 def _view(result: MonitorResult, triggers: list[str]) -> list[RenderableType]:
+    refused = f", {result.refused:,} refused" if result.refused else ""
     title = (
-        f"{result.deployment} ({result.model}): {result.rows} requests, "
-        f"{result.labelled} labelled, {len(result.alerting)} alerting"
+        f"{result.deployment} ({result.model}): {result.rows:,} rows scored{refused}, "
+        f"{result.labelled:,} labelled, {len(result.alerting)} alerting"
     )
     view = Table("severity", "check", "about", "finding", title=title)
     quiet: dict[str, int] = {}

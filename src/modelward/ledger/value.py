@@ -57,9 +57,10 @@ def decisions(predictions: pl.DataFrame, labels: pl.DataFrame) -> pl.DataFrame:
     """`model`, `decision` (text), `label` (JSON text) and `inputs` (JSON text) of each served
     row with an outcome.
 
-    Shadow rows are left out: their answers were never returned, so nobody acted on them.
+    Shadow rows are left out (their answers were never returned, so nobody acted on them), and
+    refused rows (nothing was decided).
     """
-    served = predictions.filter(pl.col("route") != "shadow").select(
+    served = predictions.filter(pl.col("route").is_in(("primary", "canary"))).select(
         "request_id", "model", DECISION.alias("decision"), "inputs"
     )
     joined = served.join(labels.select("request_id", "label"), on="request_id", how="inner")

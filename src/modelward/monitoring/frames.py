@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -25,6 +26,7 @@ from modelward.training.target import Target
 from modelward.workspace import Workspace
 
 SERVED = ("primary", "canary")
+REFUSED = "refused"  # the log's route of refused rows, and their answers' key
 PREDICTION = "prediction"  # the column holding what the model said, on both sides
 LABEL = "label"
 
@@ -42,6 +44,9 @@ class Sides:
     training: pl.DataFrame  # every column of the training rows (for staleness)
     expected: dict[str, float]  # out-of-fold accuracy (argmax, as served) or MAE
     decided: pl.DataFrame  # labelled rows: `decision`, `label` (text) and `inputs` (JSON)
+    received: pl.DataFrame  # features of every row received: scored and refused
+    answers: list[dict[str, Any]]  # what the server answered for each scored row
+    refused: list[dict[str, Any]]  # why each refused row was refused, as logged
 
 
 def sides(
@@ -54,7 +59,11 @@ def sides(
     )
     logged = read_predictions(ws, deployment, since=since, until=until)
     served = logged.filter(pl.col("route").is_in(SERVED))
-    current = _current(served, features, evidence.target)
+    refused = logged.filter(pl.col("route") == REFUSED)
+    answers = [json.loads(text) for text in served["prediction"]]
+    current = _inputs(served, features).with_columns(
+        pl.Series(PREDICTION, _said(answers, evidence.target))
+    )
     feedback = read_feedback(ws, deployment)
     labels = _labelled(served, feedback, evidence.target)
     truth = evidence.frame[evidence.target.column]
@@ -69,6 +78,9 @@ def sides(
         evidence.frame,
         expected_performance(evidence),
         _decided(served, feedback),
+        _received(current.select(features), _inputs(refused, features), reference),
+        answers,
+        [json.loads(text).get(REFUSED, {}) for text in refused["prediction"]],
     )
 
 
@@ -109,14 +121,28 @@ def _reference_predictions(evidence: Evidence) -> pl.Series:
     return pl.Series(PREDICTION, labels, dtype=pl.String)
 
 
-def _current(served: pl.DataFrame, features: tuple[str, ...], target: Target) -> pl.DataFrame:
-    if served.is_empty():
-        return pl.DataFrame({**{f: [] for f in features}, PREDICTION: []})
-    inputs = pl.DataFrame([json.loads(text) for text in served["inputs"]], infer_schema_length=None)
+def _received(scored: pl.DataFrame, refused: pl.DataFrame, like: pl.DataFrame) -> pl.DataFrame:
+    """Scored and refused rows' features together, in the reference's types (a refused value
+    no type reads, such as text in a number's place, is null: a missing value)."""
+    if refused.is_empty():
+        return scored
+    types = like.schema
+    return pl.concat(
+        [
+            part.select(pl.col(c).cast(types[c], strict=False) for c in scored.columns)
+            for part in (scored, refused)
+        ]
+    )
+
+
+def _inputs(logged: pl.DataFrame, features: tuple[str, ...]) -> pl.DataFrame:
+    """The logged rows' features, one column each (a field a row lacks is null). Text stays
+    text: a refused row may hold a value of another type than the scored ones."""
+    if logged.is_empty():
+        return pl.DataFrame({f: [] for f in features}, schema=dict.fromkeys(features, pl.Null))
+    inputs = pl.DataFrame([json.loads(text) for text in logged["inputs"]], infer_schema_length=None)
     missing = [f for f in features if f not in inputs.columns]
-    inputs = inputs.with_columns(pl.lit(None).alias(f) for f in missing).select(features)
-    answers = [json.loads(text) for text in served["prediction"]]
-    return inputs.with_columns(pl.Series(PREDICTION, _said(answers, target)))
+    return inputs.with_columns(pl.lit(None).alias(f) for f in missing).select(features)
 
 
 def _said(answers: list[dict[str, object]], target: Target) -> list[object]:

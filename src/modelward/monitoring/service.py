@@ -21,6 +21,7 @@ from modelward.monitoring.alerts import StoredPass, post_webhook, store_pass
 from modelward.monitoring.checks import drift_findings
 from modelward.monitoring.frames import LABEL, PREDICTION, Sides, sides
 from modelward.monitoring.health import Finding, performance, staleness
+from modelward.monitoring.refusals import flagged_findings, refusal_findings
 from modelward.monitoring.value import Expected, value_finding
 from modelward.registry.records import ModelVersion
 from modelward.registry.service import get_model
@@ -36,12 +37,13 @@ class MonitorResult:
     deployment: str
     model: str
     window: tuple[str, str]
-    rows: int
+    rows: int  # scored
     labelled: int
     findings: tuple[Finding, ...]
     stored: StoredPass
     webhook_error: str | None
     cpu_seconds: float
+    refused: int = 0
 
     @property
     def alerting(self) -> list[Finding]:
@@ -53,6 +55,7 @@ class MonitorResult:
             "model": self.model,
             "window": list(self.window),
             "rows": self.rows,
+            "refused": self.refused,
             "labelled": self.labelled,
             "findings": [f.to_json() for f in self.findings],
             "alerts_raised": [a.to_json() for a in self.stored.raised],
@@ -78,6 +81,7 @@ def monitor_deployment(ws: Workspace, name: str, *, now: datetime | None = None)
     report = {
         "model": model.ref,
         "rows": found.current.height,
+        "refused": len(found.refused),
         "labelled": found.current_labels.height,
         "findings": [f.to_json() for f in findings],
         "cpu_seconds": cpu,
@@ -97,6 +101,7 @@ def monitor_deployment(ws: Workspace, name: str, *, now: datetime | None = None)
         stored,
         error,
         cpu,
+        len(found.refused),
     )
 
 
@@ -108,8 +113,12 @@ def _findings(
     ws: Workspace, model: ModelVersion, spec: ProjectSpec, found: Sides, now: datetime
 ) -> list[Finding]:
     policy = spec.monitoring
-    findings = drift_findings(
-        "feature_drift", found.reference.select(found.features), found.current, policy
+    # Refusals first: a shift strict validation blocks must be the loudest finding.
+    findings = refusal_findings(found.refused, found.received.height)
+    findings += flagged_findings(found.answers)
+    # Drift over every row received: the refused rows are the most shifted ones.
+    findings += drift_findings(
+        "feature_drift", found.reference.select(found.features), found.received, policy
     )
     findings += drift_findings(
         "prediction_drift", found.reference.select(PREDICTION), found.current, policy

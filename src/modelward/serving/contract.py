@@ -20,6 +20,8 @@ from modelward.errors import InputError
 
 MAX_SHOWN = 8  # allowed categories listed in a message
 MISSING = object()  # a field the record does not have (unlike a null value)
+# A type, not a value outside training: refused under `flag` validation too.
+NOT_TRUE_FALSE = "a number, not true/false (the column held numbers in training)"
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ class Allowed:
         if not self.numeric:
             return None
         if isinstance(value, bool):
-            return "a number, not true/false (the column held numbers in training)"
+            return NOT_TRUE_FALSE
         number = as_number(value)
         return None if number is None else self._number_problem(number)
 
@@ -117,6 +119,44 @@ class ServingContract:
                 if problem is not None:
                     raise InputError.field(f"records[{i}].{column.name}", value, problem)
 
+    def flags(
+        self, records: Sequence[Mapping[str, object]], *, refuse_types: bool = True
+    ) -> dict[int, list[Flag]]:
+        """Per row index, the values outside the contract (rows with none are absent);
+        InputError for a value of the wrong type (true/false where training had numbers),
+        unless `refuse_types` is off (then it is listed like the others)."""
+        found: dict[int, list[Flag]] = {}
+        for i, record in enumerate(records):
+            if not isinstance(record, Mapping):
+                continue  # the schema check names a record that is not an object
+            for column in self.columns:
+                value = record.get(column.name, MISSING)
+                if value is MISSING:
+                    continue
+                problem = column.problem(value)
+                if problem is NOT_TRUE_FALSE and refuse_types:
+                    raise InputError.field(f"records[{i}].{column.name}", value, problem)
+                if problem is not None:
+                    found.setdefault(i, []).append(_flag(column.name, value, problem))
+        return found
+
+    def flags_frame(
+        self, frame: pl.DataFrame, *, refuse_types: bool = True
+    ) -> dict[int, list[Flag]]:
+        """`flags` of a batch frame, vectorized per column."""
+        found: dict[int, list[Flag]] = {}
+        for column in self.columns:
+            if column.name not in frame.columns:
+                continue
+            values = frame[column.name]
+            for i in column.outside(values).arg_true().to_list():
+                value = values[i]
+                problem = column.problem(value) or "a value seen in training"
+                if problem is NOT_TRUE_FALSE and refuse_types:
+                    raise InputError.field(f"records[{i}].{column.name}", value, problem)
+                found.setdefault(i, []).append(_flag(column.name, value, problem))
+        return dict(sorted(found.items()))
+
     def check_frame(self, frame: pl.DataFrame) -> None:
         """The same check over a batch frame, vectorized; InputError naming the first row."""
         for column in self.columns:
@@ -132,6 +172,13 @@ class ServingContract:
 
     def to_json(self) -> dict[str, object]:
         return {c.name: _allowed_json(c) for c in self.columns}
+
+
+Flag = dict[str, object]  # {"field", "value", "expected"}: one value outside the contract
+
+
+def _flag(name: str, value: object, problem: str) -> Flag:
+    return {"field": name, "value": value, "expected": problem}
 
 
 def _allowed(column: ColumnContract) -> Allowed | None:

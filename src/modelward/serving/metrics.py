@@ -52,5 +52,21 @@ class ServingMetrics:
             registry=self.registry,
         )
 
+        self.refused_rows = Counter(
+            "modelward_refused_rows",
+            "Rows refused by a deployment, by reason: contract (a value outside training under "
+            "strict validation), input (a type or field the model cannot read), rate, "
+            "extraction. They are logged beside the scored rows for monitoring.",
+            ["deployment", "reason"],
+            registry=self.registry,
+        )
+        self.out_of_contract = Counter(
+            "modelward_out_of_contract_values",
+            "Values scored although outside the training data's contract (flag validation), "
+            "by deployment and field.",
+            ["deployment", "field"],
+            registry=self.registry,
+        )
+
     def render(self) -> bytes:
         return generate_latest(self.registry)

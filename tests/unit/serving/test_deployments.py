@@ -33,7 +33,9 @@ def test_create_serves_a_reviewed_model_as_primary(served_home: Path) -> None:
         made = create_deployment(ws, "churn-api", "churn/v1")
         assert made.routes == Routes("churn/v1")
         assert made.generation == 1
-        assert made.options.validation is Validation.STRICT
+        assert (
+            made.options.validation is Validation.FLAG
+        )  # values outside training: scored, flagged
         assert [d.name for d in list_deployments(ws)] == ["churn-api"]
         assert actions(ws, "churn-api") == ["deployment.create"]
 
