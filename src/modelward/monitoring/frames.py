@@ -46,7 +46,9 @@ class Sides:
     decided: pl.DataFrame  # labelled rows: `decision`, `label` (text) and `inputs` (JSON)
     received: pl.DataFrame  # features of every row received: scored and refused
     answers: list[dict[str, Any]]  # what the server answered for each scored row
+    inputs: list[dict[str, Any]]  # each scored row as it was sent
     refused: list[dict[str, Any]]  # why each refused row was refused, as logged
+    evidence: Evidence  # the served model's out-of-fold evidence
 
 
 def sides(
@@ -61,7 +63,8 @@ def sides(
     served = logged.filter(pl.col("route").is_in(SERVED))
     refused = logged.filter(pl.col("route") == REFUSED)
     answers = [json.loads(text) for text in served["prediction"]]
-    current = _inputs(served, features).with_columns(
+    sent = [json.loads(text) for text in served["inputs"]]
+    current = _inputs(sent, features).with_columns(
         pl.Series(PREDICTION, _said(answers, evidence.target))
     )
     feedback = read_feedback(ws, deployment)
@@ -77,10 +80,12 @@ def sides(
         evidence.target,
         evidence.frame,
         expected_performance(evidence),
-        _decided(served, feedback),
-        _received(current.select(features), _inputs(refused, features), reference),
+        _decided(served, feedback, evidence.target),
+        _received(current.select(features), _inputs(_parsed(refused), features), reference),
         answers,
+        sent,
         [json.loads(text).get(REFUSED, {}) for text in refused["prediction"]],
+        evidence,
     )
 
 
@@ -135,12 +140,16 @@ def _received(scored: pl.DataFrame, refused: pl.DataFrame, like: pl.DataFrame) -
     )
 
 
-def _inputs(logged: pl.DataFrame, features: tuple[str, ...]) -> pl.DataFrame:
+def _parsed(logged: pl.DataFrame) -> list[dict[str, Any]]:
+    return [json.loads(text) for text in logged["inputs"]]
+
+
+def _inputs(rows: list[dict[str, Any]], features: tuple[str, ...]) -> pl.DataFrame:
     """The logged rows' features, one column each (a field a row lacks is null). Text stays
     text: a refused row may hold a value of another type than the scored ones."""
-    if logged.is_empty():
+    if not rows:
         return pl.DataFrame({f: [] for f in features}, schema=dict.fromkeys(features, pl.Null))
-    inputs = pl.DataFrame([json.loads(text) for text in logged["inputs"]], infer_schema_length=None)
+    inputs = pl.DataFrame(rows, infer_schema_length=None)
     missing = [f for f in features if f not in inputs.columns]
     return inputs.with_columns(pl.lit(None).alias(f) for f in missing).select(features)
 
@@ -170,20 +179,24 @@ def _labelled(served: pl.DataFrame, feedback: pl.DataFrame, target: Target) -> p
     )
 
 
-def _decided(served: pl.DataFrame, feedback: pl.DataFrame) -> pl.DataFrame:
+def _decided(served: pl.DataFrame, feedback: pl.DataFrame, target: Target) -> pl.DataFrame:
     """The labelled rows' decisions (an answer's `decision`; logs from before decisions were
-    answered carry it as `prediction`), labels as text, and inputs."""
+    answered carry it as `prediction`), labels as text, inputs, and the positive class's
+    probability (`score`, binary models) the decision was made on."""
     joined = served.join(feedback.select("request_id", "label"), on="request_id", how="inner")
     answers = [json.loads(text) for text in joined["prediction"]]
     decisions = [a.get("decision", a.get("prediction")) for a in answers]
     labels = [label_text(json.loads(text)) for text in joined["label"]]
+    positive = str(target.classes[1]) if target.n_classes == 2 else None
+    scores = [None if positive is None else _probability(a, positive) for a in answers]
     return pl.DataFrame(
         {
             "decision": [None if d is None else label_text(d) for d in decisions],
             LABEL: labels,
             "inputs": joined["inputs"].to_list(),
+            "score": scores,
         },
-        schema={"decision": pl.String, LABEL: pl.String, "inputs": pl.String},
+        schema={"decision": pl.String, LABEL: pl.String, "inputs": pl.String, "score": pl.Float64},
     )
 
 

@@ -24,6 +24,7 @@ from modelward.serving.deployments import get_deployment
 from modelward.workspace import Workspace
 
 DRIFT_KINDS = ("feature_drift", "prediction_drift", "label_drift")
+OUTSIDE_KINDS = ("refused", "out_of_contract")  # see monitoring.refusals
 MAX_PASSES = 1_000
 
 
@@ -65,6 +66,8 @@ class DriftSeries:
     times: tuple[float, ...]  # epoch seconds at which each pass's window ended
     rows: tuple[int, ...]  # requests each pass judged
     lines: tuple[DriftLine, ...]
+    # The newest pass's findings on rows refused or scored outside training, worst first.
+    outside: tuple[dict[str, Any], ...] = ()
 
     def of_kind(self, kind: str) -> tuple[DriftLine, ...]:
         return tuple(line for line in self.lines if line.kind == kind)
@@ -76,6 +79,7 @@ class DriftSeries:
             "times": list(self.times),
             "rows": list(self.rows),
             "lines": [line.to_json() for line in self.lines],
+            "outside": list(self.outside),
         }
 
 
@@ -104,7 +108,13 @@ def drift_series(ws: Workspace, deployment: str, *, limit: int = 100) -> DriftSe
         times=tuple(_epoch(row.window_end) for row in found),
         rows=tuple(int(report.get("rows", 0)) for report in reports),
         lines=_lines(reports),
+        outside=tuple(_outside(reports[-1])) if reports else (),
     )
+
+
+def _outside(report: dict[str, Any]) -> list[dict[str, Any]]:
+    findings = report.get("findings", [])
+    return [f for f in findings if isinstance(f, dict) and f.get("kind") in OUTSIDE_KINDS]
 
 
 def _lines(reports: list[dict[str, Any]]) -> tuple[DriftLine, ...]:

@@ -19,10 +19,17 @@ from modelward.errors import NotFound
 from modelward.model.evaluations import policy_evaluation
 from modelward.monitoring.alerts import StoredPass, post_webhook, store_pass
 from modelward.monitoring.checks import drift_findings
+from modelward.monitoring.estimate import (
+    Calibrator,
+    performance_finding,
+    positive_scores,
+    value_estimate_finding,
+)
+from modelward.monitoring.expected import Expected
 from modelward.monitoring.frames import LABEL, PREDICTION, Sides, sides
 from modelward.monitoring.health import Finding, performance, staleness
 from modelward.monitoring.refusals import flagged_findings, refusal_findings
-from modelward.monitoring.value import Expected, value_finding
+from modelward.monitoring.value import value_finding
 from modelward.registry.records import ModelVersion
 from modelward.registry.service import get_model
 from modelward.serving.deployments import get_deployment, list_deployments
@@ -128,11 +135,37 @@ def _findings(
     findings.append(performance(found.current_labels, found.target, found.expected, policy))
     evaluated = policy_evaluation(ws, model)
     expected = None if evaluated is None else Expected.of(evaluated.report)
-    priced = value_finding(found.decided, spec, found.target, expected, min_rows=policy.min_rows)
+    calibrator = Calibrator.fit(found.evidence)
+    findings += _estimated(found, spec, expected, calibrator)
+    priced = value_finding(
+        found.decided,
+        spec,
+        found.target,
+        expected,
+        min_rows=policy.min_rows,
+        calibrator=calibrator,
+    )
     findings += [] if priced is None else [priced]
     created = _dataset_created(ws, model)
     findings.append(staleness(spec.staleness, found.training, spec.time_column, created, now))
     return sorted(findings, key=lambda f: _ORDER.index(f.severity.value))
+
+
+def _estimated(
+    found: Sides, spec: ProjectSpec, expected: Expected | None, calibrator: Calibrator | None
+) -> list[Finding]:
+    """Performance and value estimated from calibrated probabilities, before any label."""
+    if calibrator is None:
+        return []
+    policy = spec.monitoring
+    scores = positive_scores(found.answers, found.target)
+    findings = [performance_finding(scores, calibrator, policy.min_rows, policy.performance_drop)]
+    if expected is not None:
+        value = value_estimate_finding(
+            found.answers, found.inputs, spec, found.target, calibrator, expected, policy.min_rows
+        )
+        findings += [] if value is None else [value]
+    return findings
 
 
 _ORDER = ("critical", "warning", "not_judged", "ok")

@@ -12,17 +12,17 @@ Accuracy is judged beside this (see `health.performance`), never instead of it.
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
 
 import polars as pl
 
 from modelward.evaluation.bootstrap import Interval, mean_ci
 from modelward.evaluation.numbers import money
 from modelward.evaluation.policy_grid import row_values
-from modelward.model.reference import EVERYONE, NAMES, reference_acts
+from modelward.model.reference import reference_acts
+from modelward.monitoring.estimate import Calibrator, Estimate, value_estimate
+from modelward.monitoring.expected import Expected
 from modelward.monitoring.frames import label_text
 from modelward.monitoring.health import Finding, Severity
 from modelward.spec.model import ProjectSpec
@@ -32,39 +32,6 @@ KIND = "value"
 SUBJECT = "value per 1,000 decisions"
 
 
-@dataclass(frozen=True)
-class Expected:
-    """What the evaluation expected of the served policy (from its report's value section)."""
-
-    gain_per_1000: float
-    value_per_1000: float
-    reference: str  # the key of the policy without a model gains are measured against
-    acted: str  # the decision that means "acted on", as logged
-    degenerate: str | None
-
-    @classmethod
-    def of(cls, report: Mapping[str, Any]) -> Expected | None:
-        value, policy = report.get("value"), report.get("policy")
-        if not isinstance(value, Mapping) or not isinstance(policy, Mapping):
-            return None
-        decision, model = value.get("decision"), value.get("model")
-        gain = value.get("gain_per_1000")
-        worth = model.get("value_per_1000") if isinstance(model, Mapping) else None
-        if not isinstance(decision, Mapping) or gain is None or worth is None:
-            return None
-        return cls(
-            gain_per_1000=float(gain),
-            value_per_1000=float(worth),
-            reference=str(decision.get("reference_key", EVERYONE)),
-            acted=label_text(policy.get("act")),
-            degenerate=decision.get("degenerate") or None,
-        )
-
-    @property
-    def reference_name(self) -> str:
-        return NAMES.get(self.reference, self.reference)
-
-
 def value_finding(
     decided: pl.DataFrame,
     spec: ProjectSpec,
@@ -72,8 +39,10 @@ def value_finding(
     expected: Expected | None,
     *,
     min_rows: int,
+    calibrator: Calibrator | None = None,
 ) -> Finding | None:
-    """The realized value of the labelled decisions against the evaluation's expectation;
+    """The realized value of the labelled decisions against the evaluation's expectation,
+    beside what was estimated for the same rows before their labels (with a `calibrator`);
     None when the decisions are not priced (no binary value model)."""
     vm = spec.value
     if vm is None or not vm.is_outcomes or target.n_classes != 2:
@@ -96,7 +65,23 @@ def value_finding(
     mine = row_values(positive.astype(int), acted, outcomes)
     theirs = row_values(positive.astype(int), reference, outcomes)
     gain = mean_ci(1000 * (mine - theirs), name="gain_per_1000")
-    return _judged(gain, 1000 * float(mine.mean()), known.height, expected, vm.currency)
+    estimated = None
+    if calibrator is not None and "score" in known.columns and known["score"].null_count() == 0:
+        scores = known["score"].to_numpy()
+        estimated = value_estimate(scores, acted, reference, calibrator, outcomes)
+    found = _judged(gain, 1000 * float(mine.mean()), known.height, expected, vm.currency)
+    return found if estimated is None else _beside(found, estimated)
+
+
+def _beside(found: Finding, estimated: Estimate) -> Finding:
+    """The realized gain with what was estimated for the same rows before their labels."""
+    inside = estimated.low <= (found.value or 0.0) <= estimated.high
+    said = (
+        f"; estimated before the labels: {money(estimated.mean)} more "
+        f"(95% interval {money(estimated.low)} to {money(estimated.high)}; realized "
+        f"{'inside' if inside else 'outside'} it)"
+    )
+    return dataclasses.replace(found, message=found.message + said)
 
 
 def _unjudged(n: int, min_rows: int, expected: Expected) -> Finding:

@@ -219,6 +219,12 @@ class Monitoring(Frozen):
     performance_drop: float = Field(
         default=0.05, gt=0, lt=1, description="Accuracy (or R²) drop from the evaluation"
     )
+    value_drop: float = Field(
+        default=0.2,
+        gt=0,
+        le=10,
+        description="Share of the evaluation's expected gain an estimated drop may take",
+    )
     window_hours: float = Field(default=24.0, gt=0, description="Recent traffic judged")
     interval_minutes: float = Field(default=60.0, gt=0, description="Server's schedule")
     webhook: str | None = Field(default=None, pattern=r"^https?://\S+$")

@@ -67,6 +67,8 @@ def site(served: Path, tmp_path_factory: pytest.TempPathFactory) -> Site:
             answer = client.post("/invocations", json={"instances": rows[at : at + size]})
             assert answer.status_code == 200, answer.text
             at += size
+        unreadable = {**rows[0], "tenure": "long"}  # refused, logged for monitoring
+        assert client.post("/invocations", json={"instances": [unreadable]}).status_code == 422
     with modelward.open(home=home, actor="ana") as ws:
         monitor_deployment(ws, "default")
         monitor_deployment(ws, "default")
@@ -89,7 +91,7 @@ def test_traffic_series_counts_the_requests_and_their_latency(site: Site) -> Non
     assert series.total_rows == sum(SIZES)
     assert set(series.by_route) == {"primary", "canary"}  # shadow rows answer nobody
     assert sum(map(sum, series.by_route.values())) == len(SIZES)
-    served = logged.filter(pl.col("route") != "shadow")
+    served = logged.filter(pl.col("route").is_in(["primary", "canary"]))
     per_request = (
         served.group_by(pl.col("request_id").str.split(":").list.first())
         .agg(pl.col("latency_ms").sum())["latency_ms"]
@@ -252,6 +254,8 @@ def test_the_deployment_page_embeds_its_charts(site: Site, client: httpx.Client)
     assert live.status_code == 200
     assert "<html" not in live.text
     assert "chart-requests" in live.text
+    assert "Rows refused or scored outside training" in live.text
+    assert "input the model cannot read" in live.text
     bad = client.get("/deployments/default?hours=5")
     assert bad.status_code == 422
     assert "hours: got &#39;5&#39;; expected one of 1, 3, 6, 24" in bad.text

@@ -8,8 +8,9 @@ from typing import Any
 import polars as pl
 import pytest
 
+from modelward.monitoring.expected import Expected
 from modelward.monitoring.health import Severity
-from modelward.monitoring.value import Expected, value_finding
+from modelward.monitoring.value import value_finding
 from modelward.spec import parse_spec
 from modelward.spec.model import Task
 from modelward.training.target import Target
