@@ -1,24 +1,30 @@
 """Model-extraction (model stealing) detection per API token.
 
-Someone copying a model through its API needs labels over the whole input space: they send many
-synthetic queries (uniform draws over the feature ranges, grid sweeps, points probing the
-decision boundary), at volume. Normal traffic follows the training distribution instead. So per
-token we watch two things:
+Someone copying a model through its API needs labels over the whole input space, and asks for
+them in telling ways: uniform draws over the feature ranges, sweeps of one feature at a time
+from a real row, binary searches for the decision boundary. A legitimate client sends whole,
+unrelated rows, even when its population moved far from the training data. So per token we
+watch how it queries, never merely where its rows fall:
 
-- volume: rows scored in the last `window_seconds` (per-second buckets, so memory is fixed);
-- where its last `memory_rows` rows fall on a coarse quantile grid of the reference (training)
-  sample, over the few most continuous features (joint cells, so breaking the correlation
-  between features shows): the share in *rare* cells, those that together hold at most
-  `tail_mass` of the training rows (plus rows outside the training range), against that same
-  mass; and the number of distinct cells visited against the number expected for as many rows
-  drawn from the training distribution (sum over cells of 1 - (1 - p_cell)^m).
+- coverage: where its last `memory_rows` rows fall on a coarse quantile grid of the reference
+  (training) sample, over the few most continuous features (joint cells, so breaking the
+  correlation between features shows): the distinct cells visited against the number expected
+  for as many rows drawn from the training distribution (sum over cells of 1 - (1 - p_cell)^m).
+  Uniform probing visits far more cells; a moved population, concentrated elsewhere, does not;
+- probe steps: the share of its rows that change exactly one feature of the row before (with
+  three or more features), or move features by at most `NEAR` of their training range each:
+  sweeps and boundary searches are made of such steps, independent customers (and retries of
+  the same row) almost never;
+- volume: rows scored in the last `window_seconds` (per-second buckets, so memory is fixed).
 
-A token is suspicious when its rows fall in rare cells far more often than training rows do, or
-cover markedly more cells; either needs `min_rows` rows. Volume alone is a reason, not a
-suspicion: the token-bucket rate limit already caps it, and a heavy batch client sending real
-traffic is not stealing. The recommended throttle halves a suspicious token's rate, and more when
-it is also over the volume limit. Limits: an attacker who owns data like the training data and
-replays it slowly looks normal; nothing here sees the model's decision boundary.
+A token is suspicious when its coverage or its share of probe steps passes its limit; either
+needs `min_rows` rows. The share of rows in *rare* cells (those that together hold at most
+`tail_mass` of the training rows, plus rows outside the training range) is measured and
+reported, but is no reason: a population that moved lands there too, and monitoring (drift,
+refusals) is where that belongs. Volume alone is a reason, not a suspicion: the token-bucket
+rate limit already caps it. The recommended throttle halves a suspicious token's rate, and more
+when it is also over the volume limit. Limits: an attacker who owns data like the training data
+and replays it slowly looks normal, as does one who spreads a sweep's steps over many tokens.
 """
 
 from __future__ import annotations
@@ -31,17 +37,18 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
 
 from modelward.errors import InputError
 from modelward.serving.grid import ReferenceGrid
 
-SIGNIFICANCE = 1e-6  # binomial tail below which a rare-cell share is not chance (many looks)
-OOD_MARGIN = 0.1  # and it must also exceed the training share by this much: practical relevance
+STEP_SHARE = 0.3  # probe steps in a token's last rows past which it is probing
+NEAR = 0.02  # of a feature's training range: a move this small on every feature is a probe step
+ONE_FEATURE_FROM = 3  # features needed before "changed one feature" tells a probe from a client
 BUCKETS = 60  # volume buckets per window
 WINDOW_SECONDS = 60.0  # the volume window
 MEMORY_ROWS = 1_000  # a caller's last rows judged for coverage
-Cells = tuple[NDArray[np.int64], NDArray[np.bool_]]  # grid cells of rows, and which are rare
+# Grid cells of rows, which are rare, and which are probe steps from the row before.
+Cells = tuple[NDArray[np.int64], NDArray[np.bool_], NDArray[np.bool_]]
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,7 @@ class ExtractionAssessment:
     coverage: float
     ood_share: float
     expected_ood_share: float
+    step_share: float
     score: float
     suspicious: bool
     reasons: tuple[str, ...]
@@ -69,6 +77,7 @@ class ExtractionAssessment:
             "coverage": round(self.coverage, 4),
             "ood_share": round(self.ood_share, 4),
             "expected_ood_share": round(self.expected_ood_share, 4),
+            "step_share": round(self.step_share, 4),
             "score": round(self.score, 4),
             "suspicious": self.suspicious,
             "reasons": list(self.reasons),
@@ -82,17 +91,24 @@ class _Token:
 
     cells: NDArray[np.int64]
     rare: NDArray[np.bool_]
+    steps: NDArray[np.bool_]
     filled: int = 0
     head: int = 0
     buckets: deque[list[float]] = field(default_factory=deque)  # [bucket start, rows]
+    last: NDArray[np.float64] | None = None  # the newest row seen: the next one steps from it
 
-    def push(self, cells: NDArray[np.int64], rare: NDArray[np.bool_]) -> None:
+    def push(self, found: Cells) -> None:
         size = self.cells.size
-        cells, rare = cells[-size:], rare[-size:]
+        cells, rare, steps = (part[-size:] for part in found)
         slots = (self.head + np.arange(cells.size)) % size
-        self.cells[slots], self.rare[slots] = cells, rare
+        self.cells[slots], self.rare[slots], self.steps[slots] = cells, rare, steps
         self.head = int((self.head + cells.size) % size)
         self.filled = min(size, self.filled + cells.size)
+
+    def kept(self) -> Cells:
+        """The remembered rows' cells, rarity and steps (copies, oldest first not needed)."""
+        n = self.filled
+        return self.cells[:n].copy(), self.rare[:n].copy(), self.steps[:n].copy()
 
     def count(self, rows: int, at: float, width: float) -> None:
         start = math.floor(at / width) * width
@@ -148,6 +164,9 @@ class ExtractionMonitor:
         self.min_rows = min_rows
         self.coverage_limit = coverage_limit
         self.max_tokens = max_tokens
+        width = self.grid.high - self.grid.low
+        # A feature without a usable range (constant, all missing) only counts when it is equal.
+        self._scale = np.where(np.isfinite(width) & (width > 0), width, 0.0)
         self._tokens: OrderedDict[str, _Token] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -161,57 +180,60 @@ class ExtractionMonitor:
         if not math.isfinite(at):
             raise InputError.field("at", at, "a finite time in seconds")
         cells, rare = self.grid.encode(features)  # outside the lock: the costly part
+        rows = np.asarray(features, dtype=np.float64).reshape(cells.size, -1)
         with self._lock:
             token = self._tokens.pop(token_id, None) or self._new_token()
             self._tokens[token_id] = token  # now the most recently seen
             while len(self._tokens) > self.max_tokens:
                 self._tokens.popitem(last=False)
-            token.push(cells, rare)
+            steps = probe_steps(rows, token.last, self._scale)
+            if rows.shape[0]:
+                token.last = rows[-1].copy()
+            found = (cells, rare, steps)
+            token.push(found)
             token.count(cells.size, at, self.window_seconds / BUCKETS)
-        return cells, rare
+        return found
 
     def assess(self, token_id: str, now: float) -> ExtractionAssessment:
         """Judge `token_id`'s recent traffic; a token never seen gets a clean assessment."""
         with self._lock:
             token = self._tokens.get(token_id)
             if token is None:
-                cells, rare, volume = np.zeros(0, np.int64), np.zeros(0, np.bool_), 0
+                empty = np.zeros(0, np.bool_)
+                found: Cells = (np.zeros(0, np.int64), empty, empty)
+                volume = 0
             else:
-                cells = token.cells[: token.filled].copy()
-                rare = token.rare[: token.filled].copy()
+                found = token.kept()
                 volume = token.volume(now, self.window_seconds)
-        return self.judge(token_id, cells, rare, volume)
+        return self.judge(token_id, found, volume)
 
     def _new_token(self) -> _Token:
-        cells = np.zeros(self.memory_rows, np.int64)
-        return _Token(cells=cells, rare=np.zeros(self.memory_rows, np.bool_))
+        flags = np.zeros(self.memory_rows, np.bool_)
+        return _Token(cells=np.zeros(self.memory_rows, np.int64), rare=flags, steps=flags.copy())
 
-    def judge(
-        self, token_id: str, cells: NDArray[np.int64], rare: NDArray[np.bool_], volume: int
-    ) -> ExtractionAssessment:
-        """The assessment of a caller whose last rows fell in `cells` (`rare` where the grid
-        is rare), with `volume` rows in the window: `assess` on remembered traffic, or on
-        what several replicas remembered together."""
+    def judge(self, token_id: str, found: Cells, volume: int) -> ExtractionAssessment:
+        """The assessment of a caller whose last rows fell in `found`'s cells (rare where the
+        grid is, and probe steps where marked), with `volume` rows in the window: `assess` on
+        remembered traffic, or on what several replicas remembered together."""
+        cells, rare, steps = found
         m = cells.size
         visited = int(np.unique(cells).size)
         coverage = visited / self.grid.expected_cells(m) if m else 0.0
         share = float(rare.mean()) if m else 0.0
-        expected = self.grid.rare_mass
+        stepped = float(steps.mean()) if m else 0.0
         reasons: list[str] = []
         score = 0.0
         if m >= self.min_rows:
-            score = max(
-                0.0, (share - expected) / OOD_MARGIN, (coverage - 1) / (self.coverage_limit - 1)
-            )
-            if self._rare_excess(int(rare.sum()), m):
-                reasons.append(
-                    f"out-of-distribution: {share:.0%} of the last {m:,} rows fall "
-                    f"where the training data holds {expected:.1%} of its rows"
-                )
+            score = max(0.0, (coverage - 1) / (self.coverage_limit - 1), stepped / STEP_SHARE)
             if coverage >= self.coverage_limit:
                 reasons.append(
                     f"coverage: {visited:,} grid cells visited by the last {m:,} "
                     f"rows, {coverage:.1f}x what training-like traffic visits"
+                )
+            if stepped >= STEP_SHARE:
+                reasons.append(
+                    f"probing: {stepped:.0%} of the last {m:,} rows change one feature of "
+                    f"the row before or barely move it (sweeps, boundary searches)"
                 )
         suspicious = bool(reasons)
         if volume > self.volume_limit:
@@ -226,24 +248,43 @@ class ExtractionMonitor:
             cells_visited=visited,
             coverage=coverage,
             ood_share=share,
-            expected_ood_share=expected,
+            expected_ood_share=self.grid.rare_mass,
+            step_share=stepped,
             score=score,
             suspicious=suspicious,
             reasons=tuple(reasons),
             throttle_factor=self._throttle(suspicious, score, volume),
         )
 
-    def _rare_excess(self, k: int, m: int) -> bool:
-        expected = self.grid.rare_mass
-        # Never test against a zero probability: one rare row would be "infinitely unlikely".
-        p = max(expected, 1.0 / self.grid.rows)
-        return k / m >= expected + OOD_MARGIN and float(stats.binom.sf(k - 1, m, p)) < SIGNIFICANCE
-
     def _throttle(self, suspicious: bool, score: float, volume: int) -> float:
         if not suspicious:
             return 1.0
         over = max(1.0, volume / self.volume_limit)
         return max(0.05, min(0.5, 1.0 / max(score, 1.0)) / over)
+
+
+def probe_steps(
+    rows: NDArray[np.float64], previous: NDArray[np.float64] | None, scale: NDArray[np.float64]
+) -> NDArray[np.bool_]:
+    """Per row: does it change exactly one feature of the row before it (with at least
+    `ONE_FEATURE_FROM` features), or move some features, each by at most `NEAR` of its
+    `scale`? The same row again (a retry) is no step, nor is a token's first row."""
+    n, d = rows.shape
+    if n == 0:
+        return np.zeros(0, np.bool_)
+    before = np.empty_like(rows)
+    before[1:] = rows[:-1]
+    before[0] = np.nan if previous is None else previous
+    same = (rows == before) | (np.isnan(rows) & np.isnan(before))
+    with np.errstate(invalid="ignore"):
+        near = same | (np.abs(rows - before) <= NEAR * scale)
+    changed = (~same).sum(axis=1)
+    steps = near.all(axis=1) & (changed > 0)  # the same row again is a retry, not a probe
+    if d >= ONE_FEATURE_FROM:
+        steps |= changed == 1
+    if previous is None:
+        steps[0] = False
+    return np.asarray(steps, dtype=np.bool_)
 
 
 def _positive(**options: float) -> None:

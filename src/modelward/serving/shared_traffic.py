@@ -8,7 +8,8 @@ The watcher thread does this once a tick, off the request path; when Redis fails
 judges on its own traffic until Redis is back (the rate limiter fails closed meanwhile anyway).
 
 Keys: `<prefix><workspace>:<model>:<caller>:cells` (a list of the last `memory_rows` cells,
-each `cell * 2 + rare`) and `...:volume` (a hash of per-second row counts), both expiring after
+each `cell * 4 + rare * 2 + step`, a probe step being judged from the caller's row before on
+the replica that scored it) and `...:volume` (a hash of per-second row counts), both expiring after
 twice the window; `...:alerted:<caller>` (one alert per caller across replicas).
 """
 
@@ -54,10 +55,10 @@ class SharedTraffic:
 
     def push(self, model: str, caller: str, cells: Cells, at: float) -> None:
         """Add rows scored for `caller` on `model` at `at` (seconds since the epoch)."""
-        codes, rare = cells
+        codes, rare, steps = (part[-self.memory_rows :] for part in cells)
         if not codes.size:
             return
-        values = (codes[-self.memory_rows :] * 2 + rare[-self.memory_rows :]).tolist()
+        values = (codes * 4 + rare * 2 + steps).tolist()
         key = self._key(model, caller)
         expire = math.ceil(2 * self.window * 1000)
         bucket = str(math.floor(at))
@@ -80,7 +81,8 @@ class SharedTraffic:
         values = np.array([int(v) for v in listed], dtype=np.int64)
         # A bucket straddling the window's start counts whole, as the monitor's own do.
         volume = sum(int(n) for start, n in counts.items() if int(start) + 1 > now - self.window)
-        return (values // 2, (values % 2).astype(np.bool_)), volume
+        flags = values % 4
+        return (values // 4, (flags // 2).astype(np.bool_), (flags % 2).astype(np.bool_)), volume
 
     def first_alert(self, caller: str, every: float) -> bool:
         """True for the one replica that may alert about `caller` in the next `every` seconds."""

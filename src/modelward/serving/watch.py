@@ -129,8 +129,8 @@ class TrafficWatch:
         """On every replica's traffic when they share it, else on this replica's."""
         if self._shared is not None:
             try:
-                (codes, rare), volume = self._shared.read(ref, key, now)
-                return monitor.judge(key, codes, rare, volume)
+                found, volume = self._shared.read(ref, key, now)
+                return monitor.judge(key, found, volume)
             except BackendError:
                 pass
         return monitor.assess(key, now)

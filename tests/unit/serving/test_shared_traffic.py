@@ -13,8 +13,15 @@ from modelward.errors import BackendError
 from modelward.serving.shared_traffic import SharedTraffic
 
 
-def cells(codes: list[int], rare: list[bool]) -> tuple[np.ndarray, np.ndarray]:
-    return np.array(codes, dtype=np.int64), np.array(rare, dtype=np.bool_)
+def cells(
+    codes: list[int], rare: list[bool], steps: list[bool] | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    marked = [False] * len(codes) if steps is None else steps
+    return (
+        np.array(codes, dtype=np.int64),
+        np.array(rare, dtype=np.bool_),
+        np.array(marked, dtype=np.bool_),
+    )
 
 
 def test_two_replicas_read_what_both_pushed_newest_rows_kept(redis_url: str) -> None:
@@ -23,12 +30,13 @@ def test_two_replicas_read_what_both_pushed_newest_rows_kept(redis_url: str) -> 
     second = SharedTraffic(redis_url, workspace, memory_rows=4, window=60.0)
     now = time.time()
     first.push("churn/v1", "user:vic", cells([1, 2, 3], [False, True, False]), now - 120)
-    second.push("churn/v1", "user:vic", cells([7, 8], [True, False]), now)
-    (codes, rare), volume = first.read("churn/v1", "user:vic", now)
+    second.push("churn/v1", "user:vic", cells([7, 8], [True, False], [True, True]), now)
+    (codes, rare, steps), volume = first.read("churn/v1", "user:vic", now)
     assert codes.tolist() == [2, 3, 7, 8]  # the last 4 rows, across replicas
     assert rare.tolist() == [True, False, True, False]
+    assert steps.tolist() == [False, False, True, True]
     assert volume == 2  # the rows two minutes ago are outside the 60 s window
-    (none, _), nothing = second.read("churn/v1", "user:ana", now)
+    (none, _, _), nothing = second.read("churn/v1", "user:ana", now)
     assert none.size == 0
     assert nothing == 0
     assert first.first_alert("user:vic", 60.0) is True
