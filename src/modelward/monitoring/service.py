@@ -27,6 +27,7 @@ from modelward.monitoring.estimate import (
 )
 from modelward.monitoring.expected import Expected
 from modelward.monitoring.frames import LABEL, PREDICTION, Sides, sides
+from modelward.monitoring.groups import live_fairness
 from modelward.monitoring.health import Finding, performance, staleness
 from modelward.monitoring.refusals import flagged_findings, refusal_findings
 from modelward.monitoring.value import value_finding
@@ -137,6 +138,7 @@ def _findings(
     expected = None if evaluated is None else Expected.of(evaluated.report)
     calibrator = Calibrator.fit(found.evidence)
     findings += _estimated(found, spec, expected, calibrator)
+    findings += live_fairness(found, spec, expected, calibrator)
     priced = value_finding(
         found.decided,
         spec,
