@@ -1,5 +1,9 @@
 """Monitoring inside the server: each deployment is checked every `interval_minutes` of its
-project's spec, in a background thread, and the findings are exposed as Prometheus gauges."""
+project's spec, in a background thread, and the findings are exposed as Prometheus gauges.
+
+Replicas of a server share the work through a lease per deployment in the store: the replica
+that takes `monitor:<deployment>` runs the pass, and the lease, held for the interval, tells
+the others it is done; if that replica dies, another takes over once the lease expires."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import time
 
 from prometheus_client import CollectorRegistry, Gauge
 
+from modelward.backends.store import leases
 from modelward.monitoring.service import MonitorResult, monitor_deployment
 from modelward.registry.service import get_model
 from modelward.serving.deployments import list_deployments
@@ -21,9 +26,17 @@ log = logging.getLogger("modelward.monitoring")
 class MonitorSchedule:
     """Thread-safe; `start()` begins the schedule, `close()` ends it."""
 
-    def __init__(self, ws: Workspace, registry: CollectorRegistry, *, tick: float = 30.0) -> None:
+    def __init__(
+        self,
+        ws: Workspace,
+        registry: CollectorRegistry,
+        *,
+        tick: float = 30.0,
+        holder: str = leases.HOLDER,
+    ) -> None:
         self._ws = ws
         self.tick = tick
+        self.holder = holder  # this replica, as leases name it
         self._last: dict[str, float] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -51,13 +64,18 @@ class MonitorSchedule:
             self._thread.join()
 
     def run_due(self) -> list[MonitorResult]:
-        """Monitor every deployment whose interval has passed since its last pass here."""
+        """Monitor every deployment whose interval has passed since its last pass, here or on
+        another replica (the lease says which)."""
         done = []
         for deployment in list_deployments(self._ws):
             interval = self._interval(deployment.routes.primary)
             if time.monotonic() - self._last.get(deployment.name, -interval) < interval:
                 continue
             self._last[deployment.name] = time.monotonic()
+            with self._ws.transaction() as conn:
+                mine = leases.take(conn, f"monitor:{deployment.name}", interval, holder=self.holder)
+            if not mine:
+                continue  # another replica ran this interval's pass
             result = monitor_deployment(self._ws, deployment.name)
             self._expose(result)
             done.append(result)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
 import modelward
+from modelward.backends.store import leases
 from modelward.monitoring.alerts import post_webhook
 from modelward.monitoring.schedule import MonitorSchedule
 from modelward.serving.deployments import create_deployment
@@ -66,3 +68,29 @@ def test_the_schedule_runs_due_deployments_once_per_interval(served_home: Path) 
     exposed = generate_latest(registry).decode()
     assert 'modelward_monitor_alerting{deployment="default"} 0.0' in exposed
     assert 'modelward_monitor_value{deployment="default",kind="staleness"' in exposed
+
+
+def test_two_replicas_run_one_pass_per_interval_between_them(served_home: Path) -> None:
+    with modelward.open(home=served_home, actor="ana") as ws:
+        create_deployment(ws, "default", "churn/v1")
+        first = MonitorSchedule(ws, CollectorRegistry(), tick=3600, holder="replica-a")
+        second = MonitorSchedule(ws, CollectorRegistry(), tick=3600, holder="replica-b")
+        ran = [schedule.run_due() for schedule in (first, second, second, first)]
+        events = ws.read_events(action="monitor.ran", limit=10)
+        with ws.transaction() as conn:
+            held = leases.holder_of(conn, "monitor:default")
+    assert [len(found) for found in ran] == [1, 0, 0, 0]
+    assert len(events) == 1
+    assert held is not None
+    assert held[0] == "replica-a"
+    assert held[1] > time.time() + 3_000  # for the spec's interval: 60 minutes
+
+
+def test_a_lease_goes_to_one_holder_until_it_expires(home: Path) -> None:
+    with modelward.open(home=home) as ws, ws.transaction() as conn:
+        assert leases.take(conn, "job", 60, holder="a")
+        assert not leases.take(conn, "job", 60, holder="b")
+        assert leases.take(conn, "job", 60, holder="a")  # its own: renewed
+        assert leases.take(conn, "other", 60, holder="b")
+        assert leases.take(conn, "short", -1, holder="a")  # expired at once
+        assert leases.take(conn, "short", 60, holder="b")

@@ -392,3 +392,14 @@ alerts = Table(
     Column("resolved_at", String(40), nullable=True),
 )
 Index("ix_alerts_open", alerts.c.deployment, alerts.c.resolved_at)
+
+# Background jobs one replica runs for all (a monitoring pass per deployment and interval):
+# held by one server process until `expires_at` (epoch seconds).
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("holder", String(300), nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Column("taken_at", String(40), nullable=False),
+)
