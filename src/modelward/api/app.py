@@ -7,7 +7,7 @@ naming the problem; anything unexpected is a 500 whose body shows no traceback.
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +32,7 @@ from modelward.api.web.routes import STATIC, router as web_router
 from modelward.api.work import router as work_router
 from modelward.errors import ModelwardError
 from modelward.monitoring.schedule import MonitorSchedule
+from modelward.monitoring.service import MonitorResult
 from modelward.serving.metrics import ServingMetrics
 from modelward.serving.predlog import PredictionLog
 from modelward.serving.ratelimit import open_limiter
@@ -57,7 +58,9 @@ def create_app(ws: Workspace, config: ServeConfig) -> Guard:
     scorer = Scorer(ws, log=log_writer, metrics=metrics, poll_interval=config.poll_interval)
     limiter = open_limiter(ws.settings.redis_url)  # first: it checks the Redis URL
     traffic = TrafficWatch(ws, metrics, open_shared(ws))
-    schedule = MonitorSchedule(ws, metrics.registry, tick=config.monitor_tick)
+    schedule = MonitorSchedule(
+        ws, metrics.registry, tick=config.monitor_tick, after_pass=_retraining(ws)
+    )
     gate = Gate(ws, config.edge, limiter, traffic.throttle)
     chain = ChainWatch(ws)
     state = ServerState(ws, scorer, gate, metrics, traffic, chain)
@@ -171,3 +174,14 @@ def _add_error_handlers(app: FastAPI, metrics: ServingMetrics) -> None:
 
     app.add_exception_handler(ModelwardError, render)
     app.add_exception_handler(Exception, render)
+
+
+def _retraining(ws: Workspace) -> Callable[[MonitorResult], None]:
+    """The spec's retraining policies, applied after each pass this replica runs."""
+
+    def apply(result: MonitorResult) -> None:
+        from modelward.retraining.policies import apply_policies  # training's imports: on use
+
+        apply_policies(ws, result)
+
+    return apply

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry, Gauge
 
@@ -33,10 +34,12 @@ class MonitorSchedule:
         *,
         tick: float = 30.0,
         holder: str = leases.HOLDER,
+        after_pass: Callable[[MonitorResult], object] | None = None,
     ) -> None:
         self._ws = ws
         self.tick = tick
         self.holder = holder  # this replica, as leases name it
+        self.after_pass = after_pass  # e.g. the retraining policies, under the pass's lease
         self._last: dict[str, float] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -78,6 +81,8 @@ class MonitorSchedule:
                 continue  # another replica ran this interval's pass
             result = monitor_deployment(self._ws, deployment.name)
             self._expose(result)
+            if self.after_pass is not None:
+                self.after_pass(result)
             done.append(result)
         return done
 

@@ -43,7 +43,7 @@ def retrain_triggers(
             f"schedule: {model.ref} is {age / DAY_SECONDS:.0f} days old; the spec retrains "
             f"after {policy.retrain_after_days:g}"
         )
-    newer = _newer_data(ws, model.run)
+    newer = newer_data(ws, model.run)
     if newer is not None:
         found.append(f"new data: {newer} is newer than what {model.ref} trained on")
     if found:
@@ -53,7 +53,7 @@ def retrain_triggers(
     return found
 
 
-def _newer_data(ws: Workspace, run: str | None) -> str | None:
+def newer_data(ws: Workspace, run: str | None) -> str | None:
     try:
         dataset = None if run is None else get_run(ws, run).dataset
         if dataset is None:

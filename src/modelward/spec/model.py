@@ -242,6 +242,44 @@ class Monitoring(Frozen):
         return self
 
 
+class RetrainTrigger(StrEnum):
+    SCHEDULE = "schedule"  # the champion is older than `every_days`
+    DRIFT = "drift"  # critical drift, or critical refusals of values outside training
+    ESTIMATED_VALUE_DROP = "estimated_value_drop"  # before labels: monitoring.value_drop passed
+    REALIZED_VALUE_DROP = "realized_value_drop"  # once labels arrive
+    NEW_DATA = "new_data"  # a newer version of the training dataset
+
+
+class RetrainAction(StrEnum):
+    NOTIFY = "notify"  # record the decision (and tell the webhook); people retrain
+    CHALLENGER = "challenger"  # train a challenger; it waits for review like any model
+    SHADOW = "shadow"  # train a challenger and shadow it on the deployment's live traffic
+
+
+class RetrainingPolicy(Frozen):
+    """When a deployment gets a challenger, and what happens then. A running server applies it
+    after each monitoring pass, once across replicas; retraining happens only where the value
+    expected to be lost until the next window exceeds what retraining costs (when priced)."""
+
+    trigger: RetrainTrigger
+    action: RetrainAction = RetrainAction.SHADOW
+    every_days: float | None = Field(default=None, gt=0, description="schedule: champion age")
+    cooldown_days: float = Field(
+        default=7.0, ge=0, description="Least time between two challengers for a deployment"
+    )
+    budget_seconds: float = Field(default=300.0, gt=0, description="The challenger's budget")
+
+    @model_validator(mode="after")
+    def _scheduled(self) -> Self:
+        if self.trigger is RetrainTrigger.SCHEDULE and self.every_days is None:
+            raise ValueError("retraining: a schedule trigger needs `every_days`, e.g. 30")
+        if self.trigger is not RetrainTrigger.SCHEDULE and self.every_days is not None:
+            raise ValueError(
+                f"retraining: `every_days` is for the schedule trigger, not {self.trigger}"
+            )
+        return self
+
+
 COUNTRY_PATTERN = r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$"
 
 
@@ -317,6 +355,7 @@ class ProjectSpec(Frozen):
     approvers: tuple[str, ...] = ()
     incumbent: IncumbentRule | None = None
     monitoring: Monitoring = Monitoring()
+    retraining: tuple[RetrainingPolicy, ...] = ()
     forecast: Forecast | None = None
     segments: Segments = Segments()
 
