@@ -10,6 +10,12 @@ The estimate holds while the relation between inputs and outcome holds (covariat
 change in that relation (concept drift) shows only once labels arrive, which is why the realized
 value is reported beside the estimate on the same rows (`value.value_finding`).
 
+A multiclass model's accuracy is estimated the same way from its confidence (the probability
+of the class it answers, calibrated against being right). A regression model has no
+probabilities: its error is estimated by direct loss estimation, a second model fitted on the
+out-of-fold rows to predict the absolute error from the inputs and the prediction, then applied
+to current traffic; with the value model's `cost_per_unit_error`, that error is money.
+
 Intervals are what the realized figure on these rows would fall in if the calibrated
 probabilities are right: each row's outcome is a Bernoulli draw, so the realized mean's spread
 is the sum of the rows' variances (normal approximation, 95%).
@@ -23,13 +29,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import polars as pl
+from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.isotonic import IsotonicRegression
 
 from modelward.evaluation.numbers import money
 from modelward.model.reference import reference_acts
 from modelward.monitoring.expected import Expected
 from modelward.monitoring.health import Finding, Severity
-from modelward.spec.model import ProjectSpec
+from modelward.spec.model import ProjectSpec, Task
 from modelward.training.evidence import Evidence
 from modelward.training.target import Target
 
@@ -63,6 +71,128 @@ class Calibrator:
 
     def chances(self, scores: np.ndarray) -> np.ndarray:
         return np.clip(np.asarray(self.model.predict(scores), dtype=np.float64), 0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class Confidence:
+    """A multiclass model's chance of being right, from the probability of its answer."""
+
+    model: IsotonicRegression
+    oof_accuracy: float
+
+    @classmethod
+    def fit(cls, evidence: Evidence) -> Confidence | None:
+        if evidence.target.task is not Task.MULTICLASS or evidence.oof.ndim != 2:
+            return None
+        scored = ~np.isnan(evidence.oof).any(axis=1)
+        if scored.sum() < MIN_CALIBRATION_ROWS:
+            return None
+        oof, y = evidence.oof[scored], evidence.y[scored]
+        right = (oof.argmax(axis=1) == y).astype(np.float64)
+        model = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
+        return cls(model.fit(oof.max(axis=1), right), float(right.mean()))
+
+    def accuracy(self, confidence: np.ndarray) -> float:
+        return float(np.clip(self.model.predict(confidence), 0.0, 1.0).mean())
+
+
+@dataclass(frozen=True)
+class LossModel:
+    """Direct loss estimation for regression: the expected absolute error of a row, learnt on
+    the out-of-fold rows from the numeric inputs and the prediction."""
+
+    model: HistGradientBoostingRegressor
+    columns: tuple[str, ...]  # numeric inputs, then the prediction
+    oof_mae: float
+
+    @classmethod
+    def fit(cls, evidence: Evidence, features: Sequence[str]) -> LossModel | None:
+        if evidence.target.task is not Task.REGRESSION or evidence.oof.ndim != 1:
+            return None
+        scored = ~np.isnan(evidence.oof)
+        if scored.sum() < MIN_CALIBRATION_ROWS:
+            return None
+        frame = evidence.frame.filter(pl.Series(scored))
+        columns = tuple(c for c in features if frame.schema.get(c, pl.Null).is_numeric())
+        x = _numbers(frame.to_dicts(), columns, evidence.oof[scored])
+        error = np.abs(evidence.y[scored] - evidence.oof[scored])
+        model = HistGradientBoostingRegressor(max_iter=100, random_state=0).fit(x, error)
+        return cls(model, columns, float(error.mean()))
+
+    def mae(self, inputs: Sequence[Mapping[str, Any]], predictions: np.ndarray) -> float:
+        expected = self.model.predict(_numbers(inputs, self.columns, predictions))
+        return float(np.clip(expected, 0.0, None).mean())
+
+
+def error_finding(
+    inputs: Sequence[Mapping[str, Any]],
+    predictions: np.ndarray,
+    losses: LossModel,
+    spec: ProjectSpec,
+) -> Finding:
+    """A regression model's mean absolute error on current traffic, estimated without labels,
+    against its out-of-fold error; priced with the value model's cost of a unit of error."""
+    subject = "mean absolute error (estimated)"
+    policy = spec.monitoring
+    n = len(predictions)
+    if n < policy.min_rows:
+        why = f"error not estimated: {n} scored rows (at least {policy.min_rows})"
+        return Finding(KIND_PERFORMANCE, subject, Severity.NOT_JUDGED, None, None, why)
+    mae = losses.mae(inputs, predictions)
+    worse = (mae - losses.oof_mae) / losses.oof_mae if losses.oof_mae > 0 else 0.0
+    drop = policy.performance_drop
+    severity = Severity.OK
+    if worse > 2 * drop:
+        severity = Severity.CRITICAL
+    elif worse > drop:
+        severity = Severity.WARNING
+    message = (
+        f"estimated without labels on {n:,} scored rows: mean absolute error {money(mae)} "
+        f"(out of fold {money(losses.oof_mae)})"
+    )
+    unit = None if spec.value is None else spec.value.cost_per_unit_error
+    if unit is not None and spec.value is not None:
+        message += f"; about {money(1000 * mae * unit)} {spec.value.currency} per 1,000 predictions"
+    return Finding(KIND_PERFORMANCE, subject, severity, mae, drop, message)
+
+
+def multiclass_finding(
+    confidence: np.ndarray, model: Confidence, min_rows: int, drop: float
+) -> Finding:
+    """A multiclass model's accuracy on current traffic, estimated from its calibrated
+    confidence, against its out-of-fold accuracy."""
+    subject = "accuracy (estimated)"
+    n = len(confidence)
+    if n < min_rows:
+        why = f"performance not estimated: {n} scored rows (at least {min_rows})"
+        return Finding(KIND_PERFORMANCE, subject, Severity.NOT_JUDGED, None, None, why)
+    accuracy = model.accuracy(confidence)
+    lost = model.oof_accuracy - accuracy
+    severity = Severity.OK
+    if lost > 2 * drop:
+        severity = Severity.CRITICAL
+    elif lost > drop:
+        severity = Severity.WARNING
+    message = (
+        f"estimated without labels on {n:,} scored rows: accuracy {accuracy:.3f} "
+        f"(out of fold {model.oof_accuracy:.3f})"
+    )
+    return Finding(KIND_PERFORMANCE, subject, severity, accuracy, drop, message)
+
+
+def _numbers(
+    rows: Sequence[Mapping[str, Any]], columns: Sequence[str], predictions: np.ndarray
+) -> np.ndarray:
+    """Rows' numeric inputs (NaN where missing or not a number) beside their prediction."""
+    values = [[_number(row.get(c)) for c in columns] for row in rows]
+    matrix = np.array(values, dtype=np.float64).reshape(len(rows), len(columns))
+    return np.column_stack([matrix, np.asarray(predictions, dtype=np.float64)])
+
+
+def _number(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return math.nan
+    return float(value)
 
 
 @dataclass(frozen=True)

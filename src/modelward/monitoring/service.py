@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import numpy as np
+
 from modelward.datasets.service import get_version
 from modelward.errors import NotFound
 from modelward.model.evaluations import policy_evaluation
@@ -21,6 +23,10 @@ from modelward.monitoring.alerts import StoredPass, post_webhook, store_pass
 from modelward.monitoring.checks import drift_findings
 from modelward.monitoring.estimate import (
     Calibrator,
+    Confidence,
+    LossModel,
+    error_finding,
+    multiclass_finding,
     performance_finding,
     positive_scores,
     value_estimate_finding,
@@ -156,10 +162,11 @@ def _findings(
 def _estimated(
     found: Sides, spec: ProjectSpec, expected: Expected | None, calibrator: Calibrator | None
 ) -> list[Finding]:
-    """Performance and value estimated from calibrated probabilities, before any label."""
-    if calibrator is None:
-        return []
+    """Performance and value estimated before any label: from calibrated probabilities
+    (binary: value too; multiclass: confidence), or from a loss model (regression)."""
     policy = spec.monitoring
+    if calibrator is None:
+        return _estimated_other(found, spec)
     scores = positive_scores(found.answers, found.target)
     findings = [performance_finding(scores, calibrator, policy.min_rows, policy.performance_drop)]
     if expected is not None:
@@ -168,6 +175,26 @@ def _estimated(
         )
         findings += [] if value is None else [value]
     return findings
+
+
+def _estimated_other(found: Sides, spec: ProjectSpec) -> list[Finding]:
+    policy = spec.monitoring
+    confidence = Confidence.fit(found.evidence)
+    if confidence is not None:
+        highest = [
+            max(float(p) for p in proba.values())
+            for a in found.answers
+            if isinstance(proba := a.get("proba"), dict) and proba
+        ]
+        sure = np.array(highest, dtype=np.float64)
+        return [multiclass_finding(sure, confidence, policy.min_rows, policy.performance_drop)]
+    losses = LossModel.fit(found.evidence, found.features)
+    if losses is None:
+        return []
+    kept = [i for i, a in enumerate(found.answers) if isinstance(a.get("prediction"), int | float)]
+    predictions = np.array([float(found.answers[i]["prediction"]) for i in kept])
+    inputs = [found.inputs[i] for i in kept]
+    return [error_finding(inputs, predictions, losses, spec)]
 
 
 _ORDER = ("critical", "warning", "not_judged", "ok")

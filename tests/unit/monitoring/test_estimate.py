@@ -15,13 +15,20 @@ from modelward.evaluation.policy_grid import row_values
 from modelward.model.runtime import load_runtime
 from modelward.monitoring.estimate import (
     Calibrator,
+    Confidence,
+    LossModel,
     _expected_auc,
+    error_finding,
+    multiclass_finding,
     performance_finding,
     value_estimate,
 )
 from modelward.monitoring.health import Severity
 from modelward.registry.service import get_model
-from modelward.training.evidence import load_evidence
+from modelward.spec import parse_spec
+from modelward.spec.model import Task
+from modelward.training.evidence import Evidence, load_evidence
+from modelward.training.target import Target
 from tests.unit.serving.conftest import ROWS
 
 OUTCOMES = (90.0, -10.0, 0.0, 0.0)  # true positive, false positive, false negative, true negative
@@ -93,3 +100,48 @@ def test_estimated_accuracy_is_near_the_realized_one_on_unseen_rows(
     assert "ROC-AUC" in found.message
     few = performance_finding(scores[:10], calibrator, min_rows=100, drop=0.05)
     assert few.severity is Severity.NOT_JUDGED
+
+
+def test_direct_loss_estimation_sees_a_regression_model_err_more_on_moved_traffic() -> None:
+    # The error grows with x; the traffic moved to large x: its error is larger than out of fold.
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 10, 4_000)
+    y = x + rng.normal(0, 0.2 + x / 2)
+    target = Target("y", Task.REGRESSION)
+    frame = pl.DataFrame({"x": x, "y": y})
+    evidence = Evidence(target, frame, y, oof=x.copy(), fitted=x.copy())
+    losses = LossModel.fit(evidence, ["x"])
+    assert losses is not None
+    moved = rng.uniform(7, 10, 2_000)
+    truth = moved + rng.normal(0, 0.2 + moved / 2)
+    realized = float(np.abs(truth - moved).mean())
+    spec = parse_spec(
+        {"name": "shop", "task": "regression", "target": "y", "value": {"cost_per_unit_error": 2}}
+    )
+    found = error_finding([{"x": v} for v in moved], moved, losses, spec)
+    assert found.value is not None
+    assert found.value == pytest.approx(realized, rel=0.1)
+    assert found.value > 1.3 * losses.oof_mae
+    assert found.severity is Severity.CRITICAL
+    assert "per 1,000 predictions" in found.message
+
+
+def test_a_multiclass_model_s_accuracy_is_estimated_from_its_confidence() -> None:
+    rng = np.random.default_rng(1)
+
+    def draw(n: int, sharp: float) -> tuple[np.ndarray, np.ndarray]:
+        logits = rng.normal(0, sharp, (n, 3))
+        p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+        return p, np.array([rng.choice(3, p=row) for row in p])  # calibrated by construction
+
+    p, y = draw(3_000, 2.0)
+    target = Target("kind", Task.MULTICLASS, ("a", "b", "c"))
+    frame = pl.DataFrame({"x": np.zeros(3_000)})
+    evidence = Evidence(target, frame, y, oof=p, fitted=p)
+    model = Confidence.fit(evidence)
+    assert model is not None
+    vaguer, truth = draw(2_000, 0.7)  # traffic the model is less sure about
+    realized = float((vaguer.argmax(axis=1) == truth).mean())
+    found = multiclass_finding(vaguer.max(axis=1), model, min_rows=100, drop=0.05)
+    assert found.value == pytest.approx(realized, abs=0.03)
+    assert found.severity is Severity.CRITICAL  # far below the out-of-fold accuracy
