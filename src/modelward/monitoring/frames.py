@@ -49,6 +49,7 @@ class Sides:
     inputs: list[dict[str, Any]]  # each scored row as it was sent
     refused: list[dict[str, Any]]  # why each refused row was refused, as logged
     evidence: Evidence  # the served model's out-of-fold evidence
+    refused_inputs: list[dict[str, Any]]  # each refused row as it was sent
 
 
 def sides(
@@ -64,6 +65,7 @@ def sides(
     refused = logged.filter(pl.col("route") == REFUSED)
     answers = [json.loads(text) for text in served["prediction"]]
     sent = [json.loads(text) for text in served["inputs"]]
+    turned_away = _parsed(refused)
     current = _inputs(sent, features).with_columns(
         pl.Series(PREDICTION, _said(answers, evidence.target))
     )
@@ -81,11 +83,12 @@ def sides(
         evidence.frame,
         expected_performance(evidence),
         _decided(served, feedback, evidence.target),
-        _received(current.select(features), _inputs(_parsed(refused), features), reference),
+        _received(current.select(features), _inputs(turned_away, features), reference),
         answers,
         sent,
         [json.loads(text).get(REFUSED, {}) for text in refused["prediction"]],
         evidence,
+        turned_away,
     )
 
 

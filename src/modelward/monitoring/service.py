@@ -36,6 +36,7 @@ from modelward.monitoring.frames import LABEL, PREDICTION, Sides, sides
 from modelward.monitoring.groups import live_fairness
 from modelward.monitoring.health import Finding, performance, staleness
 from modelward.monitoring.refusals import flagged_findings, refusal_findings
+from modelward.monitoring.segments import segment_findings
 from modelward.monitoring.value import value_finding
 from modelward.registry.records import ModelVersion
 from modelward.registry.service import get_model
@@ -145,6 +146,7 @@ def _findings(
     calibrator = Calibrator.fit(found.evidence)
     findings += _estimated(found, spec, expected, calibrator)
     findings += live_fairness(found, spec, expected, calibrator)
+    findings += segment_findings(found, spec, calibrator)
     priced = value_finding(
         found.decided,
         spec,

@@ -234,6 +234,9 @@ class Monitoring(Frozen):
     forgetting_bound: float = Field(
         default=0.02, ge=0, description="Most a challenger may lose on older data (metric units)"
     )
+    segments: tuple[str, ...] = Field(
+        default=(), description="Columns whose values are monitored apart, e.g. [contract]"
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -455,6 +458,8 @@ class ProjectSpec(Frozen):
         named["group_column"] = self.group_column
         found = {key: col for key, col in named.items() if col}
         found.update({f"sensitive[{i}]": col for i, col in enumerate(self.sensitive)})
+        segments = self.monitoring.segments
+        found.update({f"monitoring.segments[{i}]": col for i, col in enumerate(segments)})
         if self.forecast is not None:
             found.update({f"forecast.groups[{i}]": c for i, c in enumerate(self.forecast.groups)})
             found.update(

@@ -15,6 +15,7 @@ from modelward.monitoring.health import Finding, Severity, performance, stalenes
 from modelward.monitoring.service import monitor_deployment
 from modelward.serving.deployments import create_deployment
 from modelward.serving.records import DeploymentOptions, Validation
+from modelward.spec.service import get_project, update_project
 from modelward.spec.model import Monitoring, Staleness, Task
 from modelward.training.target import Target
 from tests.unit.api.conftest import running
@@ -133,3 +134,26 @@ def test_rows_outside_training_are_the_loudest_finding_refused_or_not(
     assert first.severity is Severity.CRITICAL
     drifted = {f.subject for f in result.alerting if f.kind == "feature_drift"}
     assert "monthly_charges" in drifted  # over every row received, refused ones included
+
+
+def test_declared_segments_are_judged_apart(served_home: Path) -> None:
+    with modelward.open(home=served_home, actor="root") as ws:
+        spec = get_project(ws, "churn").spec
+        raw = spec.model_dump(mode="json")
+        raw["monitoring"] = {**raw["monitoring"], "segments": ["contract"]}
+        update_project(ws, type(spec).model_validate(raw))
+    with modelward.open(home=served_home, actor="ana") as ws:
+        options = DeploymentOptions(Validation.STRICT)
+        create_deployment(ws, "default", "churn/v1", options=options)
+    rows = priced_up_rows(300)
+    with running(served_home) as client:
+        for row in rows:
+            client.post("/invocations", json={"instances": [row]})
+    with modelward.open(home=served_home, actor="ana") as ws:
+        result = monitor_deployment(ws, "default")
+    segments = [f for f in result.findings if f.kind == "segment"]
+    assert segments
+    assert {f.subject.split("=")[0] for f in segments} == {"contract"}
+    refused = [f for f in segments if "refused" in f.message]
+    assert refused  # the price rise refuses some contracts' rows more than others
+    assert all(f.severity.alerts for f in refused)
