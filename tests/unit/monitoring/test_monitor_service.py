@@ -15,8 +15,8 @@ from modelward.monitoring.health import Finding, Severity, performance, stalenes
 from modelward.monitoring.service import monitor_deployment
 from modelward.serving.deployments import create_deployment
 from modelward.serving.records import DeploymentOptions, Validation
-from modelward.spec.service import get_project, update_project
 from modelward.spec.model import Monitoring, Staleness, Task
+from modelward.spec.service import get_project, update_project
 from modelward.training.target import Target
 from tests.unit.api.conftest import running
 
