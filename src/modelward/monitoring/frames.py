@@ -66,9 +66,15 @@ def sides(
     answers = [json.loads(text) for text in served["prediction"]]
     sent = [json.loads(text) for text in served["inputs"]]
     turned_away = _parsed(refused)
+    reasons = [json.loads(text).get(REFUSED, {}) for text in refused["prediction"]]
     current = _inputs(sent, features).with_columns(
         pl.Series(PREDICTION, _said(answers, evidence.target))
     )
+    # Rows refused for what they hold are traffic the model would have seen; rows refused
+    # for their caller's rate are not evidence about the population.
+    unscored = [row for row, why in zip(turned_away, reasons, strict=True) if _about_rows(why)]
+    # Estimates calibrate the served model's answers: a canary's are another model's.
+    mine = (served["model"] == model.ref).to_list()
     feedback = read_feedback(ws, deployment)
     labels = _labelled(served, feedback, evidence.target)
     truth = evidence.frame[evidence.target.column]
@@ -83,13 +89,20 @@ def sides(
         evidence.frame,
         expected_performance(evidence),
         _decided(served, feedback, evidence.target),
-        _received(current.select(features), _inputs(turned_away, features), reference),
-        answers,
-        sent,
-        [json.loads(text).get(REFUSED, {}) for text in refused["prediction"]],
+        _received(current.select(features), _inputs(unscored, features)),
+        [a for a, keep in zip(answers, mine, strict=True) if keep],
+        [row for row, keep in zip(sent, mine, strict=True) if keep],
+        reasons,
         evidence,
         turned_away,
     )
+
+
+THROTTLED = ("rate", "extraction")  # refusal reasons about the caller, not the rows
+
+
+def _about_rows(reason: object) -> bool:
+    return not (isinstance(reason, dict) and reason.get("reason") in THROTTLED)
 
 
 def _features(columns: list[dict[str, str]], target: Target) -> tuple[str, ...]:
@@ -129,18 +142,26 @@ def _reference_predictions(evidence: Evidence) -> pl.Series:
     return pl.Series(PREDICTION, labels, dtype=pl.String)
 
 
-def _received(scored: pl.DataFrame, refused: pl.DataFrame, like: pl.DataFrame) -> pl.DataFrame:
-    """Scored and refused rows' features together, in the reference's types (a refused value
-    no type reads, such as text in a number's place, is null: a missing value)."""
+def _received(scored: pl.DataFrame, refused: pl.DataFrame) -> pl.DataFrame:
+    """Scored and refused rows' features together, the refused ones read in the scored rows'
+    types: a refused value no such type reads (text in a number's place) is null, a missing
+    value, and so is any refused value of a column whose type text does not cast to."""
     if refused.is_empty():
         return scored
-    types = like.schema
-    return pl.concat(
-        [
-            part.select(pl.col(c).cast(types[c], strict=False) for c in scored.columns)
-            for part in (scored, refused)
-        ]
-    )
+    if scored.is_empty():
+        return refused  # everything was refused: the refused rows are all there is to judge
+    columns = []
+    for c, kind in scored.schema.items():
+        if kind == pl.Null:  # no scored row had a value: the refused rows' own type stands
+            columns.append(pl.col(c))
+            continue
+        readable = kind.is_numeric() or kind in (pl.String, pl.Boolean)
+        value = pl.col(c) if readable else pl.lit(None)
+        columns.append(value.cast(kind, strict=False).alias(c))
+    try:
+        return pl.concat([scored, refused.select(columns)], how="vertical_relaxed")
+    except pl.exceptions.PolarsError:
+        return scored  # refused rows no type reads: drift judges the scored rows alone
 
 
 def _parsed(logged: pl.DataFrame) -> list[dict[str, Any]]:

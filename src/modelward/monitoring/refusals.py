@@ -24,6 +24,7 @@ REASONS = {  # a refusal reason that is not a field, as a reader says it
     "rate": "over the caller's rate limit",
     "extraction": "throttled as suspected model extraction",
     "input": "input the model cannot read (a type, a missing field)",
+    "batch": "refused with their batch: another row of the request was refused",
 }
 
 

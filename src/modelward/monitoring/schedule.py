@@ -7,14 +7,18 @@ the others it is done; if that replica dies, another takes over once the lease e
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Gauge
+from sqlalchemy import select
 
 from modelward.backends.store import leases
+from modelward.backends.store.tables import monitor_reports
 from modelward.monitoring.service import MonitorResult, monitor_deployment
 from modelward.registry.service import get_model
 from modelward.serving.deployments import list_deployments
@@ -22,6 +26,7 @@ from modelward.spec.service import get_project
 from modelward.workspace import Workspace
 
 log = logging.getLogger("modelward.monitoring")
+ALERTING = ("warning", "critical")
 
 
 class MonitorSchedule:
@@ -68,23 +73,40 @@ class MonitorSchedule:
 
     def run_due(self) -> list[MonitorResult]:
         """Monitor every deployment whose interval has passed since its last pass, here or on
-        another replica (the lease says which)."""
+        another replica (the lease says which). One deployment's failure is logged and does
+        not hold the others back."""
         done = []
         for deployment in list_deployments(self._ws):
-            interval = self._interval(deployment.routes.primary)
-            if time.monotonic() - self._last.get(deployment.name, -interval) < interval:
+            try:
+                result = self._run_one(deployment.name, deployment.routes.primary)
+            except Exception:
+                log.exception("monitoring pass of %s failed", deployment.name)
                 continue
-            self._last[deployment.name] = time.monotonic()
-            with self._ws.transaction() as conn:
-                mine = leases.take(conn, f"monitor:{deployment.name}", interval, holder=self.holder)
-            if not mine:
-                continue  # another replica ran this interval's pass
-            result = monitor_deployment(self._ws, deployment.name)
-            self._expose(result)
-            if self.after_pass is not None:
-                self.after_pass(result)
-            done.append(result)
+            if result is not None:
+                done.append(result)
         return done
+
+    def _run_one(self, name: str, primary: str) -> MonitorResult | None:
+        interval = self._interval(primary)
+        if time.monotonic() - self._last.get(name, -interval) < interval:
+            return None
+        self._last[name] = time.monotonic()
+        lease = f"monitor:{name}"
+        with self._ws.transaction() as conn:
+            mine = leases.take(conn, lease, interval, holder=self.holder)
+            held = None if mine else leases.holder_of(conn, lease)
+        if held is not None:
+            # Another replica ran this interval's pass: try again when its lease ends (it may
+            # die), and show its findings here too, so every replica's /metrics agree.
+            left = max(0.0, held[1] - time.time())
+            self._last[name] = time.monotonic() - interval + left
+            self._expose_stored(name)
+            return None
+        result = monitor_deployment(self._ws, name)
+        self._expose(result)
+        if self.after_pass is not None:
+            self.after_pass(result)
+        return result
 
     def _run(self) -> None:
         while not self._stop.wait(self.tick):
@@ -98,8 +120,22 @@ class MonitorSchedule:
         return get_project(self._ws, project).spec.monitoring.interval_minutes * 60.0
 
     def _expose(self, result: MonitorResult) -> None:
-        for finding in result.findings:
-            if finding.value is not None:
-                labels = (result.deployment, finding.kind, finding.subject)
-                self.value.labels(*labels).set(finding.value)
-        self.alerting.labels(result.deployment).set(len(result.alerting))
+        self._set(result.deployment, [f.to_json() for f in result.findings])
+
+    def _expose_stored(self, name: str) -> None:
+        """The gauges of the newest pass stored for `name` (run by another replica)."""
+        table = monitor_reports.c
+        query = select(table.report).where(table.deployment == name).order_by(table.id.desc())
+        with self._ws.transaction() as conn:
+            report = conn.execute(query.limit(1)).scalar_one_or_none()
+        if report is not None:
+            self._set(name, json.loads(report).get("findings", []))
+
+    def _set(self, name: str, findings: list[dict[str, Any]]) -> None:
+        alerting = 0
+        for finding in findings:
+            if finding.get("value") is not None:
+                labels = (name, str(finding["kind"]), str(finding["subject"]))
+                self.value.labels(*labels).set(float(finding["value"]))
+            alerting += finding.get("severity") in ALERTING
+        self.alerting.labels(name).set(alerting)

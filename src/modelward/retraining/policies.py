@@ -26,9 +26,11 @@ from typing import Any
 from modelward.errors import ModelwardError
 from modelward.evaluation.numbers import money
 from modelward.model.evaluations import policy_evaluation
+from modelward.monitoring.alerts import post_webhook
 from modelward.monitoring.estimate import KIND_VALUE
 from modelward.monitoring.expected import Expected
 from modelward.monitoring.health import Finding, Severity
+from modelward.monitoring.refusals import REASONS
 from modelward.monitoring.service import MonitorResult
 from modelward.registry.records import ModelVersion
 from modelward.registry.service import get_model
@@ -40,10 +42,14 @@ from modelward.spec.service import get_project
 from modelward.tracking.service import get_run
 from modelward.workspace import Workspace
 
+# A shift in the rows themselves: drift, and values outside training (refused or flagged).
+# Refusals for a caller's rate, unreadable input or a refused batch say nothing of the rows.
 DRIFT_KINDS = ("feature_drift", "label_drift", "prediction_drift", "refused", "out_of_contract")
 REALIZED = "value"  # the finding kind of the realized value (monitoring.value)
 SECONDS_PER_HOUR = 3_600.0
 STARTED = "retraining.started"
+DECIDED = "retraining.decided"
+REPEAT_AFTER = timedelta(days=1)  # a standing verdict is recorded again at most this often
 
 Retrainer = Callable[[Workspace, str, RetrainingPolicy], RetrainResult]
 
@@ -82,22 +88,23 @@ def apply_policies(
     if not spec.retraining:
         return []
     at = now or datetime.now(UTC)
-    decisions = [
-        d for p in spec.retraining if (d := decide(ws, result, spec, model, p, at)) is not None
+    decided = [
+        (p, d) for p in spec.retraining if (d := decide(ws, result, spec, model, p, at)) is not None
     ]
+    decisions = [d for _, d in decided]
     subject = f"deployment/{result.deployment}"
+    fresh = [d for d in decisions if d.retrain or not _said_lately(ws, subject, d, at)]
     with ws.transaction() as conn:
-        ws.record_all(
-            conn,
-            [
-                ("retraining.decided", subject, {"model": model.ref, **d.to_json()})
-                for d in decisions
-            ],
-        )
-    chosen = next((d for d in decisions if d.retrain), None)
+        entries = [(DECIDED, subject, {"model": model.ref, **d.to_json()}) for d in fresh]
+        ws.record_all(conn, entries)
+    told = [d for d in fresh if d.retrain or d.action == RetrainAction.NOTIFY.value]
+    if told and spec.monitoring.webhook:
+        body = {"deployment": result.deployment, "retraining": [d.to_json() for d in told]}
+        post_webhook(spec.monitoring.webhook, body)
+
+    chosen = next((p for p, d in decided if d.retrain), None)
     if chosen is not None:
-        policy = next(p for p in spec.retraining if p.trigger.value == chosen.trigger)
-        _act(ws, result.deployment, policy, retrainer or _retrain)
+        _act(ws, result.deployment, chosen, retrainer or _retrain)
     return decisions
 
 
@@ -151,7 +158,11 @@ def _fired(
     }[trigger]
     # Drift must be critical; a value drop alerts from its warning level (the spec's bound).
     worst = Severity.CRITICAL if trigger is RetrainTrigger.DRIFT else Severity.WARNING
-    found = [f for f in result.findings if f.kind in kinds and _at_least(f, worst)]
+    found = [
+        f
+        for f in result.findings
+        if f.kind in kinds and _at_least(f, worst) and f.subject not in REASONS
+    ]
     return None if not found else f"{found[0].kind.replace('_', ' ')}: {found[0].message}"
 
 
@@ -218,6 +229,18 @@ def retraining_cost(ws: Workspace, spec: ProjectSpec, model: ModelVersion) -> tu
     return compute + people, ", ".join(parts)
 
 
+def _said_lately(ws: Workspace, subject: str, decision: Decision, now: datetime) -> bool:
+    """Whether the same verdict on the same trigger was recorded in the last `REPEAT_AFTER`:
+    a trigger that keeps firing must not add an event to the chain every pass."""
+    for event in ws.read_events(subject=subject, action=DECIDED, limit=20):
+        said = event.payload_data()
+        if said.get("trigger") != decision.trigger:
+            continue
+        recent = now - datetime.fromisoformat(event.time) < REPEAT_AFTER
+        return recent and said.get("retrain") == decision.retrain
+    return False
+
+
 def _recent_challenger(
     ws: Workspace, deployment: str, cooldown_days: float, now: datetime
 ) -> str | None:
@@ -257,9 +280,10 @@ def _act(ws: Workspace, deployment: str, policy: RetrainingPolicy, retrainer: Re
         }
         with ws.transaction() as conn:
             ws.record(conn, "retraining.done", subject, payload)
-    except ModelwardError as exc:
+    except Exception as exc:
+        reason = exc.message if isinstance(exc, ModelwardError) else f"{type(exc).__name__}: {exc}"
         with ws.transaction() as conn:
-            ws.record(conn, "retraining.failed", subject, {"reason": exc.message})
+            ws.record(conn, "retraining.failed", subject, {"reason": reason})
 
 
 def _retrain(ws: Workspace, deployment: str, policy: RetrainingPolicy) -> RetrainResult:

@@ -178,7 +178,9 @@ Flag = dict[str, object]  # {"field", "value", "expected"}: one value outside th
 
 
 def _flag(name: str, value: object, problem: str) -> Flag:
-    return {"field": name, "value": value, "expected": problem}
+    """The flag of one value, JSON-ready (a Parquet body's decimal or date reads as text)."""
+    plain = value if value is None or isinstance(value, bool | int | float | str) else str(value)
+    return {"field": name, "value": plain, "expected": problem}
 
 
 def _allowed(column: ColumnContract) -> Allowed | None:

@@ -11,8 +11,9 @@ watch how it queries, never merely where its rows fall:
   correlation between features shows): the distinct cells visited against the number expected
   for as many rows drawn from the training distribution (sum over cells of 1 - (1 - p_cell)^m).
   Uniform probing visits far more cells; a moved population, concentrated elsewhere, does not;
-- probe steps: the share of its rows that change exactly one feature of the row before (with
-  three or more features), or move features by at most `NEAR` of their training range each:
+- probe steps: the share of its rows that change exactly one continuous feature of the row
+  before (with three or more present in both), or move them by at most `NEAR` of their
+  training range each:
   sweeps and boundary searches are made of such steps, independent customers (and retries of
   the same row) almost never;
 - volume: rows scored in the last `window_seconds` (per-second buckets, so memory is fixed).
@@ -44,6 +45,7 @@ from modelward.serving.grid import ReferenceGrid
 STEP_SHARE = 0.3  # probe steps in a token's last rows past which it is probing
 NEAR = 0.02  # of a feature's training range: a move this small on every feature is a probe step
 ONE_FEATURE_FROM = 3  # features needed before "changed one feature" tells a probe from a client
+MIN_DISTINCT = 20  # reference values a feature needs to count as continuous for probe steps
 BUCKETS = 60  # volume buckets per window
 WINDOW_SECONDS = 60.0  # the volume window
 MEMORY_ROWS = 1_000  # a caller's last rows judged for coverage
@@ -167,6 +169,7 @@ class ExtractionMonitor:
         width = self.grid.high - self.grid.low
         # A feature without a usable range (constant, all missing) only counts when it is equal.
         self._scale = np.where(np.isfinite(width) & (width > 0), width, 0.0)
+        self._continuous = _continuous(np.asarray(reference, dtype=np.float64))
         self._tokens: OrderedDict[str, _Token] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -186,7 +189,7 @@ class ExtractionMonitor:
             self._tokens[token_id] = token  # now the most recently seen
             while len(self._tokens) > self.max_tokens:
                 self._tokens.popitem(last=False)
-            steps = probe_steps(rows, token.last, self._scale)
+            steps = probe_steps(rows, token.last, self._scale, self._continuous)
             if rows.shape[0]:
                 token.last = rows[-1].copy()
             found = (cells, rare, steps)
@@ -264,27 +267,41 @@ class ExtractionMonitor:
 
 
 def probe_steps(
-    rows: NDArray[np.float64], previous: NDArray[np.float64] | None, scale: NDArray[np.float64]
+    rows: NDArray[np.float64],
+    previous: NDArray[np.float64] | None,
+    scale: NDArray[np.float64],
+    continuous: NDArray[np.bool_],
 ) -> NDArray[np.bool_]:
-    """Per row: does it change exactly one feature of the row before it (with at least
-    `ONE_FEATURE_FROM` features), or move some features, each by at most `NEAR` of its
-    `scale`? The same row again (a retry) is no step, nor is a token's first row."""
-    n, d = rows.shape
-    if n == 0:
-        return np.zeros(0, np.bool_)
-    before = np.empty_like(rows)
-    before[1:] = rows[:-1]
-    before[0] = np.nan if previous is None else previous
-    same = (rows == before) | (np.isnan(rows) & np.isnan(before))
+    """Per row, over the `continuous` features both it and the row before it have: does it
+    change exactly one of them (at least `ONE_FEATURE_FROM` present), or move them, each by at
+    most `NEAR` of its `scale`? Flags and counts are left out: independent customers often
+    differ in one continuous feature alone when all else is a few yes/no columns. The same row
+    again (a retry) is no step, nor is a token's first row."""
+    n = rows.shape[0]
+    if n == 0 or not continuous.any():
+        return np.zeros(n, np.bool_)
+    now = rows[:, continuous]
+    before = np.empty_like(now)
+    before[1:] = now[:-1]
+    before[0] = np.nan if previous is None else previous[continuous]
+    present = ~np.isnan(now) & ~np.isnan(before)
     with np.errstate(invalid="ignore"):
-        near = same | (np.abs(rows - before) <= NEAR * scale)
-    changed = (~same).sum(axis=1)
-    steps = near.all(axis=1) & (changed > 0)  # the same row again is a retry, not a probe
-    if d >= ONE_FEATURE_FROM:
-        steps |= changed == 1
+        moved = present & (now != before)
+        near = ~present | ~moved | (np.abs(now - before) <= NEAR * scale[continuous])
+    changed = moved.sum(axis=1)
+    steps = near.all(axis=1) & (changed > 0) & (present.sum(axis=1) > 0)
+    steps |= (changed == 1) & (present.sum(axis=1) >= ONE_FEATURE_FROM)
     if previous is None:
         steps[0] = False
     return np.asarray(steps, dtype=np.bool_)
+
+
+def _continuous(reference: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """The features with at least `MIN_DISTINCT` values in the reference: measurements, not
+    flags or small counts."""
+    matrix = reference.reshape(reference.shape[0], -1)
+    distinct = [np.unique(col[~np.isnan(col)]).size for col in matrix.T]
+    return np.array([n >= MIN_DISTINCT for n in distinct], dtype=np.bool_)
 
 
 def _positive(**options: float) -> None:

@@ -8,7 +8,9 @@ ones, never a mix, and no request fails during a switch.
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import threading
 import time
 from collections import Counter
@@ -21,6 +23,7 @@ import orjson
 import polars as pl
 
 from modelward.errors import ModelwardError, NotFound, RateLimited
+from modelward.serving.contract import Flag
 from modelward.serving.deployments import generations, get_deployment
 from modelward.serving.metrics import ServingMetrics
 from modelward.serving.models import OUT_OF_CONTRACT, ModelCache, Scored, ServedModel
@@ -32,6 +35,7 @@ from modelward.workspace import Workspace
 
 Batch = Sequence[Mapping[str, Any]] | pl.DataFrame  # JSON records, or a CSV/Parquet frame
 MISS_REFRESH_SECONDS = 0.25  # an unknown name re-reads the store at most this often
+_log = logging.getLogger("modelward.serving")
 REFUSED = "refused"  # the log's route (and answer key) of a refused row
 REFUSED_LOGGED_PER_SECOND = 2_000  # refused rows logged per deployment and second, at most
 UNPROCESSABLE = 422
@@ -137,7 +141,7 @@ class Scorer:
         except ModelwardError as exc:
             self.metrics.requests.labels(name, route.value, str(exc.http_status)).inc()
             if exc.http_status == UNPROCESSABLE:
-                self._log_refused(name, model, records, exc, token)
+                self._log_refused(name, model, records, exc, token, options.validation)
             raise
         request_id = self._ids.next()
         seconds = time.perf_counter() - started
@@ -153,19 +157,33 @@ class Scorer:
         so that monitoring sees all the traffic a deployment received."""
         live = self._live.get(name)
         if live is not None:
-            self._log_refused(name, live.primary, records, error, token)
+            validation = live.deployment.options.validation
+            self._log_refused(name, live.primary, records, error, token, validation)
 
     def _log_refused(
-        self, name: str, model: ServedModel, records: Batch, error: ModelwardError, token: str
+        self,
+        name: str,
+        model: ServedModel,
+        records: Batch,
+        error: ModelwardError,
+        token: str,
+        validation: Validation,
     ) -> None:
-        reasons = refusals(model, records, error)
-        for why, n in Counter(str(r["reason"]) for r in reasons).items():
-            self.metrics.refused_rows.labels(name, why).inc(n)
-        if not self._refusal_budget.take(name, len(records)):
-            return  # a flood of refused rows is counted, not logged past the bound
-        answer = Answer(name, model.ref, REFUSED, self._ids.next(), [])
-        said = [{REFUSED: reason} for reason in reasons]
-        self.log.append(_rows(answer, records, said, 0.0, token))
+        """Count and log a refused request's rows; never fails: the refusal is the answer."""
+        try:
+            reasons = refusals(model, records, error, validation)
+            for why, n in Counter(str(r["reason"]) for r in reasons).items():
+                self.metrics.refused_rows.labels(name, why).inc(n)
+            kind = "throttled" if isinstance(error, RateLimited) else "rows"
+            logged = self._refusal_budget.take((name, kind), len(records))
+            if not logged:
+                return  # a flood of refused rows is counted, not logged past the bound
+            kept = records[:logged]
+            answer = Answer(name, model.ref, REFUSED, self._ids.next(), [])
+            said = [{REFUSED: reason} for reason in reasons[:logged]]
+            self.log.append(_rows(answer, kept, said, 0.0, token))
+        except Exception as exc:  # a refusal the log cannot hold must still be answered
+            _log.warning("refused rows of %s not logged: %s", name, exc)
 
     def _record(self, answer: Answer, records: Batch, seconds: float, token: str) -> None:
         served, rows, latency = self._series(answer.deployment, answer.route)
@@ -253,26 +271,40 @@ class RequestIds:
         return drawn.hex()
 
 
-def refusals(model: ServedModel, records: Batch, error: ModelwardError) -> list[dict[str, Any]]:
-    """Why each row of a refused request was refused: the fields outside the training data's
-    contract where it has some (`contract`), else the request's own reason."""
+def refusals(
+    model: ServedModel, records: Batch, error: ModelwardError, validation: Validation
+) -> list[dict[str, Any]]:
+    """Why each row of a refused request was refused: a rate or throttle (429) for all; else
+    the row the error names (its fields outside training under strict validation, else the
+    error), and `batch` for the rows refused only because they came with it."""
     if isinstance(error, RateLimited):
         return [{"reason": error.reason, "status": 429}] * len(records)
-    try:
-        if isinstance(records, pl.DataFrame):
-            flags = model.contract.flags_frame(records, refuse_types=False)
-        else:
-            flags = model.contract.flags(records, refuse_types=False)
-    except Exception:  # rows no check can read: the request's own reason stands
-        flags = {}
+    named = _row_named(error.message)
+    flags: dict[int, list[Flag]] = {}
+    if validation is Validation.STRICT:
+        try:
+            if isinstance(records, pl.DataFrame):
+                flags = model.contract.flags_frame(records, refuse_types=False)
+            else:
+                flags = model.contract.flags(records, refuse_types=False)
+        except Exception:
+            flags = {}
     found: list[dict[str, Any]] = []
     for i in range(len(records)):
-        named = [{"field": f["field"], "expected": f["expected"]} for f in flags.get(i, ())]
-        if named:
-            found.append({"reason": "contract", "status": 422, "fields": named})
-        else:
+        fields = [{"field": f["field"], "expected": f["expected"]} for f in flags.get(i, ())]
+        if fields:
+            found.append({"reason": "contract", "status": 422, "fields": fields})
+        elif named is None or named == i:
             found.append({"reason": "input", "status": 422, "message": error.message})
+        else:
+            found.append({"reason": "batch", "status": 422, "message": error.message})
     return found
+
+
+def _row_named(message: str) -> int | None:
+    """The row index an input error names (`records[3].tenure: ...`), if any."""
+    found = re.match(r"(?:dataframe_)?records\[(\d+)\]", message)
+    return None if found is None else int(found.group(1))
 
 
 class RefusalBudget:
@@ -282,17 +314,18 @@ class RefusalBudget:
     def __init__(self, per_second: int = REFUSED_LOGGED_PER_SECOND) -> None:
         self.per_second = per_second
         self._lock = threading.Lock()
-        self._spent: dict[str, tuple[int, int]] = {}  # deployment -> (second, rows)
+        self._spent: dict[tuple[str, str], tuple[int, int]] = {}  # -> (second, rows)
 
-    def take(self, deployment: str, rows: int) -> bool:
+    def take(self, key: tuple[str, str], rows: int) -> int:
+        """How many of `rows` may be logged now for `key` (deployment, kind of refusal): the
+        first ones of the request, as many as this second's bound leaves."""
         second = int(time.monotonic())
         with self._lock:
-            at, spent = self._spent.get(deployment, (second, 0))
+            at, spent = self._spent.get(key, (second, 0))
             spent = spent if at == second else 0
-            if spent + rows > self.per_second:
-                return False
-            self._spent[deployment] = (second, spent + rows)
-            return True
+            granted = max(0, min(rows, self.per_second - spent))
+            self._spent[key] = (second, spent + granted)
+            return granted
 
 
 def row_ids(request_id: str, n: int) -> list[str]:
@@ -311,7 +344,8 @@ def _score(
 def _inputs(records: Batch) -> list[str]:
     """Each row's inputs as JSON text, for the log."""
     if isinstance(records, pl.DataFrame):
-        return records.write_ndjson().splitlines()
+        # One line per row: split on newlines only (U+2028 inside a value is not one).
+        return records.write_ndjson().split("\n")[: records.height]
     return [orjson.dumps(record).decode() for record in records]
 
 

@@ -94,7 +94,9 @@ class SharedTraffic:
         self._client.close()
 
     def _key(self, model: str, caller: str) -> str:
-        return f"{self._base}{model}:{caller}"
+        # `v2`: cells carry the probe-step bit since; a replica of an older release, still
+        # running in a rolling upgrade, keeps its own keys instead of misreading these.
+        return f"{self._base}{model}:{caller}:v2"
 
     def _run(self, build: Callable[[Any], object]) -> list[Any]:
         """`build`'s commands in one round trip; BackendError when Redis fails."""

@@ -39,6 +39,7 @@ ALERT_EVERY = 600.0  # seconds between alerts about one caller
 REFERENCE_ROWS = 5_000
 MAX_FEATURES = 8
 MIN_REFERENCE = 100  # training rows needed to judge coverage
+ID_SHARE = 0.95  # a whole-number column this distinct across rows is an identifier
 
 Batch = Sequence[Mapping[str, Any]] | pl.DataFrame
 
@@ -166,13 +167,14 @@ class TrafficWatch:
                 self._ws.record(conn, "extraction.suspected", f"deployment/{deployment}", payload)
 
     def _build(self, model: ServedModel) -> _Watched:
-        columns = tuple(
+        numeric = tuple(
             c.name for c in model.runtime.schema.columns if c.kind is ColumnKind.NUMERIC
-        )[:MAX_FEATURES]
-        reference = _reference(self._ws, model, columns)
+        )
+        sample = _reference(self._ws, model, numeric)
+        columns = () if sample is None else _watched_columns(sample)
         monitor = None
-        if columns and reference is not None and len(reference) >= MIN_REFERENCE:
-            monitor = ExtractionMonitor(reference)
+        if columns and sample is not None and sample.height >= MIN_REFERENCE:
+            monitor = ExtractionMonitor(_features(sample, columns))
         watched = _Watched(monitor, columns)
         self._watched[model.ref] = watched
         return watched
@@ -188,7 +190,8 @@ def open_shared(ws: Workspace) -> SharedTraffic | None:
     return SharedTraffic(ws.settings.redis_url, first[0].hash[:16] if first else "new")
 
 
-def _reference(ws: Workspace, model: ServedModel, columns: tuple[str, ...]) -> np.ndarray | None:
+def _reference(ws: Workspace, model: ServedModel, columns: tuple[str, ...]) -> pl.DataFrame | None:
+    """A sample of the model's training rows, `columns` only."""
     if model.version.run is None or not columns:
         return None
     try:
@@ -198,8 +201,23 @@ def _reference(ws: Workspace, model: ServedModel, columns: tuple[str, ...]) -> n
         frame = load_frame(ws, get_version(ws, dataset))
     except NotFound:
         return None
-    sample = frame.select(columns).sample(min(REFERENCE_ROWS, frame.height), seed=0)
-    return _features(sample, columns)
+    return frame.select(columns).sample(min(REFERENCE_ROWS, frame.height), seed=0)
+
+
+def _watched_columns(sample: pl.DataFrame) -> tuple[str, ...]:
+    """The numeric columns that say where a row lies, most distinct values first: an
+    identifier (a distinct whole number per row) says nothing about the population, and a
+    flag says less than a measurement."""
+    distinct = {c: sample[c].drop_nulls().n_unique() for c in sample.columns}
+    rows = sample.height
+
+    def identifier(column: str) -> bool:
+        values = sample[column].drop_nulls()
+        whole = values.dtype.is_integer() or bool((values.cast(pl.Float64) % 1 == 0).all())
+        return rows > 0 and distinct[column] >= ID_SHARE * rows and whole
+
+    kept = [c for c in sample.columns if distinct[c] > 1 and not identifier(c)]
+    return tuple(sorted(kept, key=lambda c: -distinct[c])[:MAX_FEATURES])
 
 
 def _stacked(batches: Sequence[Batch], columns: tuple[str, ...]) -> np.ndarray:

@@ -254,7 +254,7 @@ class RetrainTrigger(StrEnum):
 
 
 class RetrainAction(StrEnum):
-    NOTIFY = "notify"  # record the decision (and tell the webhook); people retrain
+    NOTIFY = "notify"  # record the decision and tell monitoring.webhook; people retrain
     CHALLENGER = "challenger"  # train a challenger; it waits for review like any model
     SHADOW = "shadow"  # train a challenger and shadow it on the deployment's live traffic
 

@@ -145,14 +145,27 @@ def test_a_wrong_type_is_refused_by_default_and_logged_for_monitoring(deployed: 
         logged = read_predictions(ws, "default")
     assert logged["route"].to_list() == ["refused", "refused"]
     said = [orjson.loads(text)["refused"] for text in logged["prediction"]]
-    assert said[0] == {
-        "reason": "input",
-        "status": 422,
-        "message": answer.json()["error"]["message"],
-    }
-    assert said[1]["reason"] == "contract"
-    assert [f["field"] for f in said[1]["fields"]] == ["tenure", "monthly_charges"]
-    assert 'modelward_refused_rows_total{deployment="default",reason="contract"} 1.0' in metrics
+    message = answer.json()["error"]["message"]
+    # The row the error names is refused for its input; the other only came with it.
+    assert said == [
+        {"reason": "batch", "status": 422, "message": message},
+        {"reason": "input", "status": 422, "message": message},
+    ]
+    assert 'modelward_refused_rows_total{deployment="default",reason="input"} 1.0' in metrics
+    assert 'modelward_refused_rows_total{deployment="default",reason="batch"} 1.0' in metrics
+
+
+def test_strict_refusals_name_each_row_s_fields_outside_training(strict: Path) -> None:
+    rows = churn_rows(3)
+    rows[1] = {**rows[1], "monthly_charges": 1e6, "contract": "Weekly"}
+    with running(strict) as client:
+        answer = client.post("/invocations", json={"dataframe_records": rows})
+    assert answer.status_code == 422, answer.text
+    with modelward.open(home=strict) as ws:
+        logged = read_predictions(ws, "default")
+    said = [orjson.loads(text)["refused"] for text in logged["prediction"]]
+    assert [s["reason"] for s in said] == ["batch", "contract", "batch"]
+    assert {f["field"] for f in said[1]["fields"]} == {"monthly_charges", "contract"}
 
 
 def test_missing_values_are_scored_where_training_had_them(deployed: Path) -> None:

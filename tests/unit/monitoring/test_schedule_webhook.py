@@ -73,8 +73,9 @@ def test_the_schedule_runs_due_deployments_once_per_interval(served_home: Path) 
 def test_two_replicas_run_one_pass_per_interval_between_them(served_home: Path) -> None:
     with modelward.open(home=served_home, actor="ana") as ws:
         create_deployment(ws, "default", "churn/v1")
-        first = MonitorSchedule(ws, CollectorRegistry(), tick=3600, holder="replica-a")
-        second = MonitorSchedule(ws, CollectorRegistry(), tick=3600, holder="replica-b")
+        registries = CollectorRegistry(), CollectorRegistry()
+        first = MonitorSchedule(ws, registries[0], tick=3600, holder="replica-a")
+        second = MonitorSchedule(ws, registries[1], tick=3600, holder="replica-b")
         ran = [schedule.run_due() for schedule in (first, second, second, first)]
         events = ws.read_events(action="monitor.ran", limit=10)
         with ws.transaction() as conn:
@@ -84,6 +85,10 @@ def test_two_replicas_run_one_pass_per_interval_between_them(served_home: Path) 
     assert held is not None
     assert held[0] == "replica-a"
     assert held[1] > time.time() + 3_000  # for the spec's interval: 60 minutes
+    exposed = [generate_latest(r).decode() for r in registries]
+    staleness = [line for line in exposed[0].splitlines() if 'kind="staleness"' in line]
+    assert staleness
+    assert all(line in exposed[1] for line in staleness)  # both replicas show the one pass
 
 
 def test_a_lease_goes_to_one_holder_until_it_expires(home: Path) -> None:

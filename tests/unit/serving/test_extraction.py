@@ -266,3 +266,19 @@ def test_bad_inputs_name_the_field(churn: tuple[np.ndarray, np.ndarray]) -> None
         ExtractionMonitor(reference, coverage_limit=1)
     with pytest.raises(InputError, match="memory_rows: got 0; expected a positive number"):
         ExtractionMonitor(reference, memory_rows=0)
+
+
+def test_flags_beside_one_measurement_do_not_read_as_sweeps() -> None:
+    # Real-like customers: one continuous feature and two yes/no flags. Consecutive customers
+    # often share both flags, so they differ in one feature; that is no sweep.
+    rng = np.random.default_rng(4)
+
+    def customers(n: int) -> np.ndarray:
+        tenure = np.round(rng.gamma(2.0, 12.0, n))
+        return np.column_stack([tenure, rng.integers(0, 2, n), rng.integers(0, 2, n)])
+
+    monitor = ExtractionMonitor(customers(5_000))
+    at = _send(monitor, "client", customers(600), per_second=1)
+    found = monitor.assess("client", at)
+    assert found.step_share < 0.15
+    assert not found.suspicious

@@ -114,6 +114,10 @@ class LightGBMModel:
     def _single_row(self) -> SingleRow | None:
         return SingleRow.of(self.booster)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # The prepared predictor holds C pointers: a copy (pickled for a worker) prepares its own.
+        return {k: v for k, v in self.__dict__.items() if k != "_single_row"}
+
     def export(self) -> Artifact:
         return Artifact("lightgbm", "model.txt", self.booster.model_to_string().encode())
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from concurrent.futures import ThreadPoolExecutor
 
 import lightgbm as lgb
@@ -67,3 +68,13 @@ def test_threads_share_one_prepared_predictor() -> None:
     with ThreadPoolExecutor(4) as pool:
         found = list(pool.map(lambda i: float(single.predict(x[i])[0]), range(ROWS)))
     assert np.array_equal(np.array(found), expected)
+
+
+def test_a_model_that_scored_one_row_still_copies_to_a_worker() -> None:
+    booster, k = _booster(Task.BINARY)
+    model = LightGBMModel(booster, Task.BINARY, k)
+    row = _rows()[:1]
+    before = model.predict(row)  # prepares the one-row predictor (C pointers)
+    # deepcopy goes through the protocol that sends an object to a worker process.
+    copied = copy.deepcopy(model)
+    assert np.array_equal(copied.predict(row), before)
