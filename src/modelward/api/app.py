@@ -182,6 +182,6 @@ def _retraining(ws: Workspace) -> Callable[[MonitorResult], None]:
     def apply(result: MonitorResult) -> None:
         from modelward.retraining.policies import apply_policies  # training's imports: on use
 
-        apply_policies(ws, result)
+        apply_policies(ws, result, background=True)  # monitoring goes on while it trains
 
     return apply

@@ -18,6 +18,7 @@ that pass's lease, so once across replicas.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -80,9 +81,12 @@ def apply_policies(
     *,
     now: datetime | None = None,
     retrainer: Retrainer | None = None,
+    background: bool = False,
 ) -> list[Decision]:
     """Decide on each of the spec's policies whose trigger fired after `result`, record each
-    decision, and act on the first that retrains (one challenger per pass at most)."""
+    decision, and act on the first that retrains (one challenger per pass at most); with
+    `background`, the retrain runs in its own thread (a server's monitoring goes on meanwhile;
+    the cool-down, counted from its start, keeps a second one from starting)."""
     model = get_model(ws, result.model)
     spec = get_project(ws, model.project).spec
     if not spec.retraining:
@@ -104,7 +108,14 @@ def apply_policies(
 
     chosen = next((p for p, d in decided if d.retrain), None)
     if chosen is not None:
-        _act(ws, result.deployment, chosen, retrainer or _retrain)
+        with ws.transaction() as conn:  # the cool-down counts attempts, failed ones included
+            ws.record(conn, STARTED, subject, {"trigger": chosen.trigger.value})
+        job = (ws, result.deployment, chosen, retrainer or _retrain)
+        if background:
+            name = f"retrain-{result.deployment}"
+            threading.Thread(target=_act, args=job, name=name, daemon=True).start()
+        else:
+            _act(*job)
     return decisions
 
 
@@ -265,8 +276,6 @@ def _act(ws: Workspace, deployment: str, policy: RetrainingPolicy, retrainer: Re
     """Train the challenger and, for `shadow`, mirror live traffic to it; a failure is an
     event, never an exception out of the server's background thread."""
     subject = f"deployment/{deployment}"
-    with ws.transaction() as conn:  # the cool-down counts attempts, failed ones included
-        ws.record(conn, STARTED, subject, {"trigger": policy.trigger.value})
     try:
         made = retrainer(ws, deployment, policy)
         shadowed = policy.action is RetrainAction.SHADOW and not made.archived

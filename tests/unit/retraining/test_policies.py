@@ -3,6 +3,8 @@ shadows the deployment; a policy in its cool-down, or not worth its cost, says w
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -105,3 +107,30 @@ def test_the_cool_down_holds_a_second_retrain_back_and_failures_are_events(
     assert failed[0].payload_data() == {"reason": "no data for a challenger"}
     assert cost > 0
     assert made_of.startswith("compute ")
+
+
+def test_a_background_retrain_leaves_the_pass_at_once(served_home: Path) -> None:
+    with modelward.open(home=served_home, actor="ana") as ws:
+        create_deployment(ws, "default", "churn/v1")
+    with_policies(served_home, SCHEDULED)
+    newer_data(served_home)
+    release = threading.Event()
+
+    def slow(ws: Workspace, deployment: str, policy: RetrainingPolicy) -> RetrainResult:
+        release.wait(30)
+        raise modelward.InputError("stopped by the test")
+
+    with modelward.open(home=served_home, actor="root") as ws:
+        later = datetime.now(UTC) + timedelta(days=1)
+        result = monitor_deployment(ws, "default")
+        (decision,) = apply_policies(ws, result, now=later, retrainer=slow, background=True)
+        assert decision.retrain
+        started = ws.read_events(action="retraining.started", limit=1)
+        assert len(started) == 1  # recorded before the pass returns: the cool-down holds
+        release.set()
+        for _ in range(100):
+            if ws.read_events(action="retraining.failed", limit=1):
+                break
+            time.sleep(0.1)
+        failed = ws.read_events(action="retraining.failed", limit=1)
+    assert failed[0].payload_data() == {"reason": "stopped by the test"}
