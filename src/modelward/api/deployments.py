@@ -34,6 +34,7 @@ class NewDeployment(BaseModel):
     validation: Validation = Validation.FLAG
     round_probabilities: int | None = Field(default=None, ge=1, le=6)
     sticky_key: str | None = Field(default=None, max_length=200)
+    per_row: bool = False
 
 
 class Canary(BaseModel):
@@ -56,7 +57,9 @@ def deployments(request: Request) -> Response:
 
 @router.post("", summary="Create a deployment serving a reviewed model", status_code=201)
 def create(body: NewDeployment, request: Request) -> Response:
-    options = DeploymentOptions(body.validation, body.round_probabilities, body.sticky_key)
+    options = DeploymentOptions(
+        body.validation, body.round_probabilities, body.sticky_key, body.per_row
+    )
     found = create_deployment(
         acting(request, Role.SCIENTIST), body.name, body.model, options=options
     )

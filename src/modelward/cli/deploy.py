@@ -49,10 +49,16 @@ def create(
     sticky_key: str | None = typer.Option(
         None, "--sticky-key", help="Request field that pins a caller to one route (A/B)."
     ),
+    per_row: bool = typer.Option(
+        False,
+        "--per-row",
+        help="With --validation strict: a batch answers per row (an error in place of each "
+        "refused row) instead of one 422 for the whole batch.",
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Create a deployment whose primary is a model that passed review."""
-    options = DeploymentOptions(Validation.parse(validation), round_to, sticky_key)
+    options = DeploymentOptions(Validation.parse(validation), round_to, sticky_key, per_row)
     with workspace(ctx) as ws:
         found = create_deployment(ws, name, model, options=options)
     output(as_json).result(found.to_json(), lambda: _said(found))

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import threading
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 import polars as pl
 
 from modelward.datasets.service import get_version
-from modelward.errors import NotFound
+from modelward.errors import InputError, NotFound
 from modelward.model.runtime import ModelRuntime, load_runtime
 from modelward.registry.records import ModelVersion
 from modelward.serving.contract import Flag, ServingContract
@@ -23,9 +24,11 @@ from modelward.workspace import Workspace
 
 @dataclass(frozen=True)
 class Scored:
-    """A request's answers: one JSON-ready prediction per row, in row order."""
+    """A request's answers: one JSON-ready prediction per row, in row order; under per-row
+    strict validation, `refused` rows have an error in their place, with their flags."""
 
     predictions: list[dict[str, Any]]
+    refused: dict[int, list[Flag]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -49,9 +52,19 @@ class ServedModel:
         *,
         validation: Validation,
         digits: int | None = None,
+        per_row: bool = False,
     ) -> Scored:
         """Validate (types always, training values under strict), predict and decide; under
-        `flag`, values outside training are scored and named in the answer."""
+        `flag`, values outside training are scored and named in the answer; under strict
+        `per_row`, rows outside training are answered with an error each."""
+        if per_row and validation is Validation.STRICT and self.contract.columns:
+            refused = self.contract.flags(records)
+            if refused:
+                kept = [i for i in range(len(records)) if i not in refused]
+                answers = _scored_rows(
+                    kept, lambda: self.runtime.answers([records[i] for i in kept], digits=digits)
+                )
+                return _per_row(len(records), kept, answers, refused)
         flags = self._flags(records, validation)
         answers = self.runtime.answers(records, digits=digits)
         _mark(answers, flags)
@@ -64,9 +77,22 @@ class ServedModel:
         self._flags(records, validation)
 
     def score_frame(
-        self, frame: pl.DataFrame, *, validation: Validation, digits: int | None = None
+        self,
+        frame: pl.DataFrame,
+        *,
+        validation: Validation,
+        digits: int | None = None,
+        per_row: bool = False,
     ) -> Scored:
         """A batch (CSV or Parquet body) through the vectorized path; same checks."""
+        if per_row and validation is Validation.STRICT and self.contract.columns:
+            refused = self.contract.flags_frame(frame)
+            if refused:
+                kept = [i for i in range(frame.height) if i not in refused]
+                answers = _scored_rows(
+                    kept, lambda: self.runtime.answers_frame(frame[kept], digits=digits)
+                )
+                return _per_row(frame.height, kept, answers, refused)
         flags: dict[int, list[Flag]] = {}
         if validation is Validation.STRICT:
             self.contract.check_frame(frame)
@@ -89,6 +115,36 @@ class ServedModel:
 
 
 OUT_OF_CONTRACT = "out_of_contract"  # an answer's key: the values scored outside training
+
+
+def _scored_rows(
+    kept: list[int], score: Callable[[], list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """The kept rows' answers; an error naming a kept row is renamed to its batch index."""
+    if not kept:
+        return []
+    try:
+        return score()
+    except InputError as exc:
+        raise InputError(
+            re.sub(r"records\[(\d+)\]", lambda m: f"records[{kept[int(m.group(1))]}]", exc.message)
+        ) from exc
+
+
+def _per_row(
+    n: int, kept: list[int], answers: list[dict[str, Any]], refused: dict[int, list[Flag]]
+) -> Scored:
+    """Answers in batch order: the scored rows' own, an error in place of each refused row."""
+    merged: list[dict[str, Any]] = [{} for _ in range(n)]
+    for i, answer in zip(kept, answers, strict=True):
+        merged[i] = answer
+    for i, flags in refused.items():
+        first = flags[0]
+        message = InputError.field(
+            f"records[{i}].{first['field']}", first["value"], str(first["expected"])
+        )
+        merged[i] = {"error": {"type": "InputError", "message": message.message}}
+    return Scored(merged, refused)
 
 
 def _mark(answers: list[dict[str, Any]], flags: dict[int, list[Flag]]) -> None:

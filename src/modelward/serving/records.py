@@ -93,17 +93,25 @@ class DeploymentOptions:
     validation: Validation = Validation.FLAG
     round_probabilities: int | None = None  # decimals kept in returned probabilities
     sticky_key: str | None = None  # request field (or header) that pins a caller to one route
+    # Under strict validation, a batch answers per row: rows outside the contract get an error
+    # in their place and the others are scored, instead of one 422 for the whole batch.
+    per_row: bool = False
 
     def __post_init__(self) -> None:
         digits = self.round_probabilities
         if digits is not None and not 1 <= digits <= 6:
             raise InputError.field("--round", digits, "1 to 6 decimals (or no rounding)")
+        if self.per_row and self.validation is not Validation.STRICT:
+            raise InputError.field(
+                "--per-row", f"with --validation {self.validation}", "--validation strict"
+            )
 
     def to_json(self) -> dict[str, Any]:
         return {
             "validation": self.validation.value,
             "round_probabilities": self.round_probabilities,
             "sticky_key": self.sticky_key,
+            "per_row": self.per_row,
         }
 
     @classmethod
@@ -113,6 +121,7 @@ class DeploymentOptions:
             Validation(data.get("validation", Validation.STRICT.value)),
             None if digits is None else int(digits),
             data.get("sticky_key"),
+            bool(data.get("per_row", False)),
         )
 
 

@@ -137,7 +137,9 @@ class Scorer:
         route, model = live.choose(key)
         options = live.deployment.options
         try:
-            scored = _score(model, records, options.validation, options.round_probabilities)
+            scored = _score(
+                model, records, options.validation, options.round_probabilities, options.per_row
+            )
         except ModelwardError as exc:
             self.metrics.requests.labels(name, route.value, str(exc.http_status)).inc()
             if exc.http_status == UNPROCESSABLE:
@@ -146,8 +148,12 @@ class Scorer:
         request_id = self._ids.next()
         seconds = time.perf_counter() - started
         answer = Answer(name, model.ref, route.value, request_id, scored.predictions)
-        self._record(answer, records, seconds, token)
-        self.usage.add(name, model.ref, len(records), time.thread_time() - cpu)
+        kept: Sequence[int] = range(len(records))
+        if scored.refused:  # per-row strict: the refused rows are logged as refused
+            kept = [i for i in kept if i not in scored.refused]
+            self._log_refused_rows(answer, model, records, scored, token)
+        self._record(answer, records, seconds, token, kept)
+        self.usage.add(name, model.ref, len(kept), time.thread_time() - cpu)
         if live.shadow is not None:
             self._shadow.submit(self._score_shadow, live, live.shadow, records, request_id, token)
         return answer
@@ -185,18 +191,49 @@ class Scorer:
         except Exception as exc:  # a refusal the log cannot hold must still be answered
             _log.warning("refused rows of %s not logged: %s", name, exc)
 
-    def _record(self, answer: Answer, records: Batch, seconds: float, token: str) -> None:
+    def _log_refused_rows(
+        self, answer: Answer, model: ServedModel, records: Batch, scored: Scored, token: str
+    ) -> None:
+        """The rows a per-row strict batch refused, logged with their fields as refused."""
+        indices = sorted(scored.refused)
+        reasons = [
+            {
+                "reason": "contract",
+                "status": 422,
+                "fields": [{"field": f["field"], "expected": f["expected"]} for f in flags],
+            }
+            for flags in (scored.refused[i] for i in indices)
+        ]
+        self.metrics.refused_rows.labels(answer.deployment, "contract").inc(len(indices))
+        logged = self._refusal_budget.take((answer.deployment, "rows"), len(indices))
+        refused = Answer(answer.deployment, model.ref, REFUSED, answer.request_id, [])
+        said = [{REFUSED: reason} for reason in reasons[:logged]]
+        rows = _rows(refused, records, said, 0.0, token, indices[:logged])
+        self.log.append(rows)
+
+    def _record(
+        self,
+        answer: Answer,
+        records: Batch,
+        seconds: float,
+        token: str,
+        kept: Sequence[int] | None = None,
+    ) -> None:
         served, rows, latency = self._series(answer.deployment, answer.route)
         served.inc()
-        rows.inc(len(records))
+        rows.inc(len(records) if kept is None else len(kept))
         latency.observe(seconds)
         flagged = [p[OUT_OF_CONTRACT] for p in answer.predictions if OUT_OF_CONTRACT in p]
         for flags in flagged:
             for flag in flags:
                 self.metrics.out_of_contract.labels(answer.deployment, str(flag["field"])).inc()
-        self.log.append(
-            _rows(answer, records, answer.predictions, seconds * 1000 / len(records), token)
+        every = kept is None or len(kept) == len(records)
+        indices = None if every or kept is None else list(kept)
+        predictions = (
+            answer.predictions if indices is None else [answer.predictions[i] for i in indices]
         )
+        latency_ms = seconds * 1000 / len(records)
+        self.log.append(_rows(answer, records, predictions, latency_ms, token, indices))
 
     def _score_shadow(
         self,
@@ -334,11 +371,15 @@ def row_ids(request_id: str, n: int) -> list[str]:
 
 
 def _score(
-    model: ServedModel, records: Batch, validation: Validation, digits: int | None
+    model: ServedModel,
+    records: Batch,
+    validation: Validation,
+    digits: int | None,
+    per_row: bool = False,
 ) -> Scored:
     if isinstance(records, pl.DataFrame):
-        return model.score_frame(records, validation=validation, digits=digits)
-    return model.score(records, validation=validation, digits=digits)
+        return model.score_frame(records, validation=validation, digits=digits, per_row=per_row)
+    return model.score(records, validation=validation, digits=digits, per_row=per_row)
 
 
 def _inputs(records: Batch) -> list[str]:
@@ -355,9 +396,14 @@ def _rows(
     predictions: Sequence[Mapping[str, Any]],
     latency_ms: float,
     token: str,
+    indices: Sequence[int] | None = None,
 ) -> list[LogRow]:
+    """Log rows of `records` (only those at `indices`, when given, in `predictions`' order)."""
     at = time.time()
     ids = row_ids(answer.request_id, len(records))
+    inputs = _inputs(records)
+    if indices is not None:
+        ids, inputs = [ids[i] for i in indices], [inputs[i] for i in indices]
     return [
         (
             at,
@@ -365,10 +411,10 @@ def _rows(
             row_id,
             answer.route,
             answer.model,
-            inputs,
+            sent,
             orjson.dumps(prediction).decode(),
             latency_ms,
             token,
         )
-        for row_id, inputs, prediction in zip(ids, _inputs(records), predictions, strict=True)
+        for row_id, sent, prediction in zip(ids, inputs, predictions, strict=True)
     ]

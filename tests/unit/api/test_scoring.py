@@ -341,3 +341,39 @@ def test_a_report_of_before_the_policy_decides_at_its_threshold(served_home: Pat
     assert runtime.policy is not None
     assert runtime.policy.threshold == 0.2
     assert (runtime.policy.act, runtime.policy.otherwise) == ("Yes", "No")
+
+
+@pytest.mark.parametrize("body", ["json", "csv"])
+def test_a_per_row_strict_batch_scores_the_rest_and_logs_the_refused(
+    served_home: Path, body: str
+) -> None:
+    with modelward.open(home=served_home, actor="ana") as ws:
+        options = DeploymentOptions(Validation.STRICT, per_row=True)
+        create_deployment(ws, "default", "churn/v1", options=options)
+    rows = churn_rows(4)
+    rows[2] = {**rows[2], "monthly_charges": 1e6}
+    want = expected(served_home, [r for i, r in enumerate(rows) if i != 2])
+    with running(served_home) as client:
+        if body == "json":
+            answer = client.post("/invocations", json={"dataframe_records": rows})
+        else:
+            csv = pl.DataFrame(rows).write_csv()
+            answer = client.post("/invocations", content=csv, headers={"content-type": "text/csv"})
+    assert answer.status_code == 200, answer.text
+    found = answer.json()
+    predictions = found["predictions"]
+    error = predictions[2]["error"]
+    assert error["type"] == "InputError"
+    assert error["message"].startswith("records[2].monthly_charges: got 1")
+    assert "training range" in error["message"]
+    scored = [p["proba"]["Yes"] for i, p in enumerate(predictions) if i != 2]
+    assert scored == pytest.approx(want["proba_Yes"].to_list())
+    with modelward.open(home=served_home) as ws:
+        logged = read_predictions(ws, "default").sort("request_id")
+    assert logged["route"].to_list() == ["primary", "primary", "refused", "primary"]
+    assert logged["request_id"][2] == f"{found['request_id']}:2"
+
+
+def test_per_row_needs_strict_validation() -> None:
+    with pytest.raises(modelward.InputError, match="--per-row: got 'with --validation flag'"):
+        DeploymentOptions(Validation.FLAG, per_row=True)
