@@ -141,11 +141,7 @@ def error_finding(
     mae = losses.mae(inputs, predictions)
     worse = (mae - losses.oof_mae) / losses.oof_mae if losses.oof_mae > 0 else 0.0
     drop = policy.performance_drop
-    severity = Severity.OK
-    if worse > 2 * drop:
-        severity = Severity.CRITICAL
-    elif worse > drop:
-        severity = Severity.WARNING
+    severity = _fallen(worse, drop)
     message = (
         f"estimated without labels on {n:,} scored rows: mean absolute error {money(mae)} "
         f"(out of fold {money(losses.oof_mae)})"
@@ -168,16 +164,19 @@ def multiclass_finding(
         return Finding(KIND_PERFORMANCE, subject, Severity.NOT_JUDGED, None, None, why)
     accuracy = model.accuracy(confidence)
     lost = model.oof_accuracy - accuracy
-    severity = Severity.OK
-    if lost > 2 * drop:
-        severity = Severity.CRITICAL
-    elif lost > drop:
-        severity = Severity.WARNING
+    severity = _fallen(lost, drop)
     message = (
         f"estimated without labels on {n:,} scored rows: accuracy {accuracy:.3f} "
         f"(out of fold {model.oof_accuracy:.3f})"
     )
     return Finding(KIND_PERFORMANCE, subject, severity, accuracy, drop, message)
+
+
+def _fallen(lost: float, drop: float) -> Severity:
+    """A loss past the spec's `performance_drop` is a warning, past twice that critical."""
+    if lost > 2 * drop:
+        return Severity.CRITICAL
+    return Severity.WARNING if lost > drop else Severity.OK
 
 
 def _numbers(
@@ -218,11 +217,7 @@ def performance_finding(
     accuracy = float(np.where(scores >= 0.5, q, 1 - q).mean())
     auc = _expected_auc(scores, q)
     lost = calibrator.oof_accuracy - accuracy
-    severity = Severity.OK
-    if lost > 2 * drop:
-        severity = Severity.CRITICAL
-    elif lost > drop:
-        severity = Severity.WARNING
+    severity = _fallen(lost, drop)
     said_auc = ""
     if auc is not None and calibrator.oof_auc is not None:
         said_auc = f"; ROC-AUC {auc:.3f} (out of fold {calibrator.oof_auc:.3f})"

@@ -108,16 +108,11 @@ class ServingContract:
 
     def check(self, records: Sequence[Mapping[str, object]]) -> None:
         """InputError naming the first value outside the contract, with the row index."""
-        for i, record in enumerate(records):
-            if not isinstance(record, Mapping):
-                continue  # the schema check names a record that is not an object
-            for column in self.columns:
-                value = record.get(column.name, MISSING)
-                if value is MISSING:
-                    continue  # the schema check names a missing field
-                problem = column.problem(value)
-                if problem is not None:
-                    raise InputError.field(f"records[{i}].{column.name}", value, problem)
+        for i, found in self.flags(records).items():
+            first = found[0]
+            raise InputError.field(
+                f"records[{i}].{first['field']}", first["value"], str(first["expected"])
+            )
 
     def flags(
         self, records: Sequence[Mapping[str, object]], *, refuse_types: bool = True
