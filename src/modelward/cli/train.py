@@ -36,11 +36,11 @@ def train_command(
     task: str = typer.Option(
         "auto", "--task", help="auto, binary, multiclass, regression, forecast or segment."
     ),
-    budget: float | None = typer.Option(
+    budget: str | None = typer.Option(
         None, "--budget", help="Wall-clock seconds for the whole job [default 60]."
     ),
-    trials: int | None = typer.Option(
-        None, "--trials", help="Number of searched trials (no time limit unless --budget)."
+    trials: str | None = typer.Option(
+        None, "--trials", help="Number of searched trials instead of a budget (reproducible)."
     ),
     metric: str | None = typer.Option(None, "--metric", help="Metric to optimize."),
     project: str | None = typer.Option(None, "--project", help="Project (default: file name)."),
@@ -83,8 +83,8 @@ def train_command(
     options = TrainOptions(
         target=target,
         task=_task(task),
-        budget=budget,
-        trials=trials,
+        budget=_seconds(budget),
+        trials=_whole(trials),
         metric=metric,
         project=project,
         sensitive=_list(sensitive),
@@ -153,6 +153,27 @@ def _task(text: str) -> Task:
     except ValueError:
         expected = "auto, binary, multiclass, regression, forecast or segment"
         raise InputError.field("--task", text, expected) from None
+
+
+def _seconds(text: str | None) -> float | None:
+    """`--budget` as seconds; its own message (with the value) for text that is no number."""
+    if text is None:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise InputError.field("--budget", text, "seconds > 0, e.g. --budget 60") from None
+
+
+def _whole(text: str | None) -> int | None:
+    if text is None:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise InputError.field(
+            "--trials", text, "a whole number of trials, e.g. --trials 40"
+        ) from None
 
 
 def _list(text: str | None) -> tuple[str, ...] | None:

@@ -44,6 +44,13 @@ class TrainOptions:
             raise InputError.field("--budget", self.budget, "seconds > 0, e.g. --budget 60")
         if self.trials is not None and not 1 <= self.trials <= MAX_TRIALS:
             raise InputError.field("--trials", self.trials, f"a whole number 1..{MAX_TRIALS}")
+        if self.trials is not None and self.budget is not None:
+            raise InputError.field(
+                "--trials",
+                f"{self.trials} with --budget {self.budget:g}",
+                "one of them: --trials N (a reproducible search, no time limit) or --budget "
+                "SECONDS (as many trials as fit)",
+            )
         if self.seed < 0:
             raise InputError.field("--seed", self.seed, "a whole number >= 0")
         if self.workers is not None and self.workers < 1:

@@ -82,12 +82,28 @@ def test_bad_data_exits_2_and_registers_nothing(
     _nothing_registered(cli)
 
 
-@pytest.mark.parametrize("budget", ["0", "-5", "nan"])
+@pytest.mark.parametrize("budget", ["0", "-5", "nan", "abc"])
 def test_bad_budget_exits_2(cli: Cli, churn: pl.DataFrame, tmp_path: Path, budget: str) -> None:
     result = cli("train", _csv(churn.head(100), tmp_path), "--target", "churn", "--budget", budget)
     assert result.code == 2
     assert "--budget: got" in result.err
     assert "expected seconds > 0" in result.err
+    _nothing_registered(cli)
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (("--trials", "many"), "--trials: got 'many'; expected a whole number of trials"),
+        (("--trials", "4", "--budget", "30"), "--trials: got '4 with --budget 30'; expected one"),
+    ],
+)
+def test_bad_trials_exit_2(
+    cli: Cli, churn: pl.DataFrame, tmp_path: Path, flags: tuple[str, ...], message: str
+) -> None:
+    result = cli("train", _csv(churn.head(100), tmp_path), "--target", "churn", *flags)
+    assert result.code == 2
+    assert message in result.err
     _nothing_registered(cli)
 
 
