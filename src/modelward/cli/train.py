@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 from rich.console import Group, RenderableType
@@ -155,25 +155,27 @@ def _task(text: str) -> Task:
         raise InputError.field("--task", text, expected) from None
 
 
+Number = TypeVar("Number", int, float)
+
+
 def _seconds(text: str | None) -> float | None:
-    """`--budget` as seconds; its own message (with the value) for text that is no number."""
-    if text is None:
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        raise InputError.field("--budget", text, "seconds > 0, e.g. --budget 60") from None
+    return _parsed(text, float, "--budget", "seconds > 0, e.g. --budget 60")
 
 
 def _whole(text: str | None) -> int | None:
+    return _parsed(text, int, "--trials", "a whole number of trials, e.g. --trials 40")
+
+
+def _parsed(
+    text: str | None, kind: Callable[[str], Number], flag: str, expected: str
+) -> Number | None:
+    """A number flag read here, not by typer: its message then names the value given."""
     if text is None:
         return None
     try:
-        return int(text)
+        return kind(text)
     except ValueError:
-        raise InputError.field(
-            "--trials", text, "a whole number of trials, e.g. --trials 40"
-        ) from None
+        raise InputError.field(flag, text, expected) from None
 
 
 def _list(text: str | None) -> tuple[str, ...] | None:

@@ -173,3 +173,13 @@ def _open(conn: Connection, deployment: str | None) -> list[Alert]:
     if deployment is not None:
         query = query.where(alerts.c.deployment == deployment)
     return [Alert.from_row(row) for row in conn.execute(query)]
+
+
+def latest_report(ws: Workspace, deployment: str) -> dict[str, Any] | None:
+    """The newest stored pass over `deployment` (its report), or None before the first."""
+    table = monitor_reports.c
+    query = select(table.report).where(table.deployment == deployment).order_by(table.id.desc())
+    with ws.transaction() as conn:
+        stored = conn.execute(query.limit(1)).scalar_one_or_none()
+    found: dict[str, Any] | None = None if stored is None else json.loads(stored)
+    return found

@@ -35,8 +35,9 @@ from sklearn.isotonic import IsotonicRegression
 
 from modelward.evaluation.numbers import money
 from modelward.model.reference import reference_acts
-from modelward.monitoring.expected import Expected
-from modelward.monitoring.health import Finding, Severity
+from modelward.monitoring.expected import Expected, acted_labels
+from modelward.monitoring.frames import positive_probability
+from modelward.monitoring.health import Finding, Severity, level
 from modelward.spec.model import ProjectSpec, Task
 from modelward.training.evidence import Evidence
 from modelward.training.target import Target
@@ -71,6 +72,11 @@ class Calibrator:
 
     def chances(self, scores: np.ndarray) -> np.ndarray:
         return np.clip(np.asarray(self.model.predict(scores), dtype=np.float64), 0.0, 1.0)
+
+    def accuracy(self, scores: np.ndarray) -> float:
+        """Expected accuracy of the answered class (the more probable one) on rows scored
+        `scores`: right with chance q where it answers positive, 1 - q where negative."""
+        return _answered_accuracy(scores, self.chances(scores))
 
 
 @dataclass(frozen=True)
@@ -141,7 +147,7 @@ def error_finding(
     mae = losses.mae(inputs, predictions)
     worse = (mae - losses.oof_mae) / losses.oof_mae if losses.oof_mae > 0 else 0.0
     drop = policy.performance_drop
-    severity = _fallen(worse, drop)
+    severity = level(worse, drop, 2 * drop)
     message = (
         f"estimated without labels on {n:,} scored rows: mean absolute error {money(mae)} "
         f"(out of fold {money(losses.oof_mae)})"
@@ -163,8 +169,7 @@ def multiclass_finding(
         why = f"performance not estimated: {n} scored rows (at least {min_rows})"
         return Finding(KIND_PERFORMANCE, subject, Severity.NOT_JUDGED, None, None, why)
     accuracy = model.accuracy(confidence)
-    lost = model.oof_accuracy - accuracy
-    severity = _fallen(lost, drop)
+    severity = level(model.oof_accuracy - accuracy, drop, 2 * drop)
     message = (
         f"estimated without labels on {n:,} scored rows: accuracy {accuracy:.3f} "
         f"(out of fold {model.oof_accuracy:.3f})"
@@ -172,11 +177,8 @@ def multiclass_finding(
     return Finding(KIND_PERFORMANCE, subject, severity, accuracy, drop, message)
 
 
-def _fallen(lost: float, drop: float) -> Severity:
-    """A loss past the spec's `performance_drop` is a warning, past twice that critical."""
-    if lost > 2 * drop:
-        return Severity.CRITICAL
-    return Severity.WARNING if lost > drop else Severity.OK
+def _answered_accuracy(scores: np.ndarray, q: np.ndarray) -> float:
+    return float(np.where(scores >= 0.5, q, 1 - q).mean())
 
 
 def _numbers(
@@ -214,10 +216,9 @@ def performance_finding(
         why = f"performance not estimated: {n} scored rows (at least {min_rows})"
         return Finding(KIND_PERFORMANCE, subject, Severity.NOT_JUDGED, None, None, why)
     q = calibrator.chances(scores)
-    accuracy = float(np.where(scores >= 0.5, q, 1 - q).mean())
+    accuracy = _answered_accuracy(scores, q)
     auc = _expected_auc(scores, q)
-    lost = calibrator.oof_accuracy - accuracy
-    severity = _fallen(lost, drop)
+    severity = level(calibrator.oof_accuracy - accuracy, drop, 2 * drop)
     said_auc = ""
     if auc is not None and calibrator.oof_auc is not None:
         said_auc = f"; ROC-AUC {auc:.3f} (out of fold {calibrator.oof_auc:.3f})"
@@ -262,7 +263,8 @@ def value_estimate_finding(
     vm = spec.value
     if vm is None or not vm.is_outcomes:
         return None
-    decided = decided_rows(answers, target, expected)
+    acts = acted_labels(target, None if spec.action is None else spec.action.name, expected)
+    decided = decided_rows(answers, target, acts)
     if decided is None or len(decided[0]) < min_rows:
         n = 0 if decided is None else len(decided[0])
         why = f"value not estimated: {n} decided rows with probabilities (at least {min_rows})"
@@ -290,28 +292,21 @@ def value_estimate_finding(
 
 def positive_scores(answers: Sequence[Mapping[str, Any]], target: Target) -> np.ndarray:
     """The positive class's probability of each answer that has one."""
-    positive = str(target.positive)
-    found = []
-    for answer in answers:
-        proba = answer.get("proba")
-        p = proba.get(positive) if isinstance(proba, Mapping) else None
-        if isinstance(p, int | float):
-            found.append(float(p))
-    return np.array(found, dtype=np.float64)
+    found = (positive_probability(a, target.positive) for a in answers)
+    return np.array([p for p in found if p is not None], dtype=np.float64)
 
 
 def decided_rows(
-    answers: Sequence[Mapping[str, Any]], target: Target, expected: Expected
+    answers: Sequence[Mapping[str, Any]], target: Target, acts: set[str]
 ) -> tuple[np.ndarray, np.ndarray, list[int]] | None:
-    """(positive-class probability, acted on, row index) of the answers that carry both."""
-    positive = str(target.positive)
-    acts = {expected.acted, positive}  # logs before decisions were answered name the label
+    """(positive-class probability, acted on, row index) of the answers that carry both;
+    `acts` are the decisions that mean "acted on" (`expected.acted_labels`)."""
     scores, acted, kept = [], [], []
     for i, answer in enumerate(answers):
-        proba, decision = answer.get("proba"), answer.get("decision", answer.get("prediction"))
-        p = proba.get(positive) if isinstance(proba, Mapping) else None
-        if isinstance(p, int | float) and decision is not None:
-            scores.append(float(p))
+        p = positive_probability(answer, target.positive)
+        decision = answer.get("decision", answer.get("prediction"))
+        if p is not None and decision is not None:
+            scores.append(p)
             acted.append(str(decision) in acts)
             kept.append(i)
     if not kept:

@@ -8,6 +8,7 @@ from typing import Any
 
 from modelward.model.reference import EVERYONE, NAMES
 from modelward.monitoring.frames import label_text
+from modelward.training.target import Target
 
 
 @dataclass(frozen=True)
@@ -41,3 +42,11 @@ class Expected:
     @property
     def reference_name(self) -> str:
         return NAMES.get(self.reference, self.reference)
+
+
+def acted_labels(target: Target, action: str | None, expected: Expected | None) -> set[str]:
+    """The logged decisions that mean "acted on": the spec's action, the approved policy's,
+    and the positive label (logs from before decisions were answered name it)."""
+    found = {str(target.positive)}
+    found |= set() if action is None else {action}
+    return found | (set() if expected is None else {expected.acted})

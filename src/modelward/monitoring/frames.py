@@ -9,6 +9,7 @@ prediction drift) and its labels. The current side is the prediction log's rows 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -181,7 +182,7 @@ def _inputs(rows: list[dict[str, Any]], features: tuple[str, ...]) -> pl.DataFra
 def _said(answers: list[dict[str, object]], target: Target) -> list[object]:
     if target.is_classification and target.n_classes == 2:
         positive = str(target.classes[1])
-        return [_probability(a, positive) for a in answers]
+        return [positive_probability(a, positive) for a in answers]
     if target.is_classification:
         return [None if a.get("prediction") is None else str(a["prediction"]) for a in answers]
     return [as_number(a.get("prediction")) for a in answers]
@@ -212,7 +213,7 @@ def _decided(served: pl.DataFrame, feedback: pl.DataFrame, target: Target) -> pl
     decisions = [a.get("decision", a.get("prediction")) for a in answers]
     labels = [label_text(json.loads(text)) for text in joined["label"]]
     positive = str(target.classes[1]) if target.n_classes == 2 else None
-    scores = [None if positive is None else _probability(a, positive) for a in answers]
+    scores = [None if positive is None else positive_probability(a, positive) for a in answers]
     return pl.DataFrame(
         {
             "decision": [None if d is None else label_text(d) for d in decisions],
@@ -229,6 +230,7 @@ def label_text(value: object) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def _probability(answer: dict[str, object], positive: str) -> float | None:
+def positive_probability(answer: Mapping[str, object], positive: object) -> float | None:
+    """The probability an answer gives the `positive` class, or None where it gives none."""
     proba = answer.get("proba")
-    return as_number(proba.get(positive)) if isinstance(proba, dict) else None
+    return as_number(proba.get(str(positive))) if isinstance(proba, Mapping) else None

@@ -26,11 +26,10 @@ import numpy as np
 import polars as pl
 
 from modelward.monitoring.estimate import Calibrator
-from modelward.monitoring.expected import Expected
-from modelward.monitoring.frames import Sides, label_text
-from modelward.monitoring.health import Finding, Severity
+from modelward.monitoring.expected import Expected, acted_labels
+from modelward.monitoring.frames import Sides, label_text, positive_probability
+from modelward.monitoring.health import Finding, Severity, level
 from modelward.spec.model import ProjectSpec
-from modelward.training.target import Target
 
 KIND = "fairness"
 MIN_GROUP_ROWS = 30  # rows (or outcome mass) a group needs before its rate is compared
@@ -58,7 +57,7 @@ def decided(
     *,
     labelled: bool,
 ) -> Decided:
-    groups = {a: [_group(row.get(a)) for row in inputs] for a in attributes}
+    groups = {a: [group_key(row.get(a)) for row in inputs] for a in attributes}
     return Decided(groups, acted, positive, labelled)
 
 
@@ -114,10 +113,7 @@ def _finding(found: Decided | None, attribute: str, measure: str, bound: float |
     severity = Severity.OK
     if bound is not None:
         message += f"; the spec bounds it at {bound:.2f}"
-        if spread > 2 * bound:
-            severity = Severity.CRITICAL
-        elif spread > bound:
-            severity = Severity.WARNING
+        severity = level(spread, bound, 2 * bound)
     return Finding(KIND, subject, severity, spread, bound, message)
 
 
@@ -152,7 +148,8 @@ def _spreads(found: Decided, attribute: str, measure: str) -> dict[str, tuple[fl
     }
 
 
-def _group(value: object) -> str:
+def group_key(value: object) -> str:
+    """A row's group as text: numbers as clients write them (1, not 1.0), null as missing."""
     if value is None:
         return MISSING
     if isinstance(value, bool):
@@ -175,9 +172,7 @@ def live_fairness(
     target = found.target
     if not spec.sensitive or target.n_classes != 2:
         return []
-    acts = {str(target.positive)}
-    acts |= {spec.action.name} if spec.action is not None else set()
-    acts |= {expected.acted} if expected is not None else set()
+    acts = acted_labels(target, None if spec.action is None else spec.action.name, expected)
     said = [a.get("decision", a.get("prediction")) for a in found.answers]
     acted = np.array([str(d) in acts for d in said], dtype=bool)
     served = decided(found.inputs, acted, np.zeros(len(said)), spec.sensitive, labelled=False)
@@ -190,16 +185,11 @@ def live_fairness(
         positive = truth.cast(pl.Float64).to_numpy()
         outcomes = decided(inputs, acted_known, positive, spec.sensitive, labelled=True)
     elif calibrator is not None:
-        scored = [i for i, a in enumerate(found.answers) if _score(a, target) is not None]
+        said_p = [positive_probability(a, target.positive) for a in found.answers]
+        scored = [i for i, p in enumerate(said_p) if p is not None]
         if scored:
-            scores = np.array([_score(found.answers[i], target) for i in scored], dtype=float)
+            scores = np.array([said_p[i] for i in scored], dtype=np.float64)
             inputs = [found.inputs[i] for i in scored]
             chances = calibrator.chances(scores)
             outcomes = decided(inputs, acted[scored], chances, spec.sensitive, labelled=False)
     return fairness_findings(served, outcomes, spec)
-
-
-def _score(answer: Mapping[str, Any], target: Target) -> float | None:
-    proba = answer.get("proba")
-    p = proba.get(str(target.positive)) if isinstance(proba, Mapping) else None
-    return float(p) if isinstance(p, int | float) else None

@@ -75,7 +75,7 @@ def performance(
     if n < policy.min_rows or drop is None or now is None:
         message = f"performance not judged: {n} labelled rows (at least {policy.min_rows})"
         return Finding("performance", metric, Severity.NOT_JUDGED, now, None, message)
-    severity = _level(drop, policy.performance_drop, 2 * policy.performance_drop)
+    severity = level(drop, policy.performance_drop, 2 * policy.performance_drop)
     worse = "lower" if target.is_classification else "higher"
     message = (
         f"{metric} {now:.3f} on {n} labelled requests vs {expected:.3f} out of fold "
@@ -99,7 +99,7 @@ def staleness(
         message = f"training data is {age:.0f} days old; the spec sets no staleness policy"
         return Finding("staleness", "training data", Severity.NOT_JUDGED, age, None, message)
     limit = policy.max_age_days
-    severity = _level(
+    severity = level(
         age, limit * (1 + 1e-9), 2 * limit
     )  # over the policy: warning; twice: critical
     message = f"training data is {age:.0f} days old; policy says {limit:g}"
@@ -122,7 +122,8 @@ def _newest(frame: pl.DataFrame, column: str | None) -> datetime | None:
     return newest if newest.tzinfo is not None else newest.replace(tzinfo=UTC)  # naive: UTC
 
 
-def _level(value: float, warning: float, critical: float) -> Severity:
+def level(value: float, warning: float, critical: float) -> Severity:
+    """OK below `warning`, a warning from it, critical from `critical`."""
     if not math.isfinite(value) or value < warning:
         return Severity.OK
     return Severity.CRITICAL if value >= critical else Severity.WARNING

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from modelward.monitoring.health import Finding, Severity
+from modelward.monitoring.health import Finding, Severity, level
 
 WARNING_SHARE = 0.01
 CRITICAL_SHARE = 0.10
@@ -69,9 +69,7 @@ def flagged_findings(answers: Sequence[dict[str, Any]]) -> list[Finding]:
 
 
 def _severity(share: float) -> Severity:
-    if share >= CRITICAL_SHARE:
-        return Severity.CRITICAL
-    return Severity.WARNING if share >= WARNING_SHARE else Severity.OK
+    return level(share, WARNING_SHARE, CRITICAL_SHARE)
 
 
 def _share(share: float) -> str:

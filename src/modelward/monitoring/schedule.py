@@ -7,7 +7,6 @@ the others it is done; if that replica dies, another takes over once the lease e
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -15,10 +14,9 @@ from collections.abc import Callable
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Gauge
-from sqlalchemy import select
 
 from modelward.backends.store import leases
-from modelward.backends.store.tables import monitor_reports
+from modelward.monitoring.alerts import latest_report
 from modelward.monitoring.service import MonitorResult, monitor_deployment
 from modelward.registry.service import get_model
 from modelward.serving.deployments import list_deployments
@@ -124,12 +122,9 @@ class MonitorSchedule:
 
     def _expose_stored(self, name: str) -> None:
         """The gauges of the newest pass stored for `name` (run by another replica)."""
-        table = monitor_reports.c
-        query = select(table.report).where(table.deployment == name).order_by(table.id.desc())
-        with self._ws.transaction() as conn:
-            report = conn.execute(query.limit(1)).scalar_one_or_none()
+        report = latest_report(self._ws, name)
         if report is not None:
-            self._set(name, json.loads(report).get("findings", []))
+            self._set(name, report.get("findings", []))
 
     def _set(self, name: str, findings: list[dict[str, Any]]) -> None:
         alerting = 0

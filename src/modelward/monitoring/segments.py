@@ -10,6 +10,7 @@ is its own finding; otherwise one line per column says the segments hold.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -18,8 +19,9 @@ from typing import Any
 import numpy as np
 
 from modelward.monitoring.estimate import Calibrator
-from modelward.monitoring.frames import Sides
-from modelward.monitoring.health import Finding, Severity
+from modelward.monitoring.frames import Sides, positive_probability
+from modelward.monitoring.groups import group_key
+from modelward.monitoring.health import Finding, Severity, level
 from modelward.monitoring.refusals import CRITICAL_SHARE, WARNING_SHARE
 from modelward.spec.model import ProjectSpec
 
@@ -66,8 +68,8 @@ def segment_findings(
 
 
 def _segments(found: Sides, column: str, calibrator: Calibrator | None) -> list[Segment]:
-    scored = [_value(row.get(column)) for row in found.inputs]
-    refused = [_value(row.get(column)) for row in found.refused_inputs]
+    scored = [group_key(row.get(column)) for row in found.inputs]
+    refused = [group_key(row.get(column)) for row in found.refused_inputs]
     counts = Counter(scored) + Counter(refused)
     scores = _scores(found.answers, found.target.positive) if calibrator is not None else None
     segments = []
@@ -79,8 +81,7 @@ def _segments(found: Sides, column: str, calibrator: Calibrator | None) -> list[
             mine = np.array([s for v, s in zip(scored, scores, strict=True) if v == value])
             mine = mine[~np.isnan(mine)]
             if mine.size >= MIN_SEGMENT_ROWS:
-                q = calibrator.chances(mine)
-                accuracy = float(np.where(mine >= 0.5, q, 1 - q).mean())
+                accuracy = calibrator.accuracy(mine)
         segments.append(Segment(column, value, received, refused.count(value), accuracy))
     return segments
 
@@ -88,24 +89,24 @@ def _segments(found: Sides, column: str, calibrator: Calibrator | None) -> list[
 def _judged(segment: Segment, calibrator: Calibrator | None, drop: float) -> Finding | None:
     subject = f"{segment.column}={segment.value}"
     said = f"{segment.received:,} rows received"
-    severity, reasons = Severity.OK, []
+    reasons = []
     share = segment.refused_share
-    if share >= WARNING_SHARE:
-        severity = Severity.CRITICAL if share >= CRITICAL_SHARE else Severity.WARNING
+    severity = level(share, WARNING_SHARE, CRITICAL_SHARE)
+    if severity.alerts:
         reasons.append(f"{share:.0%} refused")
     lost = None
     if segment.accuracy is not None and calibrator is not None:
         lost = calibrator.oof_accuracy - segment.accuracy
-        if lost > drop:
-            worse = Severity.CRITICAL if lost > 2 * drop else Severity.WARNING
-            severity = _worst(severity, worse)
+        fallen = level(lost, drop, 2 * drop)
+        if fallen.alerts:
+            severity = _worst(severity, fallen)
             reasons.append(
                 f"estimated accuracy {segment.accuracy:.3f} against {calibrator.oof_accuracy:.3f} "
                 "out of fold"
             )
     if not reasons:
         return None
-    value = share if lost is None or share >= WARNING_SHARE else lost
+    value = share if lost is None or share >= WARNING_SHARE else lost  # what alerted first
     return Finding(
         KIND, subject, severity, value, None, f"{subject}: {'; '.join(reasons)} ({said})"
     )
@@ -117,17 +118,5 @@ def _worst(a: Severity, b: Severity) -> Severity:
 
 
 def _scores(answers: Sequence[Mapping[str, Any]], positive: object) -> list[float]:
-    found = []
-    for answer in answers:
-        proba = answer.get("proba")
-        p = proba.get(str(positive)) if isinstance(proba, Mapping) else None
-        found.append(float(p) if isinstance(p, int | float) else float("nan"))
-    return found
-
-
-def _value(value: object) -> str:
-    if value is None:
-        return "(missing)"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+    found = (positive_probability(a, positive) for a in answers)
+    return [math.nan if p is None else p for p in found]

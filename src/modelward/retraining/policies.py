@@ -30,7 +30,7 @@ from modelward.model.evaluations import policy_evaluation
 from modelward.monitoring.alerts import post_webhook
 from modelward.monitoring.estimate import KIND_VALUE
 from modelward.monitoring.expected import Expected
-from modelward.monitoring.health import Finding, Severity
+from modelward.monitoring.health import Severity
 from modelward.monitoring.refusals import REASONS
 from modelward.monitoring.service import MonitorResult
 from modelward.registry.records import ModelVersion
@@ -48,6 +48,7 @@ from modelward.workspace import Workspace
 DRIFT_KINDS = ("feature_drift", "label_drift", "prediction_drift", "refused", "out_of_contract")
 REALIZED = "value"  # the finding kind of the realized value (monitoring.value)
 SECONDS_PER_HOUR = 3_600.0
+ALERTING = (Severity.WARNING, Severity.CRITICAL)
 STARTED = "retraining.started"
 DECIDED = "retraining.decided"
 REPEAT_AFTER = timedelta(days=1)  # a standing verdict is recorded again at most this often
@@ -167,20 +168,14 @@ def _fired(
         RetrainTrigger.ESTIMATED_VALUE_DROP: (KIND_VALUE,),
         RetrainTrigger.REALIZED_VALUE_DROP: (REALIZED,),
     }[trigger]
-    # Drift must be critical; a value drop alerts from its warning level (the spec's bound).
-    worst = Severity.CRITICAL if trigger is RetrainTrigger.DRIFT else Severity.WARNING
+    # Drift must be critical; a value drop fires from its warning level (the spec's bound).
+    firing = (Severity.CRITICAL,) if trigger is RetrainTrigger.DRIFT else ALERTING
     found = [
         f
         for f in result.findings
-        if f.kind in kinds and _at_least(f, worst) and f.subject not in REASONS
+        if f.kind in kinds and f.severity in firing and f.subject not in REASONS
     ]
     return None if not found else f"{found[0].kind.replace('_', ' ')}: {found[0].message}"
-
-
-def _at_least(finding: Finding, worst: Severity) -> bool:
-    return finding.severity is Severity.CRITICAL or (
-        worst is Severity.WARNING and finding.severity is Severity.WARNING
-    )
 
 
 def _worth_it(

@@ -109,10 +109,7 @@ class ServingContract:
     def check(self, records: Sequence[Mapping[str, object]]) -> None:
         """InputError naming the first value outside the contract, with the row index."""
         for i, found in self.flags(records).items():
-            first = found[0]
-            raise InputError.field(
-                f"records[{i}].{first['field']}", first["value"], str(first["expected"])
-            )
+            raise refusal(i, found[0])
 
     def flags(
         self, records: Sequence[Mapping[str, object]], *, refuse_types: bool = True
@@ -170,6 +167,11 @@ class ServingContract:
 
 
 Flag = dict[str, object]  # {"field", "value", "expected"}: one value outside the contract
+
+
+def refusal(row: int, flag: Flag) -> InputError:
+    """The 422 of the value `flag` names, in row `row` of a request."""
+    return InputError.field(f"records[{row}].{flag['field']}", flag["value"], str(flag["expected"]))
 
 
 def _flag(name: str, value: object, problem: str) -> Flag:

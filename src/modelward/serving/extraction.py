@@ -108,7 +108,7 @@ class _Token:
         self.filled = min(size, self.filled + cells.size)
 
     def kept(self) -> Cells:
-        """The remembered rows' cells, rarity and steps (copies, oldest first not needed)."""
+        """Copies of the remembered rows' cells, rarity and probe steps (ring order)."""
         n = self.filled
         return self.cells[:n].copy(), self.rare[:n].copy(), self.steps[:n].copy()
 

@@ -15,7 +15,7 @@ from modelward.datasets.service import get_version
 from modelward.errors import InputError, NotFound
 from modelward.model.runtime import ModelRuntime, load_runtime
 from modelward.registry.records import ModelVersion
-from modelward.serving.contract import Flag, ServingContract
+from modelward.serving.contract import Flag, ServingContract, refusal
 from modelward.serving.records import Validation
 from modelward.tracking.service import get_run
 from modelward.training.records import conform_records
@@ -139,11 +139,7 @@ def _per_row(
     for i, answer in zip(kept, answers, strict=True):
         merged[i] = answer
     for i, flags in refused.items():
-        first = flags[0]
-        message = InputError.field(
-            f"records[{i}].{first['field']}", first["value"], str(first["expected"])
-        )
-        merged[i] = {"error": {"type": "InputError", "message": message.message}}
+        merged[i] = {"error": {"type": "InputError", "message": refusal(i, flags[0]).message}}
     return Scored(merged, refused)
 
 

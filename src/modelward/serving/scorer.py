@@ -148,12 +148,13 @@ class Scorer:
         request_id = self._ids.next()
         seconds = time.perf_counter() - started
         answer = Answer(name, model.ref, route.value, request_id, scored.predictions)
-        kept: Sequence[int] = range(len(records))
+        kept = None  # every row
         if scored.refused:  # per-row strict: the refused rows are logged as refused
-            kept = [i for i in kept if i not in scored.refused]
+            kept = [i for i in range(len(records)) if i not in scored.refused]
             self._log_refused_rows(answer, model, records, scored, token)
         self._record(answer, records, seconds, token, kept)
-        self.usage.add(name, model.ref, len(kept), time.thread_time() - cpu)
+        scored_rows = len(records) if kept is None else len(kept)
+        self.usage.add(name, model.ref, scored_rows, time.thread_time() - cpu)
         if live.shadow is not None:
             self._shadow.submit(self._score_shadow, live, live.shadow, records, request_id, token)
         return answer
@@ -196,14 +197,7 @@ class Scorer:
     ) -> None:
         """The rows a per-row strict batch refused, logged with their fields as refused."""
         indices = sorted(scored.refused)
-        reasons = [
-            {
-                "reason": "contract",
-                "status": 422,
-                "fields": [{"field": f["field"], "expected": f["expected"]} for f in flags],
-            }
-            for flags in (scored.refused[i] for i in indices)
-        ]
+        reasons = [_outside(scored.refused[i]) for i in indices]
         self.metrics.refused_rows.labels(answer.deployment, "contract").inc(len(indices))
         logged = self._refusal_budget.take((answer.deployment, "rows"), len(indices))
         refused = Answer(answer.deployment, model.ref, REFUSED, answer.request_id, [])
@@ -227,13 +221,11 @@ class Scorer:
         for flags in flagged:
             for flag in flags:
                 self.metrics.out_of_contract.labels(answer.deployment, str(flag["field"])).inc()
-        every = kept is None or len(kept) == len(records)
-        indices = None if every or kept is None else list(kept)
-        predictions = (
-            answer.predictions if indices is None else [answer.predictions[i] for i in indices]
-        )
+        predictions = answer.predictions
+        if kept is not None:
+            predictions = [predictions[i] for i in kept]
         latency_ms = seconds * 1000 / len(records)
-        self.log.append(_rows(answer, records, predictions, latency_ms, token, indices))
+        self.log.append(_rows(answer, records, predictions, latency_ms, token, kept))
 
     def _score_shadow(
         self,
@@ -328,14 +320,19 @@ def refusals(
             flags = {}
     found: list[dict[str, Any]] = []
     for i in range(len(records)):
-        fields = [{"field": f["field"], "expected": f["expected"]} for f in flags.get(i, ())]
-        if fields:
-            found.append({"reason": "contract", "status": 422, "fields": fields})
+        if i in flags:
+            found.append(_outside(flags[i]))
         elif named is None or named == i:
             found.append({"reason": "input", "status": 422, "message": error.message})
         else:
             found.append({"reason": "batch", "status": 422, "message": error.message})
     return found
+
+
+def _outside(flags: list[Flag]) -> dict[str, Any]:
+    """The logged reason of a row refused for values outside training (strict)."""
+    fields = [{"field": f["field"], "expected": f["expected"]} for f in flags]
+    return {"reason": "contract", "status": 422, "fields": fields}
 
 
 def _row_named(message: str) -> int | None:
