@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from sqlalchemy import Connection
 
-from modelward.access import VerifyKey, load_or_create_key, load_verify_key
+from modelward.access import SigningKey, VerifyKey, load_or_create_key, load_verify_key
+from modelward.access.keyring import KeyStatus, RegisteredKey, find_key, standing
 from modelward.access.keys import workspace_key
 from modelward.backends.blobs import BlobStore, open_backend
 from modelward.backends.store import Store, open_store
-from modelward.errors import NotFound
+from modelward.errors import IntegrityError, NotFound
 from modelward.events import Anchor, ChainReport, Event, list_events, verify_chain
 from modelward.events.anchor import read_anchor, write_anchor
-from modelward.events.log import append_events, head_seq, utc_now
+from modelward.events.log import KEY_REGISTERED, append_events, head_seq, utc_now
 from modelward.settings import Settings, resolve, write_config
 
 T = TypeVar("T")
@@ -29,10 +31,15 @@ class Workspace:
     Thread-safe for reads and writes: each `transaction()` takes its own connection.
     """
 
-    def __init__(self, settings: Settings, store: Store, blobs: BlobStore) -> None:
+    def __init__(
+        self, settings: Settings, store: Store, blobs: BlobStore, *, vouched: bool = False
+    ) -> None:
         self.settings = settings
         self.store = store
         self.blobs = blobs
+        # A server authenticated the actor by token and writes on their behalf: in team mode
+        # its service key may then sign as them (a name given on a command line never may).
+        self.vouched = vouched
         # What this process loaded and verified, kept for this open workspace: see
         # `while_unchanged`. One entry per key: a rebuilt entry replaces the old one.
         self.memo: dict[object, Any] = {}
@@ -72,10 +79,44 @@ class Workspace:
     def record_all(
         self, conn: Connection, entries: Sequence[tuple[str, str, dict[str, Any]]]
     ) -> list[Event]:
-        """`record` of several (action, subject, payload) in order, the head signed once."""
-        return append_events(
-            conn, actor=self.actor, entries=entries, signer=workspace_key(self.settings.home)
+        """`record` of several (action, subject, payload) in order, the head signed once.
+
+        This home's key must be registered and active (outside team mode a new key registers
+        itself, on the record); in team mode it must be the actor's own, and signs each event.
+        `Forbidden` otherwise, and the transaction writes nothing."""
+        signer = self.signing_key()
+        found = standing(
+            conn,
+            signer,
+            actor=self.actor,
+            vouched=self.vouched,
+            at=utc_now(),
+            cache=self.store.cache,
         )
+        if found.registered_now:
+            entries = [(KEY_REGISTERED, f"key/{signer.key_id}", _registered(found.key)), *entries]
+        return append_events(
+            conn, actor=self.actor, entries=entries, signer=signer, sign_each=found.team
+        )
+
+    def signing_key(self) -> SigningKey:
+        """This home's private key, created on first use; see `record_all` for when it may sign."""
+        return workspace_key(self.settings.home)
+
+    def trusted_key(self, key_id: str) -> VerifyKey:
+        """The public key `key_id` names, once trusted: registered and not revoked (or this
+        home's own key, which signed before registries existed). `IntegrityError` says why not."""
+        with self.transaction() as conn:
+            key = _Keys(conn, _verify_key(self.settings.home)).find(key_id)
+            revoked = None if key is None else _why_revoked(conn, key_id)
+        if key is None:
+            raise IntegrityError(
+                f"it is signed by key {key_id}, which is not registered in this workspace "
+                "(see `modelward keys list`)"
+            )
+        if revoked is not None:
+            raise IntegrityError(f"it is signed by a revoked key: {revoked}")
+        return key.verify_key
 
     def read_events(
         self, *, subject: str | None = None, action: str | None = None, limit: int = 50
@@ -90,7 +131,7 @@ class Workspace:
         home = self.settings.home
         anchor = read_anchor(home)
         with self.transaction() as conn:
-            report = verify_chain(conn, checker=_verify_key(home), anchor=anchor)
+            report = verify_chain(conn, keys=_Keys(conn, _verify_key(home)), anchor=anchor)
         if report.ok and report.head_hash is not None:
             write_anchor(home, Anchor(report.checked, report.head_hash, utc_now()), anchor)
         return report
@@ -108,6 +149,69 @@ class Workspace:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _registered(key: RegisteredKey) -> dict[str, Any]:
+    return {"key_id": key.key_id, "owner": key.owner, "kind": key.kind.value}
+
+
+@dataclass(frozen=True)
+class _OwnKey:
+    """This home's own key when the registry lacks it: a chain or model signed before keys
+    were registered. Trusted here only, for whatever it signed."""
+
+    verify_key: VerifyKey
+
+    @property
+    def key_id(self) -> str:
+        return self.verify_key.key_id
+
+    @property
+    def owner(self) -> str:
+        return "this home"
+
+    def may_act_as(self, actor: str) -> bool:
+        return True
+
+    def verify(self, data: bytes, signature_b64: str) -> None:
+        self.verify_key.verify(data, signature_b64)
+
+
+class _Keys:
+    """The store's key registry as the event chain's `KeyLookup`, read once per key."""
+
+    def __init__(self, conn: Connection, own: VerifyKey | None) -> None:
+        self._conn = conn
+        self._own = own
+        self._found: dict[str, RegisteredKey | _OwnKey | None] = {}
+
+    def find(self, key_id: str) -> RegisteredKey | _OwnKey | None:
+        if key_id not in self._found:
+            self._found[key_id] = self._read(key_id)
+        return self._found[key_id]
+
+    def revoked(self, key_id: str) -> str | None:
+        return _why_revoked(self._conn, key_id)
+
+    def _read(self, key_id: str) -> RegisteredKey | _OwnKey | None:
+        key = find_key(self._conn, key_id)
+        if key is not None:
+            if key.verify_key.key_id != key_id:  # a row whose public key is another key's
+                raise IntegrityError(
+                    f"the key registry's row {key_id} holds the public key {key.verify_key.key_id}"
+                    ": the registry was edited outside modelward"
+                )
+            return key
+        if self._own is not None and self._own.key_id == key_id:
+            return _OwnKey(self._own)
+        return None
+
+
+def _why_revoked(conn: Connection, key_id: str) -> str | None:
+    key = find_key(conn, key_id)
+    if key is None or key.status is not KeyStatus.REVOKED:
+        return None
+    return key.why_not_active()
 
 
 def _verify_key(home: Path) -> VerifyKey | None:

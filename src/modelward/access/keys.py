@@ -12,6 +12,7 @@ import base64
 import binascii
 import functools
 import hashlib
+import logging
 import os
 import re
 import secrets
@@ -33,6 +34,7 @@ PUBLIC_KEY_FILE = "workspace_ed25519.pub.pem"
 MISMATCH = "signature does not match: the artifact or its signature was changed"
 
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+_log = logging.getLogger(__name__)
 _SIGNATURE_BYTES = 64
 # Key files must stay private to their owner; POSIX only, Windows has no such mode bits.
 _CHECK_MODE = os.name == "posix"
@@ -161,6 +163,21 @@ def _cached_key(home: str, stamp: tuple[int, int, int]) -> SigningKey:
     return load_or_create_key(Path(home))
 
 
+def install_key(home: Path, key: SigningKey) -> None:
+    """Make `key` this home's signing key, replacing the one there (rotation: the registry
+    keeps the old public half, so what it signed stays verifiable)."""
+    folder = Path(home) / KEYS_DIR
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tmp = _write_temp(folder / PRIVATE_KEY_FILE, _private_pem(key), mode=0o600)
+    try:
+        os.replace(tmp, folder / PRIVATE_KEY_FILE)
+    finally:
+        tmp.unlink(missing_ok=True)
+    (folder / PUBLIC_KEY_FILE).unlink(missing_ok=True)
+    _ensure_public(folder / PUBLIC_KEY_FILE, key)
+    _sync_dir(folder)
+
+
 def load_verify_key(home: Path) -> VerifyKey:
     """The workspace's public key; never creates one (`NotFound` when the workspace has none)."""
     folder = Path(home) / KEYS_DIR
@@ -182,14 +199,7 @@ def load_verify_key(home: Path) -> VerifyKey:
 def _create_once(path: Path) -> None:
     """Publish a fresh key at `path` unless another process already did; never overwrites."""
     key = SigningKey.generate()
-    # Unencrypted PKCS8: the default is an offline laptop where nobody is there to type a
-    # passphrase; the 0600 mode guards it. A `MODELWARD_KEY_PASSPHRASE` setting can come later.
-    pem = key.private_key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    tmp = _write_temp(path, pem, mode=0o600)
+    tmp = _write_temp(path, _private_pem(key), mode=0o600)
     try:
         # link() refuses an existing name, so the loser of a race keeps the winner's key
         # instead of replacing it; the file appears complete because its bytes were synced first.
@@ -199,6 +209,22 @@ def _create_once(path: Path) -> None:
     finally:
         tmp.unlink(missing_ok=True)
     _sync_dir(path.parent)
+    _log.warning(
+        "modelward: created signing key %s for this home at %s; it signs what you record and "
+        "never leaves this machine (see `modelward keys show`)",
+        key.key_id,
+        path,
+    )
+
+
+def _private_pem(key: SigningKey) -> bytes:
+    # Unencrypted PKCS8: the default is an offline laptop where nobody is there to type a
+    # passphrase; the 0600 mode guards it. A `MODELWARD_KEY_PASSPHRASE` setting can come later.
+    return key.private_key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
 
 
 def _read_private(path: Path) -> SigningKey:

@@ -95,7 +95,7 @@ class Gate:
         if caller.user == self._ws.actor:
             return self._ws
         settings = replace(self._ws.settings, actor=caller.user)
-        return Workspace(settings, self._ws.store, self._ws.blobs)
+        return Workspace(settings, self._ws.store, self._ws.blobs, vouched=True)
 
     def close(self) -> None:
         self._limiter.close()

@@ -71,6 +71,14 @@ COMMANDS = {
         "modelward.cli.deploy:app", "Deployments: one primary model, an optional canary and shadow."
     ),
     "tokens": Entry("modelward.cli.tokens:app", "API tokens: create (shown once), list, revoke."),
+    "keys": Entry(
+        "modelward.cli.keys:app",
+        "Signing keys: this home's, and every member's registered public key.",
+    ),
+    "team": Entry(
+        "modelward.cli.keys:team_app",
+        "Team mode: every write signed by its actor's own registered key.",
+    ),
     "monitor": Entry(
         "modelward.cli.monitor:app",
         "Monitoring: drift, performance once labels arrive, staleness, alerts.",

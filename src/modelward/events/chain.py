@@ -27,11 +27,16 @@ class Event:
     payload: str
     prev_hash: str
     hash: str
+    key_id: str | None = None  # team mode: the actor's registered key ...
+    signature: str | None = None  # ... and its signature over `event_message(hash)`
 
     def payload_data(self) -> Any:
         return json.loads(self.payload)
 
     def to_json(self) -> dict[str, Any]:
+        signed = (
+            {} if self.signature is None else {"key_id": self.key_id, "signature": self.signature}
+        )
         return {
             "seq": self.seq,
             "time": self.time,
@@ -41,7 +46,13 @@ class Event:
             "payload": self.payload_data(),
             "prev_hash": self.prev_hash,
             "hash": self.hash,
+            **signed,
         }
+
+
+def event_message(event_hash_hex: str) -> bytes:
+    """What an actor's signature on one event covers: its hash, which covers every field."""
+    return f"modelward-event:{event_hash_hex}".encode("ascii")
 
 
 def event_hash(

@@ -20,10 +20,23 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, bindparam, insert, select, update
 
 from modelward.backends.store.tables import chain_head, events
-from modelward.events.chain import GENESIS, Event, canonical_json, event_hash, expected_hash
+from modelward.events.chain import (
+    GENESIS,
+    Event,
+    canonical_json,
+    event_hash,
+    event_message,
+    expected_hash,
+)
 
 HEAD_ID = 1
 PAGE = 5_000
+# Team mode is on from the event that enables it to the event that disables it, both included:
+# every event in between carries its actor's signature.
+TEAM_ON = "team.enabled"
+TEAM_OFF = "team.disabled"
+KEY_REGISTERED = "key.registered"
+KEY_REVOKED = "key.revoked"
 
 
 def utc_now() -> str:
@@ -39,13 +52,28 @@ class HeadSigner(Protocol):
     def sign(self, data: bytes) -> str: ...
 
 
-class HeadChecker(Protocol):
-    """Checks a head's signature: `verify` raises on a signature its key did not make."""
+class KnownKey(Protocol):
+    """A registered public key: `verify` raises on a signature it did not make."""
 
     @property
     def key_id(self) -> str: ...
 
+    @property
+    def owner(self) -> str: ...
+
+    def may_act_as(self, actor: str) -> bool: ...
+
     def verify(self, data: bytes, signature_b64: str) -> None: ...
+
+
+class KeyLookup(Protocol):
+    """The registered key of an id (None when no key has it), and whether it is revoked."""
+
+    def find(self, key_id: str) -> KnownKey | None: ...
+
+    def revoked(self, key_id: str) -> str | None:
+        """Why `key_id` is distrusted (who revoked it, when), or None."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -110,9 +138,11 @@ def append_events(
     actor: str,
     entries: Sequence[tuple[str, str, dict[str, Any]]],
     signer: HeadSigner | None = None,
+    sign_each: bool = False,
 ) -> list[Event]:
     """`append_event` of several (action, subject, payload), chained in order: the head is
-    read, moved and signed once, and the events inserted in one statement."""
+    read, moved and signed once, and the events inserted in one statement. With `sign_each`
+    (team mode), `signer` also signs every event's hash, as its actor."""
     if not entries:
         return []
     head = conn.execute(_READ_HEAD).one()
@@ -131,6 +161,10 @@ def append_events(
         }
         fields["hash"] = prev_hash = event_hash(**fields)
         rows.append(fields)
+    each = signer if sign_each else None
+    for fields in rows:
+        fields["key_id"] = None if each is None else each.key_id
+        fields["signature"] = None if each is None else each.sign(event_message(fields["hash"]))
     conn.execute(_INSERT_EVENT, rows)
     signed = None if signer is None else signer.sign(head_message(seq, prev_hash))
     moved = {"new_seq": seq, "new_hash": prev_hash, "new_signature": signed}
@@ -181,14 +215,18 @@ class ChainReport:
 
 
 def verify_chain(
-    conn: Connection, *, checker: HeadChecker | None = None, anchor: Anchor | None = None
+    conn: Connection, *, keys: KeyLookup | None = None, anchor: Anchor | None = None
 ) -> ChainReport:
-    """Walk the chain in order; report the first edited, deleted or reordered event, a head
-    whose signature `checker` refuses, or a chain that no longer holds what `anchor` saw."""
+    """Walk the chain in order; report the first edited, deleted or reordered event, an event
+    of team mode not signed by its actor's registered key, a head whose signature no
+    registered key made, or a chain that no longer holds what `anchor` saw."""
     prev_hash, expected_seq, checked = GENESIS, 1, 0
     seen: str | None = None  # the hash of the anchor's event, as the chain has it now
+    actors = None if keys is None else _ActorSignatures(keys)
     for event in _iter_events(conn):
         problem = _link_problem(event, expected_seq, prev_hash)
+        if problem is None and actors is not None:
+            problem = actors.problem(event)
         if problem:
             return ChainReport(False, checked, min(event.seq, expected_seq), problem)
         if anchor is not None and event.seq == anchor.seq:
@@ -199,35 +237,88 @@ def verify_chain(
     problem = _head_problem(expected_seq - 1, prev_hash, head_seq, head_hash)
     if problem:
         return ChainReport(False, checked, min(head_seq, expected_seq - 1) + 1, problem)
-    problem = _signature_problem(head, checker, anchor) or _anchor_problem(anchor, checked, seen)
+    problem = _signature_problem(head, keys, anchor) or _anchor_problem(anchor, checked, seen)
     if problem:
         return ChainReport(False, checked, None, problem)
     return ChainReport(True, checked, head_hash=prev_hash if checked else None)
 
 
-def _signature_problem(head: Any, checker: HeadChecker | None, anchor: Anchor | None) -> str | None:
-    if checker is None or head is None:
+class _ActorSignatures:
+    """Checks, event by event in chain order, that team mode's events are signed by their
+    actor's registered key, and that no key signs after the event that revoked it."""
+
+    def __init__(self, keys: KeyLookup) -> None:
+        self._keys = keys
+        self._team = False
+        self._revoked_at: dict[str, int] = {}
+
+    def problem(self, event: Event) -> str | None:
+        if event.action == TEAM_ON:
+            self._team = True
+        found = self._check(event) if self._team or event.signature is not None else None
+        if event.action == TEAM_OFF:
+            self._team = False
+        if event.action == KEY_REVOKED:
+            revoked = _payload_key_id(event)
+            if revoked is not None:
+                self._revoked_at.setdefault(revoked, event.seq)
+        return found
+
+    def _check(self, event: Event) -> str | None:
+        what = f"event {event.seq} ({event.action} by {event.actor})"
+        if event.signature is None or event.key_id is None:
+            return f"{what} is not signed, yet team mode signs every event with its actor's key"
+        key = self._keys.find(event.key_id)
+        if key is None:
+            return f"{what} is signed by key {event.key_id}, which is not registered"
+        try:
+            key.verify(event_message(event.hash), event.signature)
+        except Exception:
+            return f"{what}: its signature by key {key.key_id} of {key.owner} does not match it"
+        if not key.may_act_as(event.actor):
+            return f"{what} is signed by key {key.key_id} of {key.owner}, not by {event.actor}"
+        revoked = self._revoked_at.get(key.key_id)
+        if revoked is not None:
+            return f"{what} is signed by key {key.key_id}, revoked at event {revoked}"
+        return None
+
+
+def _payload_key_id(event: Event) -> str | None:
+    try:
+        found = event.payload_data()
+    except ValueError:
+        return None
+    key_id = found.get("key_id") if isinstance(found, dict) else None
+    return key_id if isinstance(key_id, str) else None
+
+
+def _signature_problem(head: Any, keys: KeyLookup | None, anchor: Anchor | None) -> str | None:
+    if keys is None or head is None:
         return None
     if head.signature is None:
         if anchor is None:
             return None  # a chain from before heads were signed, never verified here since
         return (
             "the chain head is not signed, yet this workspace signed it when it verified event "
-            f"{anchor.seq}: the chain was rewritten by someone without the workspace's key"
+            f"{anchor.seq}: the chain was rewritten by someone without a member's key"
         )
-    if head.key_id != checker.key_id:
+    key = keys.find(head.key_id)
+    if key is None:
         return (
-            f"the chain head is signed by key {head.key_id}, not this workspace's key "
-            f"{checker.key_id}: it was rewritten elsewhere (or another machine writes this "
-            "store with a key of its own)"
+            f"the chain head is signed by key {head.key_id}, which is not registered in this "
+            "workspace: it was rewritten elsewhere, or a member's key was never registered "
+            "(see `modelward keys list`)"
         )
     try:
-        checker.verify(head_message(head.seq, head.hash), head.signature)
+        key.verify(head_message(head.seq, head.hash), head.signature)
     except Exception:
         return (
             "the chain head's signature does not match its last event: the chain was "
-            "rewritten, renumbered or cut, and its head moved, without the workspace's key"
+            "rewritten, renumbered or cut, and its head moved, without a member's key"
         )
+    why = keys.revoked(head.key_id)
+    if why is not None:
+        return f"the chain head is signed by a revoked key: {why}"
     return None
 
 

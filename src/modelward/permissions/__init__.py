@@ -7,6 +7,15 @@ from typing import TYPE_CHECKING
 from modelward.faces import lazy_face
 
 if TYPE_CHECKING:
+    from modelward.permissions.keys import (
+        add_key as add_key,
+        all_keys as all_keys,
+        home_key as home_key,
+        revoke_key as revoke_key,
+        rotate_key as rotate_key,
+        set_team as set_team,
+        team_status as team_status,
+    )
     from modelward.permissions.rules import RULES as RULES, Rule as Rule
     from modelward.permissions.service import refuse as refuse, require as require
     from modelward.permissions.users import (

@@ -28,6 +28,9 @@ RULES = MappingProxyType(
         "model.override": Rule(Role.ADMIN, "override a review", named=True),
         "user.add": Rule(Role.ADMIN, "manage users", named=True),
         "user.set_role": Rule(Role.ADMIN, "manage users", named=True),
+        "key.add": Rule(Role.ADMIN, "register signing keys", named=True),
+        "key.revoke": Rule(Role.ADMIN, "revoke signing keys", named=True),
+        "team.set": Rule(Role.ADMIN, "switch team mode", named=True),
         "deployment.*": Rule(Role.SCIENTIST, "change deployments"),
     }
 )

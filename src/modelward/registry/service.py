@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
-from modelward.access.keys import load_or_create_key, load_verify_key
+from modelward.access.keys import load_or_create_key
 from modelward.backends.store.tables import model_versions, projects, runs
-from modelward.errors import InputError, NotFound, Tampered
+from modelward.errors import InputError, IntegrityError, NotFound, Tampered
 from modelward.events.log import utc_now
 from modelward.registry.bundle import (
     check_files,
@@ -154,10 +154,9 @@ def load_bundle(ws: Workspace, model: ModelVersion) -> Bundle:
     Raises `Tampered` naming the model and what failed; no unverified byte is ever returned.
     """
     try:
-        key = load_verify_key(ws.settings.home)
-    except NotFound as exc:
-        message = f"model {model.ref}: the workspace has no key to verify it; refusing to load"
-        raise Tampered(message) from exc
+        key = ws.trusted_key(model.key_id)
+    except IntegrityError as exc:
+        raise Tampered(f"model {model.ref}: {exc.message}; refusing to load") from exc
     return verify_bundle(ws.blobs, key, model)
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
-from modelward.access.keys import PUBLIC_KEY_FILE, load_verify_key
+from modelward.access.keys import PUBLIC_KEY_FILE
 from modelward.audit.service import audit_html
 from modelward.evaluation.service import evaluation_html
 from modelward.events.chain import GENESIS, Event
@@ -114,7 +114,8 @@ def _files(ws: Workspace, model: ModelVersion, chain: _Chain) -> dict[str, bytes
     files["model.json"] = _json(model.to_json())
     files["manifest.json"] = ws.blobs.read_bytes(model.manifest_sha256)  # the signed bytes
     files["signature.txt"] = (model.signature + "\n").encode("ascii")
-    files[PUBLIC_KEY_FILE] = load_verify_key(ws.settings.home).public_pem().encode("ascii")
+    # the key that signed this model, whoever's it is: the bundle checks it against key_id
+    files[PUBLIC_KEY_FILE] = ws.trusted_key(model.key_id).public_pem().encode("ascii")
     files.update(_records(ws, src))
     files["chain.jsonl"] = _lines(chain.events)
     own = [e for e in chain.events if e.subject == f"model/{model.ref}"]

@@ -14,7 +14,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from modelward.access.keys import load_verify_key
 from modelward.audit.service import StoredAudit, latest_audit
 from modelward.datasets.records import DatasetVersion
 from modelward.datasets.service import get_version
@@ -197,9 +196,9 @@ def _manifest(ws: Workspace, model: ModelVersion) -> Mapping[str, Any]:
 
 
 def _signature(ws: Workspace, model: ModelVersion) -> str:
-    """`valid`, or why not: the row's signature checked against the workspace's public key."""
+    """`valid`, or why not: the row's signature checked against its signer's registered key."""
     try:
-        check_signature(load_verify_key(ws.settings.home), model)
+        check_signature(ws.trusted_key(model.key_id), model)
     except (IntegrityError, NotFound) as exc:
         return f"NOT VALID: {exc.message}"
     return "valid"

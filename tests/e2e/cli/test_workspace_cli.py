@@ -22,7 +22,7 @@ def test_init_then_verify(cli: Cli, home: Path) -> None:
     assert (home / "keys" / "workspace_ed25519.pem").stat().st_mode & 0o077 == 0
     verified = cli("audit", "verify")
     assert verified.code == 0
-    assert verified.out.startswith("OK: 1 events")
+    assert verified.out.startswith("OK: 2 events")  # the key's registration, the init
 
 
 def test_project_create_list_show(cli: Cli) -> None:
@@ -33,7 +33,8 @@ def test_project_create_list_show(cli: Cli) -> None:
     shown = cli("project", "show", "churn")
     assert "target: churn" in shown.out
     log = cli("audit", "log", "--json").json()
-    assert [e["action"] for e in log] == ["project.created"]
+    # newest first: the second create recorded nothing; the first change registered the key
+    assert [e["action"] for e in log] == ["project.created", "key.registered"]
 
 
 def test_invalid_spec_exits_2_with_one_line_per_field(cli: Cli, tmp_path: Path) -> None:

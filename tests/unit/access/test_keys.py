@@ -202,6 +202,6 @@ def test_verify_key_of_an_empty_workspace_is_not_found(tmp_path: Path) -> None:
 
 
 def test_all_is_complete() -> None:
-    modules = {"keys", "users", "tokens"}
+    modules = {"keys", "keyring", "users", "tokens"}
     public = {n for n in dir(access) if not n.startswith("_") and n not in modules}
     assert public == set(access.__all__)

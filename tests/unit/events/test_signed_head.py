@@ -95,14 +95,16 @@ def test_an_old_signed_head_replayed_after_a_cut_is_caught_by_the_anchor(tmp_pat
     history(tmp_path, 4)
     with sqlite3.connect(tmp_path / "modelward.db") as db:
         replay = db.execute("SELECT seq, hash, signature, key_id FROM chain_head").fetchone()
-    history(tmp_path, 2)  # events 5 and 6, verified here: the anchor moves to 6
+    cut = replay[0]  # the 4 events, after the key's own registration
+    history(tmp_path, 2)  # two more, verified here: the anchor moves to the newer one
     with sqlite3.connect(tmp_path / "modelward.db") as db:
-        db.execute("DELETE FROM events WHERE seq > 4")
+        db.execute("DELETE FROM events WHERE seq > ?", (cut,))
         db.execute("UPDATE chain_head SET seq = ?, hash = ?, signature = ?, key_id = ?", replay)
     ok, reason = verified(tmp_path)
     assert not ok
     assert reason is not None
-    assert "events 5 to 6 were deleted: this machine verified the chain up to event 6" in reason
+    expected = f"events {cut + 1} to {cut + 2} were deleted: this machine verified the chain"
+    assert f"{expected} up to event {cut + 2}" in reason
 
 
 def test_deleted_and_renumbered_events_are_caught(tmp_path: Path) -> None:

@@ -46,6 +46,9 @@ class Store:
         # Set by close(): background writers (a run's heartbeat) stop instead of opening a
         # connection that nothing would close.
         self.closed = False
+        # Rows that every write consults and that rarely change (a signing key's standing),
+        # kept briefly by their readers; see `access.keyring.standing`.
+        self.cache: dict[object, Any] = {}
 
     @property
     def dialect(self) -> str:

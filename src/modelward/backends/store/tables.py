@@ -41,6 +41,9 @@ events = Table(
     Column("payload", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    # in team mode: the actor's registered key and its signature over `hash`
+    Column("key_id", String(32), nullable=True),
+    Column("signature", Text, nullable=True),
 )
 Index("ix_events_subject", events.c.subject)
 
@@ -402,4 +405,32 @@ leases = Table(
     Column("holder", String(300), nullable=False),
     Column("expires_at", Float, nullable=False),
     Column("taken_at", String(40), nullable=False),
+)
+
+# Every member's public signing key: any member verifies what any other signed. A key is
+# active, retired (rotated out: what it signed stays valid) or revoked (distrusted).
+signing_keys = Table(
+    "signing_keys",
+    metadata,
+    Column("key_id", String(32), primary_key=True),
+    Column("owner", String(200), nullable=False),
+    Column("kind", String(16), nullable=False),  # person | service
+    Column("public_pem", Text, nullable=False),
+    Column("registered_at", String(40), nullable=False),
+    Column("registered_by", String(200), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("changed_at", String(40), nullable=True),
+    Column("changed_by", String(200), nullable=True),
+    Column("reason", Text, nullable=True),
+)
+Index("ix_signing_keys_owner", signing_keys.c.owner)
+
+# Settings that bind every member of the store, not one home (team mode).
+store_settings = Table(
+    "store_settings",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("set_at", String(40), nullable=False),
+    Column("set_by", String(200), nullable=False),
 )
