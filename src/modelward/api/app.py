@@ -110,15 +110,20 @@ def _add_probes(app: FastAPI, state: ServerState) -> None:
     @app.get(
         "/readyz",
         tags=["probes"],
-        summary="Routes loaded, and the store, blob store and rate limiter reachable",
+        summary="Routes loaded, and the store, blob store and rate limiter reachable; "
+        "`degraded` names each deployment that could not load, and why",
     )
     def readyz() -> Response:
         problems = _dependencies(state)
         if problems:
-            return json_response({"status": "not ready", "problems": problems}, 503)
+            body = {"status": "not ready", "problems": problems, "degraded": []}
+            return json_response(body, 503)
         if not state.scorer.ready:
-            return json_response({"status": "starting", "problems": []}, 503)
-        return json_response({"status": "ready", "problems": []})
+            return json_response({"status": "starting", "problems": [], "degraded": []}, 503)
+        # A deployment that cannot load fails alone: the replica still serves the others.
+        degraded = state.scorer.degraded
+        status = "degraded" if degraded else "ready"
+        return json_response({"status": status, "problems": [], "degraded": degraded})
 
     @app.get("/metrics", tags=["probes"], summary="Prometheus metrics (a token's, with auth)")
     async def metrics(request: Request) -> Response:

@@ -204,7 +204,14 @@ EXPLAINED = obj(
 COMPARED = obj(deployment=STR, metric=STR, labelled=OBJ, comparisons=array(OBJ))
 LOGGED_ROW = obj(time=STR, request_id=STR, route=STR, model=STR)
 HEALTH = obj(status=STR)
-READY = obj(status={"enum": ["ready", "starting", "not ready"]}, problems=array(STR))
+DEGRADED = obj(
+    deployment=STR, reason=STR, since=STR, serving={"enum": ["previous routes", "nothing"]}
+)
+READY = obj(
+    status={"enum": ["ready", "degraded", "starting", "not ready"]},
+    problems=array(STR),
+    degraded=array(DEGRADED),
+)
 
 
 def _json(schema: Schema, description: str) -> Schema:
@@ -284,7 +291,7 @@ SUCCESS: dict[tuple[str, str], dict[str, Schema]] = {
     ("delete", "/api/v1/tokens/{token_id}"): {"200": _json(TOKEN, "The token revoked")},
     ("get", "/healthz"): {"200": _json(HEALTH, "The process is up")},
     ("get", "/readyz"): {
-        "200": _json(READY, "Ready"),
+        "200": _json(READY, "Ready, or degraded: some deployments could not load (named)"),
         "503": _json(READY, "Not ready: the problems named"),
     },
     ("get", "/metrics"): {"200": _text(("text/plain",), "Prometheus text format")},

@@ -68,5 +68,20 @@ class ServingMetrics:
             registry=self.registry,
         )
 
+        self.load_failures = Counter(
+            "modelward_deployment_load_failures",
+            "Times a deployment's models could not be loaded (a changed reason counts anew); "
+            "the deployment keeps its previous routes, if it had any, and every other one "
+            "keeps serving.",
+            ["deployment"],
+            registry=self.registry,
+        )
+        self.degraded = Gauge(
+            "modelward_deployment_degraded",
+            "1 while a deployment's newest routes cannot be loaded, else 0.",
+            ["deployment"],
+            registry=self.registry,
+        )
+
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -3,7 +3,8 @@
 It watches the deployments' generations (one small query per `poll_interval`), so a route
 switch made by any process takes effect without a restart. The new routes' models are loaded
 before the swap; the swap replaces one reference, so a request sees the old routes or the new
-ones, never a mix, and no request fails during a switch.
+ones, never a mix, and no request fails during a switch. A deployment whose models cannot be
+loaded fails alone: it keeps its previous routes, and the others go on serving and switching.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from typing import Any
 import orjson
 import polars as pl
 
-from modelward.errors import ModelwardError, NotFound, RateLimited
+from modelward.errors import BackendError, ModelwardError, NotFound, RateLimited
+from modelward.events.log import utc_now
 from modelward.serving.contract import Flag
 from modelward.serving.deployments import generations, get_deployment
 from modelward.serving.metrics import ServingMetrics
@@ -35,10 +37,21 @@ from modelward.workspace import Workspace
 
 Batch = Sequence[Mapping[str, Any]] | pl.DataFrame  # JSON records, or a CSV/Parquet frame
 MISS_REFRESH_SECONDS = 0.25  # an unknown name re-reads the store at most this often
+LOAD_RETRY_SECONDS = 30.0  # a deployment that could not load is tried again this often
 _log = logging.getLogger("modelward.serving")
 REFUSED = "refused"  # the log's route (and answer key) of a refused row
 REFUSED_LOGGED_PER_SECOND = 2_000  # refused rows logged per deployment and second, at most
 UNPROCESSABLE = 422
+
+
+@dataclass(frozen=True)
+class LoadFailure:
+    """Why a deployment's routes of `generation` could not be loaded, and when to try again."""
+
+    generation: int
+    reason: str
+    since: str
+    retry_at: float  # monotonic seconds
 
 
 @dataclass(frozen=True)
@@ -70,6 +83,7 @@ class Scorer:
         self.poll_interval = poll_interval
         self._cache = ModelCache(ws)
         self._live: dict[str, LiveDeployment] = {}
+        self._failed: dict[str, LoadFailure] = {}
         self._refresh_lock = threading.Lock()
         self._last_miss = 0.0
         self._stop = threading.Event()
@@ -100,15 +114,68 @@ class Scorer:
         return self._watcher is not None and self._watcher.is_alive()
 
     def refresh(self) -> list[str]:
-        """Reload the deployments whose generation changed; the names reloaded."""
+        """Reload the deployments whose generation changed; the names reloaded.
+
+        Each deployment loads on its own: one whose models cannot be loaded (a key nobody
+        registered, a missing blob) keeps its previous routes, or none, is reported in
+        `degraded`, and is tried again after a change or `LOAD_RETRY_SECONDS`; every other
+        deployment loads and switches as if nothing happened."""
         with self._refresh_lock:
             stored = generations(self._ws)
-            changed = [n for n, g in stored.items() if self._generation(n) != g]
+            now = time.monotonic()
+            changed = [
+                n for n, g in stored.items() if self._generation(n) != g and self._due(n, g, now)
+            ]
             live = {n: d for n, d in self._live.items() if n in stored}
+            failed = {n: f for n, f in self._failed.items() if n in stored}
+            loaded = []
             for name in changed:
-                live[name] = LiveDeployment.load(get_deployment(self._ws, name), self._cache)
+                try:
+                    live[name] = LiveDeployment.load(get_deployment(self._ws, name), self._cache)
+                except Exception as exc:  # one deployment must not stop the others
+                    failed[name] = self._failure(name, stored[name], exc, failed.get(name), now)
+                    continue
+                if failed.pop(name, None) is not None:
+                    self.metrics.degraded.labels(name).set(0)
+                loaded.append(name)
             self._live = live  # one reference swap: readers see old or new, never a mix
-            return changed
+            self._failed = failed
+            return loaded
+
+    @property
+    def degraded(self) -> list[dict[str, Any]]:
+        """The deployments whose newest routes could not be loaded, with the reason."""
+        return [
+            {
+                "deployment": name,
+                "reason": failure.reason,
+                "since": failure.since,
+                "serving": "previous routes" if name in self._live else "nothing",
+            }
+            for name, failure in sorted(self._failed.items())
+        ]
+
+    def _due(self, name: str, generation: int, now: float) -> bool:
+        failure = self._failed.get(name)
+        return failure is None or failure.generation != generation or now >= failure.retry_at
+
+    def _failure(
+        self,
+        name: str,
+        generation: int,
+        exc: Exception,
+        previous: LoadFailure | None,
+        now: float,
+    ) -> LoadFailure:
+        reason = exc.message if isinstance(exc, ModelwardError) else f"{type(exc).__name__}: {exc}"
+        fresh = previous is None or (previous.generation, previous.reason) != (generation, reason)
+        if fresh:  # logged and counted once per reason, not once per retry
+            serving = "its previous routes" if name in self._live else "nothing"
+            _log.warning("deployment %s cannot load (serving %s): %s", name, serving, reason)
+            self.metrics.load_failures.labels(name).inc()
+            self.metrics.degraded.labels(name).set(1)
+        since = utc_now() if fresh or previous is None else previous.since
+        return LoadFailure(generation, reason, since, now + LOAD_RETRY_SECONDS)
 
     def model(self, ref: str) -> ServedModel:
         """A loaded model version (each is loaded once per process)."""
@@ -121,6 +188,12 @@ class Scorer:
             self.refresh()
             found = self._live.get(name)
         if found is None:
+            failure = self._failed.get(name)
+            if failure is not None:
+                raise BackendError(
+                    f"deployment {name!r} cannot load its models: {failure.reason}; it is tried "
+                    f"again every {LOAD_RETRY_SECONDS:.0f} s and after each change"
+                )
             raise NotFound(f"no deployment {name!r}; create it with `modelward deploy create`")
         return found
 

@@ -170,7 +170,9 @@ def deployments(request: Request) -> Response:
 @router.get("/deployments/{name}", response_class=HTMLResponse)
 def deployment(name: str, request: Request, hours: str = "3") -> Response:
     def page(ws: Any, key: str) -> dict[str, Any]:
-        return pages.deployment_page(ws, key, hours, ServerState.of(request).traffic_cache)
+        state = ServerState.of(request)
+        failure = next((d for d in state.scorer.degraded if d["deployment"] == key), None)
+        return {**pages.deployment_page(ws, key, hours, state.traffic_cache), "failure": failure}
 
     gather = _allowing(request, page, "can_change", Role.SCIENTIST)
     return _page(request, "deployment.html", f"Deployment {name}", gather, name)
