@@ -10,6 +10,7 @@ import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from importlib import metadata
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -102,6 +103,9 @@ def create_app(ws: Workspace, config: ServeConfig) -> Guard:
     return Guard(FastLane(app, state), Doors(config.edge.hosts))
 
 
+VERSION = metadata.version("modelward")
+
+
 def _add_probes(app: FastAPI, state: ServerState) -> None:
     @app.get("/healthz", tags=["probes"], summary="The process is up")
     async def healthz() -> Response:
@@ -114,16 +118,20 @@ def _add_probes(app: FastAPI, state: ServerState) -> None:
         "`degraded` names each deployment that could not load, and why",
     )
     def readyz() -> Response:
-        problems = _dependencies(state)
-        if problems:
-            body = {"status": "not ready", "problems": problems, "degraded": []}
-            return json_response(body, 503)
-        if not state.scorer.ready:
-            return json_response({"status": "starting", "problems": [], "degraded": []}, 503)
-        # A deployment that cannot load fails alone: the replica still serves the others.
-        degraded = state.scorer.degraded
-        status = "degraded" if degraded else "ready"
-        return json_response({"status": status, "problems": [], "degraded": degraded})
+        return _readiness(state)
+
+    # MLflow's scoring server answers these; its clients poll /ping until the model is ready.
+    @app.get("/ping", tags=["probes"], summary="MLflow's readiness probe: /readyz's answer")
+    def ping() -> Response:
+        return _readiness(state)
+
+    @app.get("/health", tags=["probes"], summary="MLflow's health probe: /readyz's answer")
+    def health() -> Response:
+        return _readiness(state)
+
+    @app.get("/version", tags=["probes"], summary="The server's version, as text (MLflow's)")
+    async def version() -> Response:
+        return Response(f"modelward {VERSION}", media_type="text/plain")
 
     @app.get("/metrics", tags=["probes"], summary="Prometheus metrics (a token's, with auth)")
     async def metrics(request: Request) -> Response:
@@ -131,6 +139,20 @@ def _add_probes(app: FastAPI, state: ServerState) -> None:
         if state.gate.config.auth:
             state.gate.admit(request.headers, Role.VIEWER)
         return Response(state.metrics.render(), media_type="text/plain; version=0.0.4")
+
+
+def _readiness(state: ServerState) -> Response:
+    """Ready (200), degraded (200: some deployments could not load), or not (503, and why)."""
+    problems = _dependencies(state)
+    if problems:
+        body = {"status": "not ready", "problems": problems, "degraded": []}
+        return json_response(body, 503)
+    if not state.scorer.ready:
+        return json_response({"status": "starting", "problems": [], "degraded": []}, 503)
+    # A deployment that cannot load fails alone: the replica still serves the others.
+    degraded = state.scorer.degraded
+    status = "degraded" if degraded else "ready"
+    return json_response({"status": status, "problems": [], "degraded": degraded})
 
 
 def _declare_responses(app: FastAPI) -> None:

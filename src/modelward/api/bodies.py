@@ -1,7 +1,8 @@
 """Request bodies of the scoring endpoints: MLflow's scoring protocol, CSV and Parquet.
 
 JSON: `{"dataframe_records": [{col: value, ...}, ...]}`, `{"dataframe_split": {"columns": [...],
-"data": [[...], ...]}}` or `{"instances": [{...}, ...]}`, as `mlflow models serve` accepts. CSV
+"data": [[...], ...]}}`, `{"instances": [{...}, ...]}` or `{"inputs": ...}` (rows as objects, or
+a column name: values object), as `mlflow models serve` accepts. CSV
 (`text/csv`) and Parquet (`application/vnd.apache.parquet`) bodies carry a batch. Every defect
 is an InputError naming the field, so a malformed body is a 422, never a 500.
 """
@@ -23,7 +24,7 @@ MAX_ROWS = 100_000
 JSON_TYPES = ("application/json", "")
 CSV_TYPES = ("text/csv",)
 PARQUET_TYPES = ("application/vnd.apache.parquet", "application/x-parquet", "application/parquet")
-FORMS = "dataframe_records, dataframe_split or instances"
+FORMS = "dataframe_records, dataframe_split, instances or inputs"
 
 
 def parse_body(content_type: str, body: bytes) -> Records | pl.DataFrame:
@@ -63,7 +64,28 @@ def parse_json(body: bytes) -> Records:
         return _records(data["instances"], "instances")
     if "dataframe_split" in data:
         return _split(data["dataframe_split"])
+    if "inputs" in data:
+        return _inputs(data["inputs"])
     raise InputError.field("body", sorted(data)[:5], f"one of the keys {FORMS}")
+
+
+def _inputs(inputs: object) -> Records:
+    """MLflow's `inputs`: rows as objects, or one object of column name -> list of values (what
+    MLflow's client sends for a dict of arrays). A list of bare lists names no columns."""
+    if isinstance(inputs, list):
+        if inputs and all(isinstance(row, list) for row in inputs):
+            raise InputError.field(
+                "inputs", "rows without column names", "rows as objects, or use dataframe_split"
+            )
+        return _records(inputs, "inputs")
+    if not isinstance(inputs, dict) or not inputs:
+        raise InputError.field("inputs", _kind(inputs), "rows as objects, or columns of values")
+    columns = list(inputs)
+    values = [inputs[c] if isinstance(inputs[c], list) else [inputs[c]] for c in columns]
+    lengths = {len(v) for v in values}
+    if len(lengths) != 1 or 0 in lengths:
+        raise InputError.field("inputs", f"columns of lengths {sorted(lengths)}", "equal lengths")
+    return _split({"columns": columns, "data": [list(row) for row in zip(*values, strict=True)]})
 
 
 def _records(rows: object, field: str) -> Records:

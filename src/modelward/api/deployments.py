@@ -23,7 +23,7 @@ from modelward.serving.deployments import (
     set_shadow,
 )
 from modelward.serving.predlog import read_predictions
-from modelward.serving.records import DeploymentOptions, Validation
+from modelward.serving.records import Answers, DeploymentOptions, Validation
 
 router = APIRouter(prefix="/deployments", tags=["deployments"])
 
@@ -35,6 +35,7 @@ class NewDeployment(BaseModel):
     round_probabilities: int | None = Field(default=None, ge=1, le=6)
     sticky_key: str | None = Field(default=None, max_length=200)
     per_row: bool = False
+    answers: Answers = Answers.MODELWARD
 
 
 class Canary(BaseModel):
@@ -58,7 +59,7 @@ def deployments(request: Request) -> Response:
 @router.post("", summary="Create a deployment serving a reviewed model", status_code=201)
 def create(body: NewDeployment, request: Request) -> Response:
     options = DeploymentOptions(
-        body.validation, body.round_probabilities, body.sticky_key, body.per_row
+        body.validation, body.round_probabilities, body.sticky_key, body.per_row, body.answers
     )
     found = create_deployment(
         acting(request, Role.SCIENTIST), body.name, body.model, options=options

@@ -12,6 +12,17 @@ _RECORDS = {
 }
 
 PREDICT_BODY: dict[str, Any] = {
+    "parameters": [
+        {
+            "name": "x-modelward-answers",
+            "in": "header",
+            "required": False,
+            "description": "This request's answer: `modelward` (rows with probabilities, "
+            'decision, model and request id) or `mlflow` (`{"predictions": [value, ...]}`); '
+            "the deployment's `answers` setting when absent",
+            "schema": {"type": "string", "enum": ["modelward", "mlflow"]},
+        }
+    ],
     "requestBody": {
         "required": True,
         "content": {
@@ -27,6 +38,25 @@ PREDICT_BODY: dict[str, Any] = {
                             "type": "object",
                             "required": ["instances"],
                             "properties": {"instances": _RECORDS},
+                        },
+                        {
+                            "type": "object",
+                            "required": ["inputs"],
+                            "properties": {
+                                "inputs": {
+                                    "anyOf": [
+                                        _RECORDS,
+                                        {
+                                            "type": "object",
+                                            "description": "column name -> list of values",
+                                            "additionalProperties": {
+                                                "type": "array",
+                                                "items": _VALUE,
+                                            },
+                                        },
+                                    ]
+                                }
+                            },
                         },
                         {
                             "type": "object",
@@ -51,7 +81,7 @@ PREDICT_BODY: dict[str, Any] = {
             "text/csv": {"schema": {"type": "string"}},
             "application/vnd.apache.parquet": {"schema": {"type": "string", "format": "binary"}},
         },
-    }
+    },
 }
 
 _ERROR = {
@@ -70,6 +100,34 @@ _ERROR = {
     }
 }
 
+_ROW = {
+    "type": "object",
+    "properties": {
+        "prediction": {
+            **_VALUE,
+            "description": "The most probable class, or the value",
+        },
+        "decision": {
+            **_VALUE,
+            "description": "Classification: what the business "
+            "does under the approved policy (the spec's action or "
+            "`none`; else the decided label)",
+        },
+        "proba": {
+            "type": "object",
+            "additionalProperties": {"type": "number"},
+        },
+        "lower": {
+            "type": "number",
+            "description": "Forecast: prediction interval's low end",
+        },
+        "upper": {
+            "type": "number",
+            "description": "Forecast: prediction interval's high end",
+        },
+    },
+}
+
 PREDICT_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "One prediction per row, in row order",
@@ -81,31 +139,7 @@ PREDICT_RESPONSES: dict[int | str, dict[str, Any]] = {
                         "predictions": {
                             "type": "array",
                             "items": {
-                                "type": "object",
-                                "properties": {
-                                    "prediction": {
-                                        **_VALUE,
-                                        "description": "The most probable class, or the value",
-                                    },
-                                    "decision": {
-                                        **_VALUE,
-                                        "description": "Classification: what the business "
-                                        "does under the approved policy (the spec's action or "
-                                        "`none`; else the decided label)",
-                                    },
-                                    "proba": {
-                                        "type": "object",
-                                        "additionalProperties": {"type": "number"},
-                                    },
-                                    "lower": {
-                                        "type": "number",
-                                        "description": "Forecast: prediction interval's low end",
-                                    },
-                                    "upper": {
-                                        "type": "number",
-                                        "description": "Forecast: prediction interval's high end",
-                                    },
-                                },
+                                "anyOf": [_ROW, {**_VALUE, "description": "mlflow: the value"}]
                             },
                         },
                         "model": {"type": "string"},
@@ -121,6 +155,7 @@ PREDICT_RESPONSES: dict[int | str, dict[str, Any]] = {
     413: {"description": "Body over the size limit", **_ERROR},
     422: {"description": "Invalid input: the message names the field", **_ERROR},
     429: {"description": "Rate limit reached; see Retry-After", **_ERROR},
+    503: {"description": "The deployment's models cannot be loaded now (the reason)", **_ERROR},
 }
 
 FEEDBACK_BODY: dict[str, Any] = {

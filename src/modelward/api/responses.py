@@ -225,6 +225,11 @@ def _text(kinds: tuple[str, ...], description: str) -> Schema:
 HTML = "text/html"
 MARKDOWN = "text/markdown"
 
+READINESS = {
+    "200": _json(READY, "Ready, or degraded: some deployments could not load (named)"),
+    "503": _json(READY, "Not ready: the problems named"),
+}
+
 # Every operation's success answers: (method, path) -> {status: response}.
 SUCCESS: dict[tuple[str, str], dict[str, Schema]] = {
     ("post", "/v1/deployments/{name}/explain"): {"200": _json(EXPLAINED, "Each row explained")},
@@ -290,10 +295,10 @@ SUCCESS: dict[tuple[str, str], dict[str, Schema]] = {
     ("delete", "/api/v1/tokens"): {"200": _json(array(TOKEN), "The tokens revoked")},
     ("delete", "/api/v1/tokens/{token_id}"): {"200": _json(TOKEN, "The token revoked")},
     ("get", "/healthz"): {"200": _json(HEALTH, "The process is up")},
-    ("get", "/readyz"): {
-        "200": _json(READY, "Ready, or degraded: some deployments could not load (named)"),
-        "503": _json(READY, "Not ready: the problems named"),
-    },
+    ("get", "/readyz"): READINESS,
+    ("get", "/ping"): READINESS,
+    ("get", "/health"): READINESS,
+    ("get", "/version"): {"200": _text(("text/plain",), "`modelward <version>`")},
     ("get", "/metrics"): {"200": _text(("text/plain",), "Prometheus text format")},
 }
 

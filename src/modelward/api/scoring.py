@@ -22,11 +22,13 @@ from modelward.api.state import ServerState, read_body
 from modelward.errors import InputError, RateLimited
 from modelward.evaluation.service import explain_model
 from modelward.serving.feedback import record_feedback
+from modelward.serving.records import Answers
 from modelward.serving.scorer import Answer
 
 INLINE_ROWS = 64  # up to this many rows are scored on the event loop
 MAX_EXPLAIN_ROWS = 100  # rows explained per request (`modelward explain` has no such cap)
 STICKY_HEADER = "x-modelward-key"
+ANSWERS_HEADER = "x-modelward-answers"  # modelward | mlflow: this request's answer format
 
 router = APIRouter(tags=["scoring"])
 
@@ -106,6 +108,8 @@ async def answer_predict(
 ) -> bytes:
     """The scoring use case over HTTP: admit, parse, score, watch; the JSON answer's bytes."""
     caller = state.gate.identify(headers, Role.VIEWER)
+    asked = headers.get(ANSWERS_HEADER)
+    chosen = None if asked is None else _answers(asked)
     records = parse_body(headers.get("content-type", ""), body)
     try:
         state.gate.limit(caller, rows=len(records))  # a batch counts its rows against the limit
@@ -122,7 +126,11 @@ async def answer_predict(
     else:
         answer = state.scorer.predict(name, records, key=key, token=caller.token_id)
     state.watch(caller, answer, records)
-    return orjson.dumps(answer.to_json())
+    return orjson.dumps(answer.body(chosen))
+
+
+def _answers(text: str) -> Answers:
+    return Answers.parse(text, field=ANSWERS_HEADER)
 
 
 def _json_object(body: bytes) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from modelward.serving.deployments import (
     set_canary,
     set_shadow,
 )
-from modelward.serving.records import Deployment, DeploymentOptions, Validation
+from modelward.serving.records import Answers, Deployment, DeploymentOptions, Validation
 
 app = typer.Typer(help="Deployments: one primary model, an optional canary and shadow.")
 
@@ -55,10 +55,18 @@ def create(
         help="With --validation strict: a batch answers per row (an error in place of each "
         "refused row) instead of one 422 for the whole batch.",
     ),
+    answers: str = typer.Option(
+        "modelward",
+        "--answers",
+        help="modelward (each row's prediction, probabilities and decision, with the model and "
+        'request id) or mlflow (`{"predictions": [...]}`, as MLflow clients read it).',
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Create a deployment whose primary is a model that passed review."""
-    options = DeploymentOptions(Validation.parse(validation), round_to, sticky_key, per_row)
+    options = DeploymentOptions(
+        Validation.parse(validation), round_to, sticky_key, per_row, Answers.parse(answers)
+    )
     with workspace(ctx) as ws:
         found = create_deployment(ws, name, model, options=options)
     output(as_json).result(found.to_json(), lambda: _said(found))

@@ -33,6 +33,22 @@ class Validation(StrEnum):
             raise InputError.field("--validation", text, "flag | strict | types") from None
 
 
+class Answers(StrEnum):
+    """What a prediction answer's body holds."""
+
+    # {"predictions": [{"prediction", "proba_<class>", "decision", ...}], "model", "request_id"}
+    MODELWARD = "modelward"
+    # {"predictions": [<prediction>, ...]}: what MLflow's clients read, unchanged
+    MLFLOW = "mlflow"
+
+    @classmethod
+    def parse(cls, text: str, *, field: str = "--answers") -> Answers:
+        try:
+            return cls(text.strip().lower())
+        except ValueError:
+            raise InputError.field(field, text, "modelward | mlflow") from None
+
+
 class RouteName(StrEnum):
     PRIMARY = "primary"
     CANARY = "canary"
@@ -96,6 +112,7 @@ class DeploymentOptions:
     # Under strict validation, a batch answers per row: rows outside the contract get an error
     # in their place and the others are scored, instead of one 422 for the whole batch.
     per_row: bool = False
+    answers: Answers = Answers.MODELWARD  # a request's `x-modelward-answers` header overrides
 
     def __post_init__(self) -> None:
         digits = self.round_probabilities
@@ -112,6 +129,7 @@ class DeploymentOptions:
             "round_probabilities": self.round_probabilities,
             "sticky_key": self.sticky_key,
             "per_row": self.per_row,
+            "answers": self.answers.value,
         }
 
     @classmethod
@@ -122,6 +140,7 @@ class DeploymentOptions:
             None if digits is None else int(digits),
             data.get("sticky_key"),
             bool(data.get("per_row", False)),
+            Answers(data.get("answers", Answers.MODELWARD.value)),
         )
 
 

@@ -30,7 +30,7 @@ from modelward.serving.deployments import generations, get_deployment
 from modelward.serving.metrics import ServingMetrics
 from modelward.serving.models import OUT_OF_CONTRACT, ModelCache, Scored, ServedModel
 from modelward.serving.predlog import LogRow, PredictionLog
-from modelward.serving.records import RouteName, Validation
+from modelward.serving.records import Answers, RouteName, Validation
 from modelward.serving.router import LiveDeployment
 from modelward.serving.usage import UsageMeter
 from modelward.workspace import Workspace
@@ -61,9 +61,19 @@ class Answer:
     route: str
     request_id: str
     predictions: list[dict[str, Any]]
+    answers: Answers = Answers.MODELWARD  # the deployment's answer format
 
     def to_json(self) -> dict[str, Any]:
         return {"predictions": self.predictions, "model": self.model, "request_id": self.request_id}
+
+    def to_mlflow(self) -> dict[str, Any]:
+        """MLflow's answer: one value per row (None where a row was refused)."""
+        return {"predictions": [row.get("prediction") for row in self.predictions]}
+
+    def body(self, answers: Answers | None = None) -> dict[str, Any]:
+        """The answer in `answers` format, or the deployment's."""
+        chosen = answers or self.answers
+        return self.to_mlflow() if chosen is Answers.MLFLOW else self.to_json()
 
 
 class Scorer:
@@ -220,7 +230,9 @@ class Scorer:
             raise
         request_id = self._ids.next()
         seconds = time.perf_counter() - started
-        answer = Answer(name, model.ref, route.value, request_id, scored.predictions)
+        answer = Answer(
+            name, model.ref, route.value, request_id, scored.predictions, options.answers
+        )
         kept = None  # every row
         if scored.refused:  # per-row strict: the refused rows are logged as refused
             kept = [i for i in range(len(records)) if i not in scored.refused]

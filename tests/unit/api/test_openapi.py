@@ -174,4 +174,6 @@ def _people_and_probes(client: httpx.Client, declared: Declared, auth: dict[str,
     declared.check(client.delete("/api/v1/tokens?user=zed", headers=auth))
     declared.check(client.get("/healthz"))
     declared.check(client.get("/readyz"))
+    for mlflows in ("/ping", "/health", "/version"):  # what MLflow's clients poll
+        declared.check(client.get(mlflows))
     declared.check(client.get("/metrics", headers=auth))
