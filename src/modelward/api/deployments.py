@@ -49,6 +49,7 @@ class Shadow(BaseModel):
 
 class Rollback(BaseModel):
     to: str | None = Field(default=None, max_length=200)
+    reason: str | None = Field(default=None, max_length=4_000)
 
 
 @router.get("", summary="Every deployment and its routes")
@@ -95,7 +96,8 @@ def promote(name: str, request: Request) -> Response:
 
 @router.post("/{name}/rollback", summary="Back to the previous primary (or a named model)")
 def roll_back(name: str, body: Rollback, request: Request) -> Response:
-    return json_response(rollback(acting(request, Role.SCIENTIST), name, to=body.to).to_json())
+    ws = acting(request, Role.SCIENTIST)
+    return json_response(rollback(ws, name, to=body.to, reason=body.reason).to_json())
 
 
 @router.get("/{name}/predictions", summary="Logged predictions in a time window, oldest first")

@@ -22,7 +22,15 @@ from modelward.evaluation.service import get_evaluation
 from modelward.permissions.users import add_user, all_users
 from modelward.registry.records import Stage
 from modelward.registry.service import get_model, list_models
-from modelward.review import approve, archive, gate_report, promote, reject, reviews_of
+from modelward.review import (
+    approve,
+    archive,
+    gate_report,
+    promote,
+    reject,
+    reviews_of,
+    rollback_production,
+)
 from modelward.serving.tokens import (
     api_tokens,
     create_api_token,
@@ -140,6 +148,19 @@ def promote_model(project: str, version: str, body: Promotion, request: Request)
 def archive_model(project: str, version: str, body: Comment, request: Request) -> Response:
     ws = acting(request, Role.SCIENTIST)
     return json_response(archive(ws, model_ref(project, version), comment=body.comment).to_json())
+
+
+class Reason(BaseModel):
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+@router.post(
+    "/models/{project}/rollback",
+    summary="Bring back the production version the current one replaced (on its approval)",
+)
+def rollback_model(project: str, body: Reason, request: Request) -> Response:
+    ws = acting(request, Role.APPROVER)
+    return json_response(rollback_production(ws, project, reason=body.reason).to_json())
 
 
 @router.get("/events", summary="The event log, newest first")

@@ -286,6 +286,9 @@ SUCCESS: dict[tuple[str, str], dict[str, Schema]] = {
     ("post", "/api/v1/models/{project}/{version}/archive"): {
         "200": _json(STAGE_CHANGE, "The stage change")
     },
+    ("post", "/api/v1/models/{project}/rollback"): {
+        "200": _json(STAGE_CHANGE, "The version restored to production")
+    },
     ("get", "/api/v1/events"): {"200": _json(array(EVENT), "Events, newest first")},
     ("get", "/api/v1/events/verify"): {"200": _json(VERIFIED, "The chain's verification")},
     ("get", "/api/v1/users"): {"200": _json(array(USER), "Users")},

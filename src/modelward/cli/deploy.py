@@ -112,11 +112,17 @@ def roll_back(
     ctx: typer.Context,
     name: str,
     to: str | None = typer.Option(None, "--to", help="Model to go back to (default: previous)."),
+    reason: str | None = typer.Option(
+        None,
+        "--reason",
+        help="Needed when the previous primary was archived by a newer production version: "
+        "it comes back to production too (recorded).",
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Go back to the previous primary (or --to a reviewed model); the canary is removed."""
     with workspace(ctx) as ws:
-        found = rollback(ws, name, to=to)
+        found = rollback(ws, name, to=to, reason=reason)
     output(as_json).result(found.to_json(), lambda: _said(found))
 
 

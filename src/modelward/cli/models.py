@@ -158,6 +158,29 @@ def archive_(
     output(as_json).result(change.to_json(), lambda: _moved(change))
 
 
+@app.command("rollback")
+def rollback_(
+    ctx: typer.Context,
+    project: str,
+    reason: str = typer.Option(..., "--reason", help="Why production goes back (recorded)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Bring back the production version the current one replaced (approver; on its approval)."""
+    with workspace(ctx) as ws:
+        change = review.rollback_production(ws, project, reason=reason)
+    output(as_json).result(change.to_json(), lambda: _rolled_back(change))
+
+
+def _rolled_back(change: StageChange) -> str:
+    approval = change.approval
+    line = f"{change.model} is in production again; {change.replaced} is archived"
+    if approval is not None:
+        line += f". It returns on its approval by {approval.actor} ({approval.created_at[:10]})"
+    if not change.gates.passed:
+        line += f"; its gates now fail: {change.gates.summary()}"
+    return line
+
+
 @app.command("history")
 def history(
     ctx: typer.Context,

@@ -26,6 +26,7 @@ RULES = MappingProxyType(
         "model.approve": Rule(Role.APPROVER, "review model versions", named=True),
         "model.reject": Rule(Role.APPROVER, "review model versions", named=True),
         "model.override": Rule(Role.ADMIN, "override a review", named=True),
+        "model.rollback": Rule(Role.APPROVER, "roll production back", named=True),
         "user.add": Rule(Role.ADMIN, "manage users", named=True),
         "user.set_role": Rule(Role.ADMIN, "manage users", named=True),
         "key.add": Rule(Role.ADMIN, "register signing keys", named=True),

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         reject as reject,
         release_problems as release_problems,
         reviews_of as reviews_of,
+        rollback_production as rollback_production,
     )
 
 __getattr__, __dir__, __all__ = lazy_face(__name__, __file__)

@@ -95,6 +95,74 @@ def archive(ws: Workspace, ref: str, *, comment: str = "") -> StageChange:
     return _move(ws, model, Stage.ARCHIVED, gates=gates, approval=None, override=comment or None)
 
 
+def rollback_production(ws: Workspace, project: str, *, reason: str) -> StageChange:
+    """Bring back the version the current production version replaced, and archive the current
+    one, in one transaction. It takes an approver and a written reason; the version restored
+    must still stand approved (its approval is named on the record, a later rejection refuses
+    it), since it returns to real traffic on the strength of that review."""
+    text = _text("--reason", reason, required=True)
+    current = get_model(ws, f"{project}@production")
+    previous_ref = replaced_version(ws, current)
+    if previous_ref is None:
+        _refuse(
+            ws,
+            "model.rollback",
+            current,
+            Conflict,
+            f"{current.ref} replaced no production version: there is none to bring back "
+            f"(`modelward models archive {current.ref}` retires it)",
+        )
+    previous = get_model(ws, previous_ref)
+    require(ws, "model.rollback", f"model/{previous.ref}", at_least=Role.APPROVER)
+    if previous.stage is not Stage.ARCHIVED:
+        reason_ = f"{previous.ref} is {previous.stage.value} now, not archived; promote it instead"
+        _refuse(ws, "model.rollback", previous, Conflict, reason_)
+    approval = _standing_approval(ws, previous)
+    if approval is None:
+        _refuse(
+            ws,
+            "model.rollback",
+            previous,
+            Conflict,
+            f"{previous.ref} has no standing approval (a rejection withdrew it): it may not "
+            "return to production on its earlier review",
+        )
+    return _restore(ws, previous, current, approval, text)
+
+
+def replaced_version(ws: Workspace, model: ModelVersion) -> str | None:
+    """The production version `model`'s newest promotion to production archived, if any."""
+    moves = ws.read_events(subject=f"model/{model.ref}", action="model.stage_changed", limit=50)
+    for event in moves:  # newest first
+        payload = event.payload_data()
+        if isinstance(payload, dict) and payload.get("to") == Stage.PRODUCTION.value:
+            replaced = payload.get("replaced")
+            return replaced if isinstance(replaced, str) else None
+    return None
+
+
+def _restore(
+    ws: Workspace, previous: ModelVersion, current: ModelVersion, approval: Review, reason: str
+) -> StageChange:
+    gates = gate_report(ws, previous)
+    change = StageChange(
+        previous.ref, Stage.ARCHIVED.value, Stage.PRODUCTION.value, ws.actor, approval,
+        None, current.ref, gates,
+    )  # fmt: skip
+    try:
+        with ws.transaction() as conn:
+            _swap_stage(conn, current.id, current.ref, Stage.PRODUCTION, Stage.ARCHIVED)
+            _swap_stage(conn, previous.id, previous.ref, Stage.ARCHIVED, Stage.PRODUCTION)
+            payload = {**_event_payload(change), "rollback": reason}
+            ws.record(conn, "model.stage_changed", f"model/{previous.ref}", payload)
+            back = {"from": Stage.PRODUCTION.value, "to": Stage.ARCHIVED.value}
+            back |= {"replaced_by": previous.ref, "rollback": reason}
+            ws.record(conn, "model.stage_changed", f"model/{current.ref}", back)
+    except _Moved as moved:
+        _refuse(ws, "model.rollback", previous, Conflict, str(moved))
+    return change
+
+
 def _primary_of(ws: Workspace, ref: str) -> list[str]:
     """The deployments whose primary route is `ref` (read from their stored routes)."""
     with ws.transaction() as conn:

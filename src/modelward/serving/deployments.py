@@ -20,9 +20,9 @@ from modelward.backends.store.tables import deployment_revisions, deployments
 from modelward.errors import Conflict, InputError, ModelwardError, NotFound
 from modelward.events.log import utc_now
 from modelward.permissions.service import refuse, require
-from modelward.registry.records import ModelVersion
+from modelward.registry.records import ModelVersion, Stage
 from modelward.registry.service import get_model
-from modelward.review.service import release_problems
+from modelward.review.service import release_problems, replaced_version, rollback_production
 from modelward.serving.records import Deployment, DeploymentOptions, Revision, RouteName, Routes
 from modelward.workspace import Workspace
 
@@ -93,9 +93,13 @@ def promote_canary(ws: Workspace, name: str) -> Deployment:
     return _change(ws, current, "promote", Routes(canary, shadow=current.routes.shadow))
 
 
-def rollback(ws: Workspace, name: str, *, to: str | None = None) -> Deployment:
+def rollback(
+    ws: Workspace, name: str, *, to: str | None = None, reason: str | None = None
+) -> Deployment:
     """Undo the newest rollout: a running canary is withdrawn (the primary keeps all traffic);
-    without one, the primary that served before the current one (or `to`) comes back."""
+    without one, the primary that served before the current one (or `to`) comes back. When
+    that version was archived by a newer production version, `reason` restores it to
+    production first (`rollback_production`: an approver's act, on its standing approval)."""
     current = get_deployment(ws, name)
     routes = current.routes
     if to is None and routes.canary is not None:
@@ -104,6 +108,7 @@ def rollback(ws: Workspace, name: str, *, to: str | None = None) -> Deployment:
     if target is None:
         reason = f"{name} has served only {routes.primary}; nothing to roll back to"
         _refuse(ws, "deployment.rollback", name, Conflict, reason)
+    _restore_if_replaced(ws, name, get_model(ws, target), reason)
     version = _releasable(ws, "deployment.rollback", name, target, RouteName.PRIMARY)
     return _change(ws, current, "rollback", Routes(version.ref, shadow=routes.shadow))
 
@@ -206,6 +211,27 @@ def _revise(
     )
     payload = {"generation": generation, "routes": routes.to_json()}
     ws.record(conn, f"deployment.{action}", f"deployment/{name}", payload)
+
+
+def _restore_if_replaced(
+    ws: Workspace, name: str, target: ModelVersion, reason: str | None
+) -> None:
+    """A target that production archived comes back to production, given a reason."""
+    if target.stage is not Stage.ARCHIVED:
+        return
+    try:
+        production = get_model(ws, f"{target.project}@production")
+    except NotFound:
+        return  # archived by hand: `_releasable` refuses it, saying so
+    if replaced_version(ws, production) != target.ref:
+        return  # not the version production replaced: `_releasable` refuses it, saying why
+    if reason is None:
+        why = (
+            f"{target.ref} is archived ({production.ref} replaced it in production): add "
+            f"--reason to bring it back to production as {name} rolls back"
+        )
+        _refuse(ws, "deployment.rollback", name, Conflict, why)
+    rollback_production(ws, target.project, reason=reason)
 
 
 def _previous_primary(ws: Workspace, current: Deployment) -> str | None:

@@ -158,7 +158,12 @@ def _models_and_decisions(
     declared.check(client.post(f"{base}/churn/v3/approve", json=note, headers=approver))
     declared.check(client.post(f"{base}/churn/v3/reject", json=note, headers=approver))
     declared.check(client.post(f"{base}/churn/v2/promote", json={}, headers=auth))
-    declared.check(client.post(f"{base}/churn/v2/archive", json=note, headers=approver))
+    live = {"to": "production"}
+    declared.check(client.post(f"{base}/churn/v1/promote", json=live, headers=approver))
+    declared.check(client.post(f"{base}/churn/v2/promote", json=live, headers=approver))
+    back = {"reason": "checked against the document"}
+    declared.check(client.post(f"{base}/churn/rollback", json=back, headers=approver))
+    declared.check(client.post(f"{base}/churn/v3/archive", json=note, headers=approver))
 
 
 def _people_and_probes(client: httpx.Client, declared: Declared, auth: dict[str, str]) -> None:

@@ -8,6 +8,8 @@ import pytest
 
 import modelward
 from modelward.errors import Conflict, Forbidden, InputError, NotFound
+from modelward.registry import Stage, get_model
+from modelward.review import promote
 from modelward.serving.deployments import (
     create_deployment,
     get_deployment,
@@ -68,6 +70,23 @@ def test_canary_promote_and_rollback_are_revisions(served_home: Path) -> None:
         assert [r.action for r in history] == ["create", "canary_set", "promote", "rollback"]
         assert [r.routes.primary for r in history] == ["churn/v1"] * 2 + ["churn/v2", "churn/v1"]
         assert actions(ws, "churn-api")[-1] == "deployment.rollback"
+
+
+def test_rollback_after_a_production_promotion_brings_the_old_version_back(
+    served_home: Path,
+) -> None:
+    with modelward.open(home=served_home, actor="risk-office") as ws:
+        promote(ws, "churn/v1", to=Stage.PRODUCTION)
+        create_deployment(ws, "churn-api", "churn@production")
+        promote(ws, "churn/v2", to=Stage.PRODUCTION)  # archives churn/v1
+        set_canary(ws, "churn-api", "churn/v2", weight=50)
+        promote_canary(ws, "churn-api")
+        with pytest.raises(Conflict, match=r"churn/v1 is archived .* add --reason"):
+            rollback(ws, "churn-api")
+        back = rollback(ws, "churn-api", reason="v2 answers slowly under load")
+        assert back.routes == Routes("churn/v1")
+        assert get_model(ws, "churn@production").ref == "churn/v1"
+        assert get_model(ws, "churn/v2").stage is Stage.ARCHIVED
 
 
 def test_rollback_needs_an_earlier_primary(served_home: Path) -> None:
