@@ -19,6 +19,17 @@ import yaml
 from modelward.errors import InputError
 
 CONFIG_FILE = "config.yaml"
+ATTEMPTS_OPTION = "modelward_attempts"
+
+
+def apply_attempts(options: Mapping[str, Any]) -> tuple[dict[str, Any], int | None]:
+    """Storage options without modelward's attempt count, and the count: s3fs takes its
+    retries as an attribute of the file system, not as an argument."""
+    rest = {k: v for k, v in options.items() if k != ATTEMPTS_OPTION}
+    attempts = options.get(ATTEMPTS_OPTION)
+    return rest, None if attempts is None else int(attempts)
+
+
 ENV_PREFIX = "MODELWARD_"
 
 
@@ -51,6 +62,21 @@ SETTINGS_HELP: dict[str, SettingInfo] = {
             "Endpoint of an S3-compatible object store (MinIO, moto); AWS when unset.",
         ),
         SettingInfo(
+            "s3_connect_timeout",
+            "5",
+            "Seconds an S3 call waits to connect before it fails with the endpoint named.",
+        ),
+        SettingInfo(
+            "s3_read_timeout",
+            "20",
+            "Seconds an S3 call waits for the endpoint's next bytes before it fails.",
+        ),
+        SettingInfo(
+            "s3_retries",
+            "2",
+            "Retries of a failed S3 call (backing off) before the error is reported.",
+        ),
+        SettingInfo(
             "redis_url",
             "(none)",
             "Redis shared by server replicas for rate limits (`redis://127.0.0.1:6379/0`); "
@@ -76,6 +102,9 @@ class Settings:
     s3_endpoint_url: str | None
     actor: str
     redis_url: str | None = None
+    s3_connect_timeout: float = 5.0
+    s3_read_timeout: float = 20.0
+    s3_retries: int = 2
 
     @property
     def tmp_dir(self) -> Path:
@@ -83,10 +112,20 @@ class Settings:
         return self.home / "tmp"
 
     def storage_options(self) -> dict[str, Any]:
-        """fsspec options for remote URLs (S3 endpoint); empty for local paths."""
+        """fsspec options for S3: endpoint, timeouts and retries, so that a wrong endpoint or
+        a stalled one fails within a bounded time instead of hanging."""
+        options: dict[str, Any] = {
+            ATTEMPTS_OPTION: self.s3_retries + 1,  # not s3fs's: see `apply_attempts`
+            "config_kwargs": {
+                "connect_timeout": self.s3_connect_timeout,
+                "read_timeout": self.s3_read_timeout,
+                # s3fs retries (backing off); botocore's own retries would multiply them
+                "retries": {"max_attempts": 1, "mode": "standard"},
+            },
+        }
         if self.s3_endpoint_url:
-            return {"client_kwargs": {"endpoint_url": self.s3_endpoint_url}}
-        return {}
+            options["client_kwargs"] = {"endpoint_url": self.s3_endpoint_url}
+        return options
 
 
 def resolve(
@@ -117,7 +156,26 @@ def resolve(
         s3_endpoint_url=pick("s3_endpoint_url"),
         actor=pick("actor") or _login_name(),
         redis_url=pick("redis_url"),
+        s3_connect_timeout=_number(pick("s3_connect_timeout"), "s3_connect_timeout", 5.0, 0.1),
+        s3_read_timeout=_number(pick("s3_read_timeout"), "s3_read_timeout", 20.0, 0.1),
+        s3_retries=int(_number(pick("s3_retries"), "s3_retries", 2, 0, whole=True)),
     )
+
+
+def _number(
+    text: str | None, name: str, default: float, low: float, *, whole: bool = False
+) -> float:
+    """A numeric setting, refused with its name, the value and the range when it is not one."""
+    if text is None:
+        return default
+    expected = f"{'a whole number' if whole else 'a number'} of at least {low:g}"
+    try:
+        value = int(text) if whole else float(text)
+    except ValueError:
+        raise InputError.field(name, text, expected) from None
+    if not value >= low or value > 86_400:
+        raise InputError.field(name, text, f"{expected}, at most 86400")
+    return value
 
 
 def write_config(settings: Settings, values: Mapping[str, str]) -> Path:

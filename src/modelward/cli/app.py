@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 
@@ -140,6 +141,9 @@ def init(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
 
 def main() -> None:
     """Entry point: translate errors once, here, into a message and an exit code."""
+    # A plain `kill` unwinds like Ctrl-C, so that staging files are removed on the way out
+    # (`serve` installs uvicorn's own handlers for a graceful shutdown).
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         app(prog_name="modelward")
     except ModelwardError as exc:
@@ -148,6 +152,17 @@ def main() -> None:
     except KeyboardInterrupt:
         Output().error("interrupted")
         sys.exit(130)
+    except _Terminated:
+        Output().error("terminated; nothing half-written was kept")
+        sys.exit(143)
     except Exception as exc:
         Output().error(f"internal error ({type(exc).__name__}: {exc}); please report it")
         sys.exit(1)
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised where the main thread is, so that every `finally` runs."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise _Terminated

@@ -196,11 +196,24 @@ def _manifest(ws: Workspace, model: ModelVersion) -> Mapping[str, Any]:
 
 
 def _signature(ws: Workspace, model: ModelVersion) -> str:
-    """`valid`, or why not: the row's signature checked against its signer's registered key."""
+    """`valid`, or why not: the row's signature checked against its signer's registered key,
+    the signed manifest read back by its hash, and every file it lists present."""
     try:
         check_signature(ws.trusted_key(model.key_id), model)
+        manifest = json.loads(ws.blobs.read_bytes(model.manifest_sha256))
+        files = manifest.get("files") if isinstance(manifest, dict) else None
+        missing = [
+            name
+            for name, entry in (files or {}).items()
+            if not ws.blobs.exists(str(entry.get("sha256") if isinstance(entry, dict) else ""))
+        ]
     except (IntegrityError, NotFound) as exc:
         return f"NOT VALID: {exc.message}"
+    except ValueError:
+        return "NOT VALID: its signed manifest is not JSON"
+    if missing:
+        gone = ", ".join(sorted(missing))
+        return f"NOT VALID: file(s) {gone} missing from the blob store (`audit verify --blobs`)"
     return "valid"
 
 

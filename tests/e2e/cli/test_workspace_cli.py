@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+import modelward
+from modelward.backends.blobs.backend import LocalBackend
 from tests.e2e.conftest import Cli
 
 pytestmark = pytest.mark.usefixtures("each_store")  # SQLite and PostgreSQL
@@ -58,7 +60,6 @@ def test_usage_error_is_exit_2(cli: Cli) -> None:
 
 
 def test_tampered_log_fails_verify(cli: Cli, home: Path) -> None:
-    import modelward
 
     cli("project", "create", SPEC)
     with modelward.open(home=home) as ws, ws.transaction() as conn:  # either store
@@ -80,7 +81,6 @@ def test_console_script_runs(tmp_path: Path) -> None:
 
 
 def test_runs_list_and_show(cli: Cli, home: Path) -> None:
-    import modelward
 
     with modelward.open(home=home) as ws:
         for auc in (0.7, 0.9):
@@ -96,3 +96,19 @@ def test_runs_list_and_show(cli: Cli, home: Path) -> None:
     bad = cli("runs", "list", "--where", "auc is high")
     assert bad.code == 2
     assert "--where" in bad.err
+
+
+def test_verify_blobs_exits_3_and_lists_the_missing_blob(cli: Cli, home: Path) -> None:
+    csv = home.parent / "rows.csv"
+    csv.write_text("tenure,churn\n1,Yes\n5,No\n", encoding="utf-8")
+    assert cli("data", "add", csv, "--name", "rows").code == 0
+    assert cli("audit", "verify", "--blobs").code == 0
+    with modelward.open(home=home) as ws:
+        version = modelward.get_version(ws, "rows@1")
+        backend = ws.blobs.backend
+        assert isinstance(backend, LocalBackend)
+        key = version.content_hash
+        backend.path(f"sha256/{key[:2]}/{key[2:4]}/{key}").unlink()
+    found = cli("audit", "verify", "--blobs")
+    assert found.code == 3
+    assert "missing; needed by dataset rows@1" in found.out
