@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+
 import typer
 
 from modelward.api.guard import LOOPBACK_NAMES, allowed_hosts
@@ -56,6 +58,9 @@ def serve_command(
     app = create_app(ws, ServeConfig(edge, log_interval=log_interval))
     mode = "API tokens required" if required else "no auth (loopback)"
     output(False).note(f"serving on http://{host}:{port} ({mode}); OpenAPI at /docs")
+    # uvicorn drains on SIGTERM, then raises it again: let that end the process by the signal
+    # (the CLI's own handler is for commands that stage files, not for a server).
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         uvicorn.run(
             app,
