@@ -62,6 +62,18 @@ SETTINGS_HELP: dict[str, SettingInfo] = {
             "Endpoint of an S3-compatible object store (MinIO, moto); AWS when unset.",
         ),
         SettingInfo(
+            "executor",
+            "local",
+            "Where training trials run: `local` (a process pool) or `ray`; `train --executor` "
+            "overrides it, and retraining and API training use it.",
+        ),
+        SettingInfo(
+            "ray_address",
+            "(none; RAY_ADDRESS)",
+            "The Ray cluster for `executor: ray`: HOST:PORT, `ray://HOST:10001` (Ray Client) or "
+            "`auto`; Ray's own RAY_ADDRESS when unset, else a local Ray instance.",
+        ),
+        SettingInfo(
             "s3_connect_timeout",
             "5",
             "Seconds an S3 call waits to connect before it fails with the endpoint named.",
@@ -105,6 +117,8 @@ class Settings:
     s3_connect_timeout: float = 5.0
     s3_read_timeout: float = 20.0
     s3_retries: int = 2
+    executor: str = "local"
+    ray_address: str | None = None
 
     @property
     def tmp_dir(self) -> Path:
@@ -159,7 +173,18 @@ def resolve(
         s3_connect_timeout=_number(pick("s3_connect_timeout"), "s3_connect_timeout", 5.0, 0.1),
         s3_read_timeout=_number(pick("s3_read_timeout"), "s3_read_timeout", 20.0, 0.1),
         s3_retries=int(_number(pick("s3_retries"), "s3_retries", 2, 0, whole=True)),
+        executor=_choice(pick("executor"), "executor", ("local", "ray")),
+        # Ray's own variable, as every Ray tool reads it: connecting never starts a local Ray.
+        ray_address=pick("ray_address") or env.get("RAY_ADDRESS") or None,
     )
+
+
+def _choice(text: str | None, name: str, choices: tuple[str, ...]) -> str:
+    if text is None:
+        return choices[0]
+    if text.strip().lower() not in choices:
+        raise InputError.field(name, text, " | ".join(choices))
+    return text.strip().lower()
 
 
 def _number(

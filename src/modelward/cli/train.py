@@ -54,7 +54,9 @@ def train_command(
     families: str | None = typer.Option(
         None, "--families", help="Only these families, e.g. lightgbm,catboost."
     ),
-    executor: str = typer.Option("local", "--executor", help="local (process pool) or ray."),
+    executor: str | None = typer.Option(
+        None, "--executor", help="local (process pool) or ray; default: the executor setting."
+    ),
     ray_address: str | None = typer.Option(
         None, "--ray-address", help="Ray cluster: auto or HOST:PORT [default: a local instance]."
     ),

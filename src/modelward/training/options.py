@@ -29,8 +29,8 @@ class TrainOptions:
     seed: int = 0
     interpretable: bool = False
     families: tuple[str, ...] = ()
-    executor: str = "local"
-    ray_address: str | None = None
+    executor: str | None = None  # None: the workspace's `executor` setting
+    ray_address: str | None = None  # None: the `ray_address` setting (or RAY_ADDRESS)
     workers: int | None = None
     name: str | None = None
     time_column: str | None = None  # forecast: the period of each row
@@ -55,7 +55,7 @@ class TrainOptions:
             raise InputError.field("--seed", self.seed, "a whole number >= 0")
         if self.workers is not None and self.workers < 1:
             raise InputError.field("--workers", self.workers, "a whole number >= 1")
-        if self.executor not in EXECUTORS:
+        if self.executor is not None and self.executor not in EXECUTORS:
             raise InputError.field("--executor", self.executor, " or ".join(EXECUTORS))
         if self.horizon is not None and not 1 <= self.horizon <= MAX_HORIZON:
             raise InputError.field("--horizon", self.horizon, f"periods ahead, 1..{MAX_HORIZON}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -70,6 +70,7 @@ def train(
     marks it failed and registers no model.
     """
     budget = Budget(time.time(), options.effective_budget)
+    options = _with_executor(ws, options)
     step = on_step or (lambda _s: None)
     try:
         source, spec = _framed(ws, data, options, step)
@@ -157,6 +158,16 @@ def training_problem(spec: ProjectSpec, options: TrainOptions) -> Problem:
     )
 
 
+def _with_executor(ws: Workspace, options: TrainOptions) -> TrainOptions:
+    """The executor and Ray address the flags give, else the workspace's settings: the CLI,
+    the SDK, retraining and API training all run where the team configured."""
+    executor = options.executor or ws.settings.executor
+    address = options.ray_address or (ws.settings.ray_address if executor == "ray" else None)
+    found = replace(options, executor=executor, ray_address=address)
+    found.validate()
+    return found
+
+
 def _search(job: _Job, plan: SearchPlan, on_trial: OnTrial | None) -> SearchState:
     def trial_done(outcome: TrialOutcome, state: SearchState) -> None:
         log_trial(job.run, outcome, state)
@@ -165,7 +176,7 @@ def _search(job: _Job, plan: SearchPlan, on_trial: OnTrial | None) -> SearchStat
 
     options = job.options
     executor = open_executor(
-        options.executor, workers=options.effective_workers, address=options.ray_address
+        options.executor or "local", workers=options.effective_workers, address=options.ray_address
     )
     try:
         with executor.session(job.prepared.data) as session:

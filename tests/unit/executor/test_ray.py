@@ -89,8 +89,19 @@ def test_an_unreachable_address_fails_fast() -> None:
 
 
 def test_a_malformed_address_is_an_input_error() -> None:
-    with pytest.raises(InputError, match="--ray-address: got 'nowhere'; expected 'auto' or HOST"):
+    with pytest.raises(InputError, match=r"\(--ray-address, RAY_ADDRESS\): got 'nowhere'; exp"):
         open_executor("ray", address="nowhere")
+
+
+def test_ray_address_in_the_environment_joins_that_cluster(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Ray's own RAY_ADDRESS is honoured: the unreachable cluster it names is reported, never
+    a local Ray started with resource counts a cluster refuses."""
+    address = f"127.0.0.1:{_closed_port()}"
+    monkeypatch.setenv("RAY_ADDRESS", address)
+    with pytest.raises(BackendError, match=f"cannot reach Ray at '{address}'"):
+        open_executor("ray")
 
 
 def test_stream_on_ray(on_ray: Executor, cars: dict[str, Any], tmp_path: Path) -> None:

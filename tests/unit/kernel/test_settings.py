@@ -48,3 +48,23 @@ def test_every_setting_is_documented_in_the_readme() -> None:
     assert set(setting_names()) == set(SETTINGS_HELP)
     for name in SETTINGS_HELP:
         assert f"`{name}`" in readme, f"setting {name} is missing from the README table"
+
+
+def test_executor_and_ray_address_are_settings(tmp_path: Path) -> None:
+    settings = resolve({"home": tmp_path}, environ={"RAY_ADDRESS": "ray://head:10001"})
+    assert (settings.executor, settings.ray_address) == ("local", "ray://head:10001")
+    configured = resolve(
+        {"home": tmp_path}, environ={"MODELWARD_EXECUTOR": "Ray", "MODELWARD_RAY_ADDRESS": "auto"}
+    )
+    assert (configured.executor, configured.ray_address) == ("ray", "auto")
+    with pytest.raises(InputError, match=r"executor: got 'spark'; expected local \| ray"):
+        resolve({"home": tmp_path, "executor": "spark"}, environ={})
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("s3_connect_timeout", "soon"), ("s3_read_timeout", "0"), ("s3_retries", "1.5")],
+)
+def test_s3_limits_are_checked(tmp_path: Path, name: str, value: str) -> None:
+    with pytest.raises(InputError, match=f"{name}: got '{value}'"):
+        resolve({"home": tmp_path, name: value}, environ={})

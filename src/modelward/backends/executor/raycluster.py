@@ -166,6 +166,8 @@ class RayExecutor:
         Where this process is already connected to Ray, that connection is used as it is.
         """
         ray = import_ray()
+        # Ray's own RAY_ADDRESS names a cluster to join: never pass local resource counts to it.
+        address = address or os.environ.get("RAY_ADDRESS") or None
         if address is not None:
             _check_reachable(address)
         owned = not ray.is_initialized()
@@ -214,7 +216,10 @@ def _init(ray: Any, *, workers: int | None, address: str | None) -> None:
     try:
         ray.init(address=address, **options)
     except (ConnectionError, RuntimeError, ValueError) as exc:
-        raise BackendError(f"--ray-address: cannot connect to Ray at {address!r}: {exc}") from exc
+        raise BackendError(
+            f"ray_address: cannot connect to Ray at {address!r}: {exc}; a cluster with token "
+            "authentication needs RAY_AUTH_TOKEN (or the token file) set here too"
+        ) from exc
 
 
 def _check_reachable(address: str) -> None:
@@ -224,10 +229,15 @@ def _check_reachable(address: str) -> None:
     host, _, port = address.removeprefix("ray://").rpartition(":")
     if not host or not port.isdigit():
         raise InputError.field(
-            "--ray-address", address, "'auto' or HOST:PORT of a running Ray cluster"
+            "ray_address (--ray-address, RAY_ADDRESS)",
+            address,
+            "'auto', HOST:PORT of a running Ray cluster or ray://HOST:PORT (Ray Client)",
         )
     try:
         with socket.create_connection((host, int(port)), timeout=_REACH_TIMEOUT):
             pass
     except OSError as exc:
-        raise BackendError(f"--ray-address: cannot reach Ray at {address!r}: {exc}") from exc
+        raise BackendError(
+            f"ray_address: cannot reach Ray at {address!r}: {exc}; check the address, "
+            "the cluster (`ray status` on its head) and the firewall"
+        ) from exc
