@@ -212,6 +212,18 @@ READY = obj(
     problems=array(STR),
     degraded=array(DEGRADED),
 )
+JOB = obj(
+    job=STR,
+    kind=STR,
+    status={"enum": ["running", "done", "failed", "lost"]},
+    url=STR,
+    request=OBJ,
+    result=maybe(TRAINED),
+    error=maybe(obj(type=STR, message=STR)),
+    created_at=STR,
+    created_by=STR,
+    finished_at=maybe(STR),
+)
 
 
 def _json(schema: Schema, description: str) -> Schema:
@@ -258,7 +270,9 @@ SUCCESS: dict[tuple[str, str], dict[str, Schema]] = {
     },
     ("post", "/api/v1/datasets/{ref}/audit"): {"200": _json(AUDIT, "The audit's findings")},
     ("get", "/api/v1/runs"): {"200": _json(array(RUN), "Runs, newest first")},
-    ("post", "/api/v1/runs"): {"201": _json(TRAINED, "The trained candidate")},
+    ("post", "/api/v1/runs"): {"202": _json(JOB, "The job, running: poll its url")},
+    ("get", "/api/v1/jobs"): {"200": _json(array(JOB), "Jobs, newest first")},
+    ("get", "/api/v1/jobs/{uid}"): {"200": _json(JOB, "The job, and its result once done")},
     ("get", "/api/v1/runs/{uid}"): {"200": _json(RUN, "The run")},
     ("get", "/api/v1/models"): {"200": _json(array(MODEL), "Model versions")},
     ("get", "/api/v1/models/{project}/{version}"): {"200": _json(MODEL, "The model version")},

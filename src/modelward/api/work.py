@@ -16,10 +16,11 @@ from starlette.concurrency import run_in_threadpool
 
 from modelward.access.users import Role
 from modelward.api.bodies import CSV_TYPES, PARQUET_TYPES
+from modelward.api.jobs import get_job, list_jobs, start_job
 from modelward.api.scoring import json_response
 from modelward.api.state import ServerState, acting, model_ref, read_body
 from modelward.audit.service import audit_dataset
-from modelward.datasets.service import add_dataset
+from modelward.datasets.service import add_dataset, get_version
 from modelward.errors import InputError
 from modelward.evaluation.service import evaluate_model, evaluation_html, get_evaluation
 from modelward.refs import parse_ref
@@ -107,7 +108,10 @@ def audit(
 
 
 @router.post(
-    "/runs", summary="Train on a dataset version; evaluate and check gates", status_code=201
+    "/runs",
+    summary="Start training on a dataset version (a job: 202 now, then `GET /api/v1/jobs/{id}`"
+    " for the trained, evaluated and gated candidate)",
+    status_code=202,
 )
 def train(body: TrainRequest, request: Request) -> Response:
     ws = acting(request, Role.SCIENTIST)
@@ -128,8 +132,27 @@ def train(body: TrainRequest, request: Request) -> Response:
         covariates=None if body.covariates is None else tuple(body.covariates),
         country=body.country,
     )
-    trained = train_and_review(ws, body.data, options, evaluate=body.evaluate)
-    return json_response(trained.to_json(), 201)
+    options.validate()  # a bad request is a 422 now, not a failed job later
+    get_version(ws, body.data)  # and an unknown dataset a 404
+
+    def work() -> dict[str, Any]:
+        return train_and_review(ws, body.data, options, evaluate=body.evaluate).to_json()
+
+    job = start_job(ws, "train", body.model_dump(mode="json"), work)
+    answer = json_response(job.to_json(), 202)
+    answer.headers["location"] = f"/api/v1/jobs/{job.uid}"
+    return answer
+
+
+@router.get("/jobs", summary="Jobs, newest first: training started over the API")
+def jobs_list(request: Request, limit: Annotated[int, Query(ge=1, le=1000)] = 50) -> Response:
+    found = list_jobs(acting(request, Role.VIEWER), limit=limit)
+    return json_response([j.to_json() for j in found])
+
+
+@router.get("/jobs/{uid}", summary="A job: running, done (with its result), failed or lost")
+def job(uid: str, request: Request) -> Response:
+    return json_response(get_job(acting(request, Role.VIEWER), uid).to_json())
 
 
 @router.post("/models/{project}/{version}/evaluate", summary="Evaluate a model version again")

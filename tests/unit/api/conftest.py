@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import uvicorn
@@ -17,7 +18,7 @@ from modelward.api.app import ServeConfig, create_app
 from modelward.api.security import EdgeConfig
 from tests.unit.serving.conftest import churn_rows
 
-__all__ = ["churn_rows", "running"]
+__all__ = ["churn_rows", "job_result", "running"]
 
 
 @contextmanager
@@ -54,3 +55,15 @@ def running(
         thread.join(30)
         sock.close()
         ws.close()
+
+
+def job_result(client: httpx.Client, started: httpx.Response, **headers: str) -> dict[str, Any]:
+    """The finished job a 202 answered with (polled until it is no longer running)."""
+    assert started.status_code == 202, started.text
+    url = started.headers["location"]
+    deadline = time.monotonic() + 240  # training under load takes minutes
+    while True:
+        job: dict[str, Any] = client.get(url, headers=headers).json()
+        if job["status"] != "running" or time.monotonic() > deadline:
+            return job
+        time.sleep(0.2)

