@@ -173,6 +173,8 @@ class RayExecutor:
         owned = not ray.is_initialized()
         if owned:
             _init(ray, workers=workers, address=address)
+            if address is not None:
+                _check_worker_versions(ray, address)
         slots = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
         return cls(ray, workers=slots, owned=owned)
 
@@ -213,6 +215,7 @@ def _init(ray: Any, *, workers: int | None, address: str | None) -> None:
         os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
         ray.init(num_cpus=workers or os.cpu_count() or 1, **options)
         return
+    _use_token_if_any()
     try:
         ray.init(address=address, **options)
     except (ConnectionError, RuntimeError, ValueError) as exc:
@@ -220,6 +223,59 @@ def _init(ray: Any, *, workers: int | None, address: str | None) -> None:
             f"ray_address: cannot connect to Ray at {address!r}: {exc}; a cluster with token "
             "authentication needs RAY_AUTH_TOKEN (or the token file) set here too"
         ) from exc
+
+
+# What a trial's result depends on: a worker with other versions would fit other models.
+PINNED = ("modelward", "numpy", "scikit-learn", "lightgbm", "polars", "onnxruntime")
+_VERSION_CHECK_SECONDS = 120.0
+
+
+def worker_versions() -> dict[str, str | None]:
+    """The PINNED packages' versions where this runs (a Ray worker imports it by name, so a
+    node without modelward fails here, before any trial)."""
+    from importlib import metadata
+
+    found: dict[str, str | None] = {}
+    for name in PINNED:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = None
+    return found
+
+
+def _check_worker_versions(ray: Any, address: str) -> None:
+    """A cluster's workers must run the versions this process runs; say which differ."""
+    try:
+        theirs = ray.get(ray.remote(worker_versions).remote(), timeout=_VERSION_CHECK_SECONDS)
+    except Exception as exc:
+        ray.shutdown()
+        raise BackendError(
+            f"ray_address {address!r}: the cluster's workers cannot run modelward ({exc}); "
+            "install the same modelward (and its locked dependencies) on every node, or start "
+            "the cluster from an image built from this lockfile"
+        ) from exc
+    ours = worker_versions()
+    differ = [f"{n} {theirs.get(n)} there, {v} here" for n, v in ours.items() if theirs.get(n) != v]
+    if differ:
+        ray.shutdown()
+        raise InputError(
+            f"ray_address {address!r}: the cluster's workers run other versions ("
+            + "; ".join(differ)
+            + "): trials there would fit other models; install this lockfile's versions on "
+            "every node"
+        )
+
+
+def _use_token_if_any() -> None:
+    """Join a token-authenticated cluster (Ray's default) with the token found here, as the
+    `ray` command does: RAY_AUTH_TOKEN, RAY_AUTH_TOKEN_PATH or ~/.ray/auth_token. Ray Client
+    connections do not look for it themselves and time out without it."""
+    try:
+        from ray._private.authentication import authentication_token_setup as auth
+    except ImportError:  # a Ray without token authentication
+        return
+    auth.maybe_enable_token_auth_if_token_available(warn_if_disabled=False)
 
 
 def _check_reachable(address: str) -> None:
