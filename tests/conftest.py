@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -265,3 +267,38 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     tag = _run_tag(session.config._tmp_path_factory)  # type: ignore[attr-defined]
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "mw_tpl_{tag}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def ray_head(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """A Ray head of its own (its own ports and temp folder), as a team's cluster would be:
+    (HOST:PORT, ray://HOST:PORT). Stopped as a process group at the end, never with
+    `ray stop`, which would stop every Ray on the machine (other tests' too)."""
+    gcs, client = _free_port(), _free_port()
+    temp = tmp_path_factory.mktemp("ray")
+    ray_cli = Path(sys.executable).parent / "ray"
+    head = subprocess.Popen(
+        [
+            str(ray_cli), "start", "--head", "--block", f"--port={gcs}",
+            f"--ray-client-server-port={client}", "--num-cpus=2", "--include-dashboard=false",
+            "--disable-usage-stats", f"--temp-dir={temp}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while not _port_open(client):
+        if time.monotonic() > deadline or head.poll() is not None:
+            os.killpg(head.pid, signal.SIGTERM)
+            pytest.fail("the Ray head did not start within 120 s")
+        time.sleep(0.5)
+    yield f"127.0.0.1:{gcs}", f"ray://127.0.0.1:{client}"
+    os.killpg(head.pid, signal.SIGTERM)
+    head.wait(60)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
