@@ -19,7 +19,14 @@ from modelward.backends.store import Store, open_store
 from modelward.errors import IntegrityError, NotFound
 from modelward.events import Anchor, ChainReport, Event, list_events, verify_chain
 from modelward.events.anchor import read_anchor, write_anchor
-from modelward.events.log import KEY_REGISTERED, append_events, head_seq, utc_now
+from modelward.events.log import (
+    KEY_REGISTERED,
+    KEY_REVOKED,
+    append_events,
+    head_seq,
+    lock_head,
+    utc_now,
+)
 from modelward.settings import Settings, resolve, write_config
 
 T = TypeVar("T")
@@ -85,14 +92,8 @@ class Workspace:
         itself, on the record); in team mode it must be the actor's own, and signs each event.
         `Forbidden` otherwise, and the transaction writes nothing."""
         signer = self.signing_key()
-        found = standing(
-            conn,
-            signer,
-            actor=self.actor,
-            vouched=self.vouched,
-            at=utc_now(),
-            cache=self.store.cache,
-        )
+        lock_head(conn)  # first: the standing read next holds until the events are appended
+        found = standing(conn, signer, actor=self.actor, vouched=self.vouched, at=utc_now())
         if found.registered_now:
             entries = [(KEY_REGISTERED, f"key/{signer.key_id}", _registered(found.key)), *entries]
         return append_events(
@@ -152,7 +153,13 @@ class Workspace:
 
 
 def _registered(key: RegisteredKey) -> dict[str, Any]:
-    return {"key_id": key.key_id, "owner": key.owner, "kind": key.kind.value}
+    return {
+        "key_id": key.key_id,
+        "owner": key.owner,
+        "kind": key.kind.value,
+        "public_pem": key.public_pem,
+        "self_registered": True,
+    }
 
 
 @dataclass(frozen=True)
@@ -169,6 +176,10 @@ class _OwnKey:
     @property
     def owner(self) -> str:
         return "this home"
+
+    @property
+    def kind(self) -> str:
+        return "person"
 
     def may_act_as(self, actor: str) -> bool:
         return True
@@ -208,10 +219,15 @@ class _Keys:
 
 
 def _why_revoked(conn: Connection, key_id: str) -> str | None:
+    """Why `key_id` is distrusted: the registry's word, or the chain's if the row was edited."""
     key = find_key(conn, key_id)
-    if key is None or key.status is not KeyStatus.REVOKED:
-        return None
-    return key.why_not_active()
+    if key is not None and key.status is KeyStatus.REVOKED:
+        return key.why_not_active()
+    on_chain = list_events(conn, subject=f"key/{key_id}", action=KEY_REVOKED, limit=1)
+    if on_chain:
+        event = on_chain[0]
+        return f"key {key_id} was revoked at event {event.seq} by {event.actor} ({event.time})"
+    return None
 
 
 def _verify_key(home: Path) -> VerifyKey | None:

@@ -12,7 +12,6 @@ actor's own registered key.
 from __future__ import annotations
 
 import functools
-import time
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -25,9 +24,6 @@ from modelward.backends.store.tables import signing_keys, store_settings
 from modelward.errors import Forbidden
 
 TEAM_SETTING = "team"
-# How long a process trusts what it read of its own key's standing before reading it again: a
-# revocation elsewhere reaches every writer within this time (verification sees it at once).
-STANDING_SECONDS = 2.0
 
 
 class KeyStatus(StrEnum):
@@ -53,6 +49,7 @@ class RegisteredKey:
     changed_at: str | None = None
     changed_by: str | None = None
     reason: str | None = None
+    confirmed_by: str | None = None  # the admin who vouched for it; None: self-registered
 
     @property
     def verify_key(self) -> VerifyKey:
@@ -87,6 +84,7 @@ class RegisteredKey:
             "changed_at": self.changed_at,
             "changed_by": self.changed_by,
             "reason": self.reason,
+            "confirmed_by": self.confirmed_by,
             "public_pem": self.public_pem,
         }
 
@@ -104,10 +102,18 @@ def list_keys(conn: Connection, *, owner: str | None = None) -> list[RegisteredK
 
 
 def insert_key(
-    conn: Connection, key: VerifyKey, *, owner: str, kind: KeyKind, by: str, at: str
+    conn: Connection,
+    key: VerifyKey,
+    *,
+    owner: str,
+    kind: KeyKind,
+    by: str,
+    at: str,
+    confirmed: bool,
 ) -> RegisteredKey | None:
-    """Register `key`; None when it is registered already (by this call's race or earlier)."""
+    """Register `key` (`confirmed`: by an admin); None when it is registered already."""
     values = {
+        "confirmed_by": by if confirmed else None,
         "key_id": key.key_id,
         "owner": owner,
         "kind": kind.value,
@@ -140,6 +146,12 @@ def team_mode(conn: Connection) -> bool:
     return row is not None and row.value == "on"
 
 
+def confirm_key(conn: Connection, key_id: str, *, by: str) -> None:
+    conn.execute(
+        update(signing_keys).where(signing_keys.c.key_id == key_id).values(confirmed_by=by)
+    )
+
+
 def set_team_mode(conn: Connection, on: bool, *, by: str, at: str) -> None:
     value = "on" if on else "off"
     moved = conn.execute(
@@ -170,30 +182,21 @@ def standing(
     actor: str,
     vouched: bool,
     at: str,
-    cache: dict[object, Any],
 ) -> Standing:
     """Whether `signer` may write as `actor` now; registers an unknown key outside team mode.
 
+    Call it holding the chain's head lock: a team switched on, or a key revoked, by a write that
+    committed first is then seen here, and no event lands after it unsigned or wrongly signed.
     `vouched` says a server authenticated `actor` by token and writes on their behalf. Raises
     `Forbidden` naming the key and the fix; the caller's transaction then writes nothing."""
-    cached = cache.get(("standing", signer.key_id))
-    if cached is not None and cached[0] > time.monotonic():
-        found: Standing = cached[1]
-    else:
-        found = _read_standing(conn, signer, actor=actor, at=at)
-        if not found.registered_now:  # a new registration is not on record until its commit
-            cache[("standing", signer.key_id)] = (time.monotonic() + STANDING_SECONDS, found)
+    found = _read_standing(conn, signer, actor=actor, vouched=vouched, at=at)
     _check_may_write(found, actor=actor, vouched=vouched)
     return found
 
 
-def forget_standing(cache: dict[object, Any]) -> None:
-    """Read every key's standing again: one changed in this process just now."""
-    for entry in [k for k in cache if isinstance(k, tuple) and k[:1] == ("standing",)]:
-        cache.pop(entry, None)
-
-
-def _read_standing(conn: Connection, signer: SigningKey, *, actor: str, at: str) -> Standing:
+def _read_standing(
+    conn: Connection, signer: SigningKey, *, actor: str, vouched: bool, at: str
+) -> Standing:
     team = team_mode(conn)
     key = find_key(conn, signer.key_id)
     if key is not None:
@@ -204,7 +207,14 @@ def _read_standing(conn: Connection, signer: SigningKey, *, actor: str, at: str)
             "team mode accepts only registered keys: run `modelward keys show` and send its "
             f"public key to an admin, who runs `modelward keys add {actor} FILE`"
         )
-    key = insert_key(conn, signer.verify_key, owner=actor, kind=KeyKind.PERSON, by=actor, at=at)
+    # A server writing for a token's caller is not that caller: its key registers as the
+    # service it is, under a name of its own, for an admin to confirm before team mode.
+    owner, kind = (actor, KeyKind.PERSON)
+    if vouched:
+        owner, kind = f"service-{signer.key_id[:8]}", KeyKind.SERVICE
+    key = insert_key(
+        conn, signer.verify_key, owner=owner, kind=kind, by=actor, at=at, confirmed=False
+    )
     if key is None:  # another process of this home registered it a moment ago
         return Standing(team, _must_find(conn, signer.key_id))
     return Standing(team, key, registered_now=True)
@@ -217,7 +227,15 @@ def _check_may_write(found: Standing, *, actor: str, vouched: bool) -> None:
             f"this home's signing {key.why_not_active()} and signs nothing more: "
             "`modelward keys rotate` makes a new one"
         )
-    if not found.team or key.owner == actor or (vouched and key.kind is KeyKind.SERVICE):
+    if not found.team:
+        return
+    if key.confirmed_by is None:
+        raise Forbidden(
+            f"this home's signing {key.describe()} registered itself before team mode, and no "
+            f"admin has confirmed it: an admin runs `modelward keys confirm {key.key_id}` "
+            "(or revokes it)"
+        )
+    if key.owner == actor or (vouched and key.kind is KeyKind.SERVICE):
         return
     if key.kind is KeyKind.SERVICE:
         raise Forbidden(
@@ -258,4 +276,5 @@ def _record(row: Any) -> RegisteredKey:
         changed_at=row["changed_at"],
         changed_by=row["changed_by"],
         reason=row["reason"],
+        confirmed_by=row["confirmed_by"],
     )

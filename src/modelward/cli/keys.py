@@ -18,6 +18,7 @@ from modelward.permissions.keys import (
     rotate_key,
     set_team,
     team_status,
+    vouch_for_key,
 )
 
 app = typer.Typer(help="Signing keys: this home's, and every member's registered public key.")
@@ -70,18 +71,19 @@ def list_(
         found = all_keys(ws, owner=owner)
 
     def table() -> Table:
-        view = Table("owner", "kind", "status", "registered (UTC)", "by", "reason")
+        view = Table("owner", "kind", "status", "registered (UTC)", "by", "confirmed by", "reason")
         view.add_column("key", no_wrap=True)
         for k in found:
             registered = k.registered_at[:16].replace("T", " ")
             view.add_row(
-                k.key_id,
                 k.owner,
                 k.kind.value,
                 k.status.value,
                 registered,
                 k.registered_by,
+                k.confirmed_by or "not yet",
                 k.reason or "",
+                k.key_id,
             )
         return view
 
@@ -104,6 +106,20 @@ def add(
         key = add_key(ws, owner, text, service=service)
     output(as_json).result(
         key.to_json(), lambda: f"key {key.key_id} registered to {key.owner} ({key.kind.value})"
+    )
+
+
+@app.command("confirm")
+def confirm(
+    ctx: typer.Context,
+    key_id: str = typer.Argument(..., help="The key's id, from `modelward keys list`."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Vouch for a key its home registered itself before team mode (admin only)."""
+    with workspace(ctx) as ws:
+        key = vouch_for_key(ws, key_id)
+    output(as_json).result(
+        key.to_json(), lambda: f"key {key.key_id} of {key.owner} confirmed by {key.confirmed_by}"
     )
 
 

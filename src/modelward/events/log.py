@@ -61,6 +61,9 @@ class KnownKey(Protocol):
     @property
     def owner(self) -> str: ...
 
+    @property
+    def kind(self) -> str: ...
+
     def may_act_as(self, actor: str) -> bool: ...
 
     def verify(self, data: bytes, signature_b64: str) -> None: ...
@@ -115,6 +118,13 @@ _UPDATE_HEAD = (
         key_id=bindparam("new_key_id"),
     )
 )
+
+
+def lock_head(conn: Connection) -> None:
+    """Take the chain's head lock for the rest of the caller's transaction (appends take it
+    too): what a writer reads after this, another writer's committed change included, holds
+    until its events are appended."""
+    conn.execute(_READ_HEAD).one()
 
 
 def append_event(
@@ -251,6 +261,9 @@ class _ActorSignatures:
         self._keys = keys
         self._team = False
         self._revoked_at: dict[str, int] = {}
+        # owner and kind of each key as the chain registered it: the registry table is
+        # writable by anyone with the store's password, the chain is not (undetected)
+        self._registered: dict[str, tuple[str, str]] = {}
 
     def problem(self, event: Event) -> str | None:
         if event.action == TEAM_ON:
@@ -258,10 +271,13 @@ class _ActorSignatures:
         found = self._check(event) if self._team or event.signature is not None else None
         if event.action == TEAM_OFF:
             self._team = False
-        if event.action == KEY_REVOKED:
-            revoked = _payload_key_id(event)
-            if revoked is not None:
-                self._revoked_at.setdefault(revoked, event.seq)
+        payload = _payload(event)
+        key_id = payload.get("key_id")
+        if event.action == KEY_REVOKED and isinstance(key_id, str):
+            self._revoked_at.setdefault(key_id, event.seq)
+        if event.action == KEY_REGISTERED and isinstance(key_id, str):
+            owner, kind = payload.get("owner"), payload.get("kind")
+            self._registered.setdefault(key_id, (str(owner), str(kind)))
         return found
 
     def _check(self, event: Event) -> str | None:
@@ -275,6 +291,15 @@ class _ActorSignatures:
             key.verify(event_message(event.hash), event.signature)
         except Exception:
             return f"{what}: its signature by key {key.key_id} of {key.owner} does not match it"
+        registered = self._registered.get(key.key_id)
+        if registered is None:
+            return f"{what} is signed by key {key.key_id}, whose registration is not on the chain"
+        if registered != (key.owner, str(key.kind)):
+            return (
+                f"{what}: the key registry says key {key.key_id} is {key.owner}'s "
+                f"({key.kind}), the chain registered it to {registered[0]} ({registered[1]}): "
+                "the registry was edited outside modelward"
+            )
         if not key.may_act_as(event.actor):
             return f"{what} is signed by key {key.key_id} of {key.owner}, not by {event.actor}"
         revoked = self._revoked_at.get(key.key_id)
@@ -283,13 +308,12 @@ class _ActorSignatures:
         return None
 
 
-def _payload_key_id(event: Event) -> str | None:
+def _payload(event: Event) -> dict[str, Any]:
     try:
         found = event.payload_data()
     except ValueError:
-        return None
-    key_id = found.get("key_id") if isinstance(found, dict) else None
-    return key_id if isinstance(key_id, str) else None
+        return {}
+    return found if isinstance(found, dict) else {}
 
 
 def _signature_problem(head: Any, keys: KeyLookup | None, anchor: Anchor | None) -> str | None:

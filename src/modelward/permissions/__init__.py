@@ -15,6 +15,7 @@ if TYPE_CHECKING:
         rotate_key as rotate_key,
         set_team as set_team,
         team_status as team_status,
+        vouch_for_key as vouch_for_key,
     )
     from modelward.permissions.rules import RULES as RULES, Rule as Rule
     from modelward.permissions.service import refuse as refuse, require as require

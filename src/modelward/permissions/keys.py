@@ -15,8 +15,8 @@ from modelward.access.keyring import (
     KeyKind,
     KeyStatus,
     RegisteredKey,
+    confirm_key,
     find_key,
-    forget_standing,
     insert_key,
     list_keys,
     set_status,
@@ -31,6 +31,7 @@ from modelward.permissions.service import refuse, require
 from modelward.workspace import Workspace
 
 KEY_RETIRED = "key.retired"
+KEY_CONFIRMED = "key.confirmed"
 MAX_PEM = 2_000
 
 
@@ -60,7 +61,9 @@ def add_key(ws: Workspace, owner: str, pem_text: str, *, service: bool = False) 
         reason = f"{known.describe()} is registered already ({known.status.value})"
         refuse(ws, "key.add", subject, reason, Conflict)
     with ws.transaction() as conn:
-        added = insert_key(conn, key, owner=owner, kind=kind, by=ws.actor, at=utc_now())
+        added = insert_key(
+            conn, key, owner=owner, kind=kind, by=ws.actor, at=utc_now(), confirmed=True
+        )
         if added is None:
             raise Conflict(f"key {key.key_id} was registered just now; see `modelward keys list`")
         ws.record(conn, KEY_REGISTERED, subject, _payload(added))
@@ -81,7 +84,13 @@ def rotate_key(ws: Workspace) -> tuple[RegisteredKey, RegisteredKey]:
     now = utc_now()
     with ws.transaction() as conn:
         added = insert_key(
-            conn, new.verify_key, owner=old.owner, kind=old.kind, by=ws.actor, at=now
+            conn,
+            new.verify_key,
+            owner=old.owner,
+            kind=old.kind,
+            by=ws.actor,
+            at=now,
+            confirmed=old.confirmed_by is not None,  # the successor is vouched for as it was
         )
         if added is None:  # a fresh key's id is 64 random bits: this is all but impossible
             raise Conflict(f"key {new.key_id} is registered already; run the rotation again")
@@ -96,7 +105,6 @@ def rotate_key(ws: Workspace) -> tuple[RegisteredKey, RegisteredKey]:
         set_status(conn, old.key_id, KeyStatus.RETIRED, by=ws.actor, at=now, reason=reason)
         retired = _reread(conn, old.key_id)
     install_key(ws.settings.home, new)  # after the commit: the registry names it first
-    forget_standing(ws.store.cache)
     return retired, added
 
 
@@ -126,8 +134,26 @@ def revoke_key(ws: Workspace, key_id: str, reason: str) -> RegisteredKey:
         ws.record(conn, KEY_REVOKED, subject, payload)
         set_status(conn, key_id, KeyStatus.REVOKED, by=ws.actor, at=utc_now(), reason=reason)
         revoked = _reread(conn, key_id)
-    forget_standing(ws.store.cache)
     return revoked
+
+
+def vouch_for_key(ws: Workspace, key_id: str) -> RegisteredKey:
+    """Vouch for a key its own home registered before team mode (admin only): from now on it
+    may act as its owner in team mode. Revoke the ones you do not recognise instead."""
+    key_id = key_id.strip().lower()
+    subject = f"key/{key_id}"
+    require(ws, "key.add", subject)
+    with ws.transaction() as conn:
+        key = find_key(conn, key_id)
+    if key is None:
+        raise NotFound(f"key {key_id!r} is not registered; see `modelward keys list`")
+    if key.status is not KeyStatus.ACTIVE:
+        refuse(ws, "key.add", subject, f"{key.why_not_active()}: it cannot be confirmed", Conflict)
+    with ws.transaction() as conn:
+        confirm_key(conn, key_id, by=ws.actor)
+        payload = {"key_id": key_id, "owner": key.owner, "kind": key.kind.value}
+        ws.record(conn, KEY_CONFIRMED, subject, payload)
+        return _reread(conn, key_id)
 
 
 def team_status(ws: Workspace) -> bool:
@@ -151,19 +177,43 @@ def set_team(ws: Workspace, on: bool) -> bool:
             "key of their own; register it first (`modelward keys add`)",
             Conflict,
         )
+    if on:
+        _refuse_unconfirmed(ws, own.key_id)
     with ws.transaction() as conn:
         if team_mode(conn) == on:
             return False
         now = utc_now()
         if on:  # set first, so that the enabling event is the first one signed as its actor's
             set_team_mode(conn, True, by=ws.actor, at=now)
-            forget_standing(ws.store.cache)
+            confirm_key(conn, own.key_id, by=ws.actor)  # the admin vouches for their own key
             ws.record(conn, action, "workspace", {"key_id": own.key_id})
         else:  # record first: the disabling event is the last one signed
             ws.record(conn, action, "workspace", {"key_id": own.key_id})
             set_team_mode(conn, False, by=ws.actor, at=now)
-    forget_standing(ws.store.cache)
     return True
+
+
+def _refuse_unconfirmed(ws: Workspace, own: str) -> None:
+    """Before team mode, names were claims: every key a home registered for itself under a
+    name must be vouched for (or revoked) by an admin first, or its claim would become true."""
+    with ws.transaction() as conn:
+        keys = list_keys(conn)
+    doubtful = [
+        k
+        for k in keys
+        if k.status is KeyStatus.ACTIVE and k.confirmed_by is None and k.key_id != own
+    ]
+    if doubtful:
+        listed = ", ".join(f"{k.key_id} (claims {k.owner}, {k.kind.value})" for k in doubtful)
+        refuse(
+            ws,
+            "team.set",
+            "workspace",
+            f"keys registered by their own homes, under names nobody checked: {listed}; "
+            "confirm the ones you recognise (`modelward keys confirm KEY`) and revoke the rest "
+            "(`modelward keys revoke KEY --reason …`), then turn team mode on",
+            Conflict,
+        )
 
 
 def read_pem(path: Path) -> str:
@@ -192,7 +242,12 @@ def _check_reason(reason: str) -> str:
 
 
 def _payload(key: RegisteredKey) -> dict[str, str]:
-    return {"key_id": key.key_id, "owner": key.owner, "kind": key.kind.value}
+    return {
+        "key_id": key.key_id,
+        "owner": key.owner,
+        "kind": key.kind.value,
+        "public_pem": key.public_pem,
+    }
 
 
 def _reread(conn: Connection, key_id: str) -> RegisteredKey:

@@ -208,3 +208,45 @@ def home_key_id(home: Path) -> str:
     from modelward.access import load_verify_key
 
     return load_verify_key(home).key_id
+
+
+def test_team_mode_waits_for_an_admin_to_vouch_for_self_registered_keys(
+    tmp_path: Path, store: str
+) -> None:
+    with member(tmp_path, store, "ana") as ana:
+        add_user(ana, "ana", Role.ADMIN)
+    # before team mode names are claims: a refused attempt still registers the home's key
+    with modelward.open(home=tmp_path / "mallory", store_url=store, actor="ana") as mallory:
+        add_user(mallory, "eve", Role.VIEWER)  # "ana" may: but this is not ana's home
+        claimed = home_key(mallory)[0].key_id
+    with member(tmp_path, store, "ana") as ana:
+        with pytest.raises(Conflict, match=rf"{claimed} \(claims ana, person\)"):
+            set_team(ana, True)
+        revoke_key(ana, claimed, "not a key ana knows")
+        assert set_team(ana, True)
+    with (
+        modelward.open(home=tmp_path / "mallory", store_url=store, actor="ana") as mallory,
+        pytest.raises(Forbidden, match="was revoked"),
+    ):
+        add_user(mallory, "eve2", Role.VIEWER)
+
+
+def test_a_registry_row_edited_to_another_owner_fails_verification(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'store.db'}"
+    with member(tmp_path, store, "ana") as ana:
+        add_user(ana, "ana", Role.ADMIN)
+        add_user(ana, "ben", Role.APPROVER)
+    with member(tmp_path, store, "ben") as ben:
+        ben_key = public_pem(ben)
+    with member(tmp_path, store, "ana") as ana:
+        add_key(ana, "ben", ben_key)
+        set_team(ana, True)
+    with sqlite3.connect(tmp_path / "store.db") as db:  # ben holds the store's password too
+        db.execute("UPDATE signing_keys SET owner = 'ana' WHERE owner = 'ben'")
+    with modelward.open(home=tmp_path / "ben", store_url=store, actor="ana") as posing:
+        with posing.transaction() as conn:
+            posing.record(conn, "model.approved", "model/churn/v1", {"comment": "as ana"})
+        report = posing.verify_events()
+    assert not report.ok
+    assert report.reason is not None
+    assert "the registry was edited outside modelward" in report.reason

@@ -422,6 +422,9 @@ signing_keys = Table(
     Column("changed_at", String(40), nullable=True),
     Column("changed_by", String(200), nullable=True),
     Column("reason", Text, nullable=True),
+    # the admin who vouched for the key (`keys add`, `keys confirm`); None when its own home
+    # registered it, outside team mode, under a name nobody checked
+    Column("confirmed_by", String(200), nullable=True),
 )
 Index("ix_signing_keys_owner", signing_keys.c.owner)
 

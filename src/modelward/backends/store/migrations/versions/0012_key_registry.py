@@ -6,7 +6,8 @@ Create Date: 2026-12-07 20:00:00
 
 Each home (a person's or a service's machine) signs with its own Ed25519 key; the public halves
 live here so that any member verifies any member's models and events. `status` moves from
-active to retired (rotation: what it signed stays valid) or revoked (distrusted). In team mode
+active to retired (rotation: what it signed stays valid) or revoked (distrusted). A key a home
+registered itself is unconfirmed until an admin vouches for it (`confirmed_by`). In team mode
 (`store_settings.team`) each event also carries its actor's signature over its hash.
 """
 
@@ -32,6 +33,7 @@ def upgrade() -> None:
         sa.Column("changed_at", sa.String(length=40), nullable=True),
         sa.Column("changed_by", sa.String(length=200), nullable=True),
         sa.Column("reason", sa.Text(), nullable=True),
+        sa.Column("confirmed_by", sa.String(length=200), nullable=True),
     )
     op.create_index("ix_signing_keys_owner", "signing_keys", ["owner"])
     op.create_table(
