@@ -12,7 +12,14 @@ from typing import Any, Self, TypeVar
 from sqlalchemy import Connection
 
 from modelward.access import SigningKey, VerifyKey, load_or_create_key, load_verify_key
-from modelward.access.keyring import KeyStatus, RegisteredKey, find_key, standing
+from modelward.access.keyring import (
+    KeyStatus,
+    RegisteredKey,
+    Standing,
+    check_may_write,
+    find_key,
+    standing,
+)
 from modelward.access.keys import workspace_key
 from modelward.backends.blobs import BlobStore, open_backend
 from modelward.backends.store import Store, open_store
@@ -92,13 +99,33 @@ class Workspace:
         itself, on the record); in team mode it must be the actor's own, and signs each event.
         `Forbidden` otherwise, and the transaction writes nothing."""
         signer = self.signing_key()
-        lock_head(conn)  # first: the standing read next holds until the events are appended
-        found = standing(conn, signer, actor=self.actor, vouched=self.vouched, at=utc_now())
+        head = lock_head(conn)  # first: the standing read next holds until the events land
+        found = self._standing(conn, signer, head[0], entries)
         if found.registered_now:
             entries = [(KEY_REGISTERED, f"key/{signer.key_id}", _registered(found.key)), *entries]
-        return append_events(
-            conn, actor=self.actor, entries=entries, signer=signer, sign_each=found.team
+        events = append_events(
+            conn, actor=self.actor, entries=entries, signer=signer, sign_each=found.team, head=head
         )
+        if not _changes_standing(entries):
+            self.store.cache[(_STANDING, signer.key_id)] = (events[-1].seq, found.settled())
+        return events
+
+    def _standing(
+        self,
+        conn: Connection,
+        signer: SigningKey,
+        head_seq: int,
+        entries: Sequence[tuple[str, str, dict[str, Any]]],
+    ) -> Standing:
+        """The key's standing, read under the head lock; reused from this process's last write
+        when the chain has not moved since (every change of team mode or of a key's status is
+        an event, so an unmoved head means an unchanged standing)."""
+        kept = self.store.cache.get((_STANDING, signer.key_id))
+        if kept is not None and kept[0] == head_seq and not _changes_standing(entries):
+            check_may_write(kept[1], actor=self.actor, vouched=self.vouched)
+            found: Standing = kept[1]
+            return found
+        return standing(conn, signer, actor=self.actor, vouched=self.vouched, at=utc_now())
 
     def signing_key(self) -> SigningKey:
         """This home's private key, created on first use; see `record_all` for when it may sign."""
@@ -150,6 +177,17 @@ class Workspace:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+_STANDING = "standing"
+# Events whose transaction changes team mode or a key's status before or after recording them.
+_STANDING_ACTIONS = frozenset(
+    {KEY_REGISTERED, KEY_REVOKED, "key.retired", "key.confirmed", "team.enabled", "team.disabled"}
+)
+
+
+def _changes_standing(entries: Sequence[tuple[str, str, dict[str, Any]]]) -> bool:
+    return any(action in _STANDING_ACTIONS for action, _, _ in entries)
 
 
 def _registered(key: RegisteredKey) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError as RowConflict
 
 from modelward.access.keys import SigningKey, VerifyKey
@@ -174,6 +174,10 @@ class Standing:
     key: RegisteredKey
     registered_now: bool = False
 
+    def settled(self) -> Standing:
+        """This standing once its registration is on record."""
+        return Standing(self.team, self.key)
+
 
 def standing(
     conn: Connection,
@@ -190,17 +194,18 @@ def standing(
     `vouched` says a server authenticated `actor` by token and writes on their behalf. Raises
     `Forbidden` naming the key and the fix; the caller's transaction then writes nothing."""
     found = _read_standing(conn, signer, actor=actor, vouched=vouched, at=at)
-    _check_may_write(found, actor=actor, vouched=vouched)
+    check_may_write(found, actor=actor, vouched=vouched)
     return found
 
 
 def _read_standing(
     conn: Connection, signer: SigningKey, *, actor: str, vouched: bool, at: str
 ) -> Standing:
+    # One statement on the common path: the key's row with the team flag beside it.
+    row = conn.execute(_STANDING, {"key_id": signer.key_id}).first()
+    if row is not None:
+        return Standing(row.team_value == "on", _record(row._mapping))
     team = team_mode(conn)
-    key = find_key(conn, signer.key_id)
-    if key is not None:
-        return Standing(team, key)
     if team:
         raise Forbidden(
             f"this home's signing key {signer.key_id} is not registered in the workspace, and "
@@ -220,7 +225,7 @@ def _read_standing(
     return Standing(team, key, registered_now=True)
 
 
-def _check_may_write(found: Standing, *, actor: str, vouched: bool) -> None:
+def check_may_write(found: Standing, *, actor: str, vouched: bool) -> None:
     key = found.key
     if key.status is not KeyStatus.ACTIVE:
         raise Forbidden(
@@ -257,6 +262,9 @@ def _must_find(conn: Connection, key_id: str) -> RegisteredKey:
 
 _FIND = select(signing_keys)
 _TEAM = select(store_settings.c.value).where(store_settings.c.name == TEAM_SETTING)
+_STANDING = select(signing_keys, _TEAM.scalar_subquery().label("team_value")).where(
+    signing_keys.c.key_id == bindparam("key_id")
+)
 
 
 @functools.lru_cache(maxsize=256)

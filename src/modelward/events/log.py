@@ -120,11 +120,12 @@ _UPDATE_HEAD = (
 )
 
 
-def lock_head(conn: Connection) -> None:
-    """Take the chain's head lock for the rest of the caller's transaction (appends take it
-    too): what a writer reads after this, another writer's committed change included, holds
-    until its events are appended."""
-    conn.execute(_READ_HEAD).one()
+def lock_head(conn: Connection) -> tuple[int, str]:
+    """Take the chain's head lock for the rest of the caller's transaction and return the head
+    (seq, hash): what a writer reads after this, another writer's committed change included,
+    holds until its events are appended (give `append_events` the head)."""
+    row = conn.execute(_READ_HEAD).one()
+    return int(row.seq), str(row.hash)
 
 
 def append_event(
@@ -149,14 +150,15 @@ def append_events(
     entries: Sequence[tuple[str, str, dict[str, Any]]],
     signer: HeadSigner | None = None,
     sign_each: bool = False,
+    head: tuple[int, str] | None = None,
 ) -> list[Event]:
     """`append_event` of several (action, subject, payload), chained in order: the head is
     read, moved and signed once, and the events inserted in one statement. With `sign_each`
-    (team mode), `signer` also signs every event's hash, as its actor."""
+    (team mode), `signer` also signs every event's hash, as its actor. `head` is what the
+    caller's `lock_head` returned in this transaction, if it took the lock already."""
     if not entries:
         return []
-    head = conn.execute(_READ_HEAD).one()
-    seq, prev_hash = head.seq, head.hash
+    seq, prev_hash = lock_head(conn) if head is None else head  # `head`: locked by the caller
     rows: list[dict[str, Any]] = []
     for action, subject, payload in entries:
         seq += 1
