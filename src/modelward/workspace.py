@@ -98,6 +98,8 @@ class Workspace:
         This home's key must be registered and active (outside team mode a new key registers
         itself, on the record); in team mode it must be the actor's own, and signs each event.
         `Forbidden` otherwise, and the transaction writes nothing."""
+        if not entries:
+            return []  # nothing to record: no lock, no standing, no signature
         signer = self.signing_key()
         head = lock_head(conn)  # first: the standing read next holds until the events land
         found = self._standing(conn, signer, head[0], entries)

@@ -127,3 +127,13 @@ def test_a_stripped_signature_is_caught_once_verified_here(tmp_path: Path) -> No
     assert not ok
     assert reason is not None
     assert "the chain head is not signed" in reason
+
+
+def test_recording_nothing_writes_nothing(tmp_path: Path) -> None:
+    """A run's background flush with no new events records nothing, and fails nothing."""
+    history(tmp_path, 1)
+    with open_workspace(home=tmp_path, actor="risk-office") as ws:
+        before = ws.read_events(limit=1)[0].seq
+        with ws.transaction() as conn:
+            assert ws.record_all(conn, []) == []
+        assert ws.read_events(limit=1)[0].seq == before
