@@ -193,13 +193,7 @@ def _changes_standing(entries: Sequence[tuple[str, str, dict[str, Any]]]) -> boo
 
 
 def _registered(key: RegisteredKey) -> dict[str, Any]:
-    return {
-        "key_id": key.key_id,
-        "owner": key.owner,
-        "kind": key.kind.value,
-        "public_pem": key.public_pem,
-        "self_registered": True,
-    }
+    return {**key.registration(), "self_registered": True}
 
 
 @dataclass(frozen=True)

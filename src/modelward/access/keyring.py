@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError as RowConflict
 
 from modelward.access.keys import SigningKey, VerifyKey
 from modelward.backends.store.tables import signing_keys, store_settings
-from modelward.errors import Forbidden
+from modelward.errors import Forbidden, IntegrityError
 
 TEAM_SETTING = "team"
 
@@ -61,6 +61,15 @@ class RegisteredKey:
 
     def may_act_as(self, actor: str) -> bool:
         return self.owner == actor or self.kind is KeyKind.SERVICE
+
+    def registration(self) -> dict[str, str]:
+        """What the chain records of this key: `audit verify` trusts it over the table."""
+        return {
+            "key_id": self.key_id,
+            "owner": self.owner,
+            "kind": self.kind.value,
+            "public_pem": self.public_pem,
+        }
 
     def describe(self) -> str:
         """`key 1f5e… of bob`, as refusals name it."""
@@ -255,8 +264,8 @@ def check_may_write(found: Standing, *, actor: str, vouched: bool) -> None:
 
 def _must_find(conn: Connection, key_id: str) -> RegisteredKey:
     key = find_key(conn, key_id)
-    if key is None:  # pragma: no cover - the insert just conflicted on this id
-        raise RuntimeError(f"signing key {key_id} vanished during its registration")
+    if key is None:  # the insert just conflicted on this id: it cannot be gone
+        raise IntegrityError(f"signing key {key_id} vanished during its registration; try again")
     return key
 
 

@@ -66,7 +66,7 @@ def add_key(ws: Workspace, owner: str, pem_text: str, *, service: bool = False) 
         )
         if added is None:
             raise Conflict(f"key {key.key_id} was registered just now; see `modelward keys list`")
-        ws.record(conn, KEY_REGISTERED, subject, _payload(added))
+        ws.record(conn, KEY_REGISTERED, subject, added.registration())
     return added
 
 
@@ -98,7 +98,7 @@ def rotate_key(ws: Workspace) -> tuple[RegisteredKey, RegisteredKey]:
         ws.record_all(
             conn,
             [
-                (KEY_REGISTERED, f"key/{new.key_id}", _payload(added)),
+                (KEY_REGISTERED, f"key/{new.key_id}", added.registration()),
                 (KEY_RETIRED, f"key/{old.key_id}", {"key_id": old.key_id, "reason": reason}),
             ],
         )
@@ -239,15 +239,6 @@ def _check_reason(reason: str) -> str:
     if not isinstance(reason, str) or not 3 <= len(reason.strip()) <= 500:
         raise InputError.field("--reason", reason, "why the key is distrusted, 3 to 500 characters")
     return reason.strip()
-
-
-def _payload(key: RegisteredKey) -> dict[str, str]:
-    return {
-        "key_id": key.key_id,
-        "owner": key.owner,
-        "kind": key.kind.value,
-        "public_pem": key.public_pem,
-    }
 
 
 def _reread(conn: Connection, key_id: str) -> RegisteredKey:

@@ -47,7 +47,7 @@ class Store:
         # connection that nothing would close.
         self.closed = False
         # Rows that every write consults and that rarely change (a signing key's standing),
-        # kept briefly by their readers; see `access.keyring.standing`.
+        # kept while the event chain has not moved; see `Workspace.record_all`.
         self.cache: dict[object, Any] = {}
 
     @property
