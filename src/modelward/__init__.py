@@ -17,7 +17,7 @@ from modelward.faces import lazy_face
 # Each name is imported from its module on first use: `import modelward` (and every
 # `modelward` command, whose package this is) costs nothing until a use case is called.
 if TYPE_CHECKING:
-    from modelward.audit.service import (
+    from modelward.audit import (
         AuditOptions as AuditOptions,
         StoredAudit as StoredAudit,
         audit_dataset as audit_dataset,
@@ -57,16 +57,14 @@ if TYPE_CHECKING:
         Settings as Settings,
     )
     from modelward.spec import (
+        Project as Project,
         ProjectSpec as ProjectSpec,
         Task as Task,
-        load_spec_file as load_spec_file,
-        parse_spec as parse_spec,
-    )
-    from modelward.spec.service import (
-        Project as Project,
         create_project as create_project,
         get_project as get_project,
         list_projects as list_projects,
+        load_spec_file as load_spec_file,
+        parse_spec as parse_spec,
         update_project as update_project,
     )
     from modelward.tracking import (

@@ -16,10 +16,10 @@ if TYPE_CHECKING:
 
     import polars as pl
 
-    from modelward.evaluation.explain import LocalExplanations
-    from modelward.model.evaluations import StoredEvaluation
-    from modelward.review.records import Review, StageChange
-    from modelward.training.result import TrainResult
+    from modelward.evaluation import LocalExplanations
+    from modelward.model import StoredEvaluation
+    from modelward.review import Review, StageChange
+    from modelward.training import TrainResult
 
 
 class Workspace(KernelWorkspace):
@@ -45,9 +45,8 @@ class Workspace(KernelWorkspace):
         for `task="forecast"`: time_column, horizon, group_columns, covariates, country).
         """
         # The model libraries load on first use, so `import modelward` stays quick.
-        from modelward.spec.model import Task
-        from modelward.training.options import TrainOptions
-        from modelward.training.service import train
+        from modelward.spec import Task
+        from modelward.training import TrainOptions, train
 
         if isinstance(options.get("task"), str):
             options["task"] = Task(options["task"])
@@ -65,19 +64,19 @@ class Workspace(KernelWorkspace):
         most probable class, or the value), `proba_<label>` per class and, for classification,
         `decision` (the action under the approved policy), as `modelward predict` and a server
         answer."""
-        from modelward.model.runtime import cached_runtime
+        from modelward.model import cached_runtime
 
         return cached_runtime(self, model).predict(frame, ignore_extra=ignore_extra, keep=keep)
 
     def evaluate(self, model: str) -> StoredEvaluation:
         """`modelward evaluate` from Python: the stored report, its facts and HTML blob."""
-        from modelward.evaluation.service import evaluate_model
+        from modelward.evaluation import evaluate_model
 
         return evaluate_model(self, model)
 
     def explain(self, model: str, frame: pl.DataFrame) -> LocalExplanations:
         """Why the model predicts what it does for each row of `frame` (SHAP, raw columns)."""
-        from modelward.evaluation.service import explain_model
+        from modelward.evaluation import explain_model
 
         return explain_model(self, model, frame)
 
@@ -89,7 +88,7 @@ class Workspace(KernelWorkspace):
 
     def promote(self, model: str, *, to: str | None = None) -> StageChange:
         """Move `model` forward: `to="production"` needs passing gates and an approval."""
-        from modelward.registry.records import Stage
+        from modelward.registry import Stage
         from modelward.review import promote
 
         return promote(self, model, to=None if to is None else Stage(to))

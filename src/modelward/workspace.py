@@ -11,28 +11,36 @@ from typing import Any, Self, TypeVar
 
 from sqlalchemy import Connection
 
-from modelward.access import SigningKey, VerifyKey, load_or_create_key, load_verify_key
-from modelward.access.keyring import (
+from modelward.access import (
     KeyStatus,
     RegisteredKey,
+    SigningKey,
     Standing,
+    VerifyKey,
     check_may_write,
     find_key,
+    load_or_create_key,
+    load_verify_key,
     standing,
+    workspace_key,
 )
-from modelward.access.keys import workspace_key
 from modelward.backends.blobs import BlobStore, open_backend
 from modelward.backends.store import Store, open_store
 from modelward.errors import IntegrityError, NotFound
-from modelward.events import Anchor, ChainReport, Event, list_events, verify_chain
-from modelward.events.anchor import read_anchor, write_anchor
-from modelward.events.log import (
+from modelward.events import (
     KEY_REGISTERED,
     KEY_REVOKED,
+    Anchor,
+    ChainReport,
+    Event,
     append_events,
     head_seq,
+    list_events,
     lock_head,
+    read_anchor,
     utc_now,
+    verify_chain,
+    write_anchor,
 )
 from modelward.settings import Settings, resolve, write_config
 

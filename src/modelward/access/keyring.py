@@ -20,7 +20,7 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError as RowConflict
 
 from modelward.access.keys import SigningKey, VerifyKey
-from modelward.backends.store.tables import signing_keys, store_settings
+from modelward.backends.store import signing_keys, store_settings
 from modelward.errors import Forbidden, IntegrityError
 
 TEAM_SETTING = "team"

@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, insert, select, update
 
 from modelward.access.users import Role, count_users, find_user, get_user
-from modelward.backends.store.tables import api_tokens, users
+from modelward.backends.store import api_tokens, users
 from modelward.errors import Conflict, Forbidden, InputError, NotFound, Unauthorized
 
 PREFIX = "mw"

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from modelward.backends.store.tables import users
+from modelward.backends.store import users
 from modelward.errors import Conflict, InputError, NotFound
 
 USER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,199}$")

@@ -19,7 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
-from modelward.access.users import Role
+from modelward.access import Role
 from modelward.api.chain import ChainWatch
 from modelward.api.errors import error_response
 from modelward.api.fastlane import FastLane
@@ -32,14 +32,16 @@ from modelward.api.state import ServerState
 from modelward.api.web.routes import STATIC, router as web_router
 from modelward.api.work import router as work_router
 from modelward.errors import ModelwardError
-from modelward.monitoring.schedule import MonitorSchedule
-from modelward.monitoring.service import MonitorResult
-from modelward.serving.metrics import ServingMetrics
-from modelward.serving.predlog import PredictionLog
-from modelward.serving.ratelimit import open_limiter
-from modelward.serving.scorer import Scorer
-from modelward.serving.watch import TrafficWatch, open_shared
-from modelward.tracking.liveness import reap_lost_runs
+from modelward.monitoring import MonitorResult, MonitorSchedule
+from modelward.serving import (
+    PredictionLog,
+    Scorer,
+    ServingMetrics,
+    TrafficWatch,
+    open_limiter,
+    open_shared,
+)
+from modelward.tracking import reap_lost_runs
 from modelward.workspace import Workspace
 
 
@@ -207,7 +209,7 @@ def _retraining(ws: Workspace) -> Callable[[MonitorResult], None]:
     """The spec's retraining policies, applied after each pass this replica runs."""
 
     def apply(result: MonitorResult) -> None:
-        from modelward.retraining.policies import apply_policies  # training's imports: on use
+        from modelward.retraining import apply_policies  # training's imports: on use
 
         apply_policies(ws, result, background=True)  # monitoring goes on while it trains
 

@@ -8,22 +8,24 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from modelward.access.users import Role
+from modelward.access import Role
 from modelward.api.scoring import json_response
 from modelward.api.state import acting
-from modelward.serving.comparison import compare_deployment
-from modelward.serving.deployments import (
+from modelward.serving import (
+    Answers,
+    DeploymentOptions,
+    Validation,
+    compare_deployment,
     create_deployment,
     get_deployment,
     list_deployments,
     promote_canary,
+    read_predictions,
     revisions,
     rollback,
     set_canary,
     set_shadow,
 )
-from modelward.serving.predlog import read_predictions
-from modelward.serving.records import Answers, DeploymentOptions, Validation
 
 router = APIRouter(prefix="/deployments", tags=["deployments"])
 

@@ -11,7 +11,7 @@ import logging
 import orjson
 
 from modelward.errors import ModelwardError, RateLimited, Unauthorized
-from modelward.serving.metrics import ServingMetrics
+from modelward.serving import ServingMetrics
 
 log = logging.getLogger("modelward.api")
 Headers = list[tuple[bytes, bytes]]

@@ -20,10 +20,9 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
-from modelward.backends.store import leases
-from modelward.backends.store.tables import jobs
+from modelward.backends.store import LEASE_HOLDER, jobs
 from modelward.errors import ModelwardError, NotFound
-from modelward.events.log import utc_now
+from modelward.events import utc_now
 from modelward.workspace import Workspace
 
 HEARTBEAT_SECONDS = 5.0
@@ -70,7 +69,7 @@ def start_job(ws: Workspace, kind: str, request: dict[str, Any], work: Work) -> 
                 kind=kind,
                 status="running",
                 request=json.dumps(request, sort_keys=True),
-                holder=leases.HOLDER,
+                holder=LEASE_HOLDER,
                 heartbeat=time.time(),
                 created_at=utc_now(),
                 created_by=ws.actor,

@@ -13,15 +13,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from modelward.access.users import Role
+from modelward.access import Role
 from modelward.api.deployments import router as deployments_router
 from modelward.api.scoring import json_response
 from modelward.api.state import ServerState, acting, model_ref
-from modelward.datasets.service import list_versions
-from modelward.evaluation.service import get_evaluation
-from modelward.permissions.users import add_user, all_users
-from modelward.registry.records import Stage
-from modelward.registry.service import get_model, list_models
+from modelward.datasets import list_versions
+from modelward.evaluation import get_evaluation
+from modelward.permissions import add_user, all_users
+from modelward.registry import Stage, get_model, list_models
 from modelward.review import (
     approve,
     archive,
@@ -31,14 +30,14 @@ from modelward.review import (
     reviews_of,
     rollback_production,
 )
-from modelward.serving.tokens import (
+from modelward.serving import (
     api_tokens,
     create_api_token,
     revoke_api_token,
     revoke_user_tokens,
 )
-from modelward.spec.service import get_project, list_projects
-from modelward.tracking.service import get_run, list_runs
+from modelward.spec import get_project, list_projects
+from modelward.tracking import get_run, list_runs
 
 router = APIRouter(prefix="/api/v1", tags=["management"])
 router.include_router(deployments_router)

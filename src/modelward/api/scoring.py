@@ -15,15 +15,13 @@ import polars as pl
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from modelward.access.users import Role
+from modelward.access import Role
 from modelward.api.bodies import parse_body, parse_json, require_json
 from modelward.api.openapi import FEEDBACK_BODY, PREDICT_BODY, PREDICT_RESPONSES
 from modelward.api.state import ServerState, read_body
 from modelward.errors import InputError, RateLimited
-from modelward.evaluation.service import explain_model
-from modelward.serving.feedback import record_feedback
-from modelward.serving.records import Answers
-from modelward.serving.scorer import Answer
+from modelward.evaluation import explain_model
+from modelward.serving import Answer, Answers, record_feedback
 
 INLINE_ROWS = 64  # up to this many rows are scored on the event loop
 MAX_EXPLAIN_ROWS = 100  # rows explained per request (`modelward explain` has no such cap)

@@ -15,11 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
-from modelward.access.tokens import TokenCache, TokenInfo, verify_token
-from modelward.access.users import Role, find_user
+from modelward.access import Role, TokenCache, TokenInfo, find_user, verify_token
 from modelward.api.guard import LOOPBACK_NAMES, PEER_HEADER
 from modelward.errors import Forbidden, RateLimited, Unauthorized
-from modelward.serving.ratelimit import Limiter
+from modelward.serving import Limiter
 from modelward.workspace import Workspace
 
 TOKEN_COOKIE = "mw_token"  # noqa: S105 - a cookie name: the web UI keeps the token there

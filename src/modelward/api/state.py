@@ -9,15 +9,12 @@ from typing import Any
 import polars as pl
 from starlette.requests import Request
 
-from modelward.access.users import Role
+from modelward.access import Role
 from modelward.api.chain import ChainWatch
 from modelward.api.heavy import HeavyWork
 from modelward.api.security import Caller, Gate
 from modelward.errors import InputError, TooLarge
-from modelward.serving.metrics import ServingMetrics
-from modelward.serving.scorer import Answer, Scorer
-from modelward.serving.traffic import TrafficCache
-from modelward.serving.watch import TrafficWatch
+from modelward.serving import Answer, Scorer, ServingMetrics, TrafficCache, TrafficWatch
 from modelward.workspace import Workspace
 
 

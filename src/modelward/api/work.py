@@ -14,22 +14,19 @@ from fastapi import APIRouter, Body, Query, Request, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from modelward.access.users import Role
+from modelward.access import Role
 from modelward.api.bodies import CSV_TYPES, PARQUET_TYPES
 from modelward.api.jobs import get_job, list_jobs, start_job
 from modelward.api.scoring import json_response
 from modelward.api.state import ServerState, acting, model_ref, read_body
-from modelward.audit.service import audit_dataset
-from modelward.datasets.service import add_dataset, get_version
+from modelward.audit import audit_dataset
+from modelward.datasets import add_dataset, get_version
 from modelward.errors import InputError
-from modelward.evaluation.service import evaluate_model, evaluation_html, get_evaluation
+from modelward.evaluation import evaluate_model, evaluation_html, get_evaluation
 from modelward.refs import parse_ref
-from modelward.review.card import model_card
-from modelward.review.pipeline import train_and_review
-from modelward.spec.load import parse_spec
-from modelward.spec.model import Task
-from modelward.spec.service import create_project
-from modelward.training.options import TrainOptions
+from modelward.review import model_card, train_and_review
+from modelward.spec import Task, create_project, parse_spec
+from modelward.training import TrainOptions
 
 router = APIRouter(prefix="/api/v1", tags=["management"])
 

@@ -34,5 +34,13 @@ if TYPE_CHECKING:
         AuditReport as AuditReport,
         run_audit as run_audit,
     )
+    from modelward.audit.service import (
+        AuditOptions as AuditOptions,
+        StoredAudit as StoredAudit,
+        add_findings as add_findings,
+        audit_dataset as audit_dataset,
+        audit_html as audit_html,
+        latest_audit as latest_audit,
+    )
 
 __getattr__, __dir__, __all__ = lazy_face(__name__, __file__)

@@ -14,11 +14,10 @@ from modelward.audit.context import AuditContext
 from modelward.audit.findings import Finding
 from modelward.audit.html import render_html
 from modelward.audit.report import AuditReport, run_audit
-from modelward.backends.store.tables import audits
-from modelward.datasets.records import DatasetVersion
-from modelward.datasets.service import get_version, load_frame, require_columns
-from modelward.events.log import utc_now
-from modelward.spec.service import get_project
+from modelward.backends.store import audits
+from modelward.datasets import DatasetVersion, get_version, load_frame, require_columns
+from modelward.events import utc_now
+from modelward.spec import get_project
 from modelward.workspace import Workspace
 
 

@@ -12,7 +12,7 @@ from modelward.cli.context import JSON_OPTION, output, workspace
 from modelward.files import check_output, write_text
 
 if TYPE_CHECKING:
-    from modelward.review.auditbundle import AuditExport
+    from modelward.review import AuditExport
 
 CARD_SUFFIXES = (".md", ".html")
 
@@ -26,7 +26,7 @@ def card_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Show a model's card: use, data, design, evaluation, risks, limitations, approvals."""
-    from modelward.review.card import model_card
+    from modelward.review import model_card
 
     if to is not None:
         check_output(to, flag="--output", suffixes=CARD_SUFFIXES)
@@ -47,7 +47,7 @@ def export_audit_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Write the auditor's bundle: card, evaluation, signed manifest, lineage, event chain."""
-    from modelward.review.auditbundle import export_audit
+    from modelward.review import export_audit
 
     out = output(as_json)
     with workspace(ctx) as ws, out.progress(f"exporting {model}"):

@@ -8,10 +8,10 @@ import typer
 from rich.console import Group
 from rich.table import Table
 
-from modelward.audit.service import StoredAudit, audit_dataset, audit_html
+from modelward.audit import StoredAudit, audit_dataset, audit_html
 from modelward.cli.context import JSON_OPTION, output, workspace
 from modelward.cli.render import audit_view, diff_view, version_view
-from modelward.datasets.service import add_dataset, diff_versions, get_version, list_versions
+from modelward.datasets import add_dataset, diff_versions, get_version, list_versions
 
 app = typer.Typer(help="Versioned, audited datasets.", no_args_is_help=True)
 

@@ -7,7 +7,11 @@ from rich.table import Table
 
 from modelward.cli.context import JSON_OPTION, output, workspace
 from modelward.errors import InputError
-from modelward.serving.deployments import (
+from modelward.serving import (
+    Answers,
+    Deployment,
+    DeploymentOptions,
+    Validation,
     create_deployment,
     get_deployment,
     list_deployments,
@@ -17,7 +21,6 @@ from modelward.serving.deployments import (
     set_canary,
     set_shadow,
 )
-from modelward.serving.records import Answers, Deployment, DeploymentOptions, Validation
 
 app = typer.Typer(help="Deployments: one primary model, an optional canary and shadow.")
 
@@ -180,7 +183,7 @@ def compare(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Routes compared on feedback (canary vs primary, shadow, the spec's incumbent rule)."""
-    from modelward.serving.comparison import compare_deployment
+    from modelward.serving import compare_deployment
 
     if min_samples < 2:
         raise InputError.field("--min-samples", min_samples, "an integer >= 2")

@@ -11,12 +11,12 @@ from rich.table import Table
 from rich.text import Text
 
 from modelward.cli.context import JSON_OPTION, output, workspace
-from modelward.datasets.readers import read_file
+from modelward.datasets import read_file
 from modelward.files import check_output, write_text
 
 if TYPE_CHECKING:
-    from modelward.evaluation.explain import LocalExplanations
-    from modelward.model.evaluations import StoredEvaluation
+    from modelward.evaluation import LocalExplanations
+    from modelward.model import StoredEvaluation
 
 TOP = 5
 
@@ -28,7 +28,7 @@ def evaluate_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Evaluate a model: metrics with CIs, baselines, fairness, explanations, value, risks."""
-    from modelward.evaluation.service import evaluate_model, evaluation_html, policy_note
+    from modelward.evaluation import evaluate_model, evaluation_html, policy_note
 
     if html is not None:
         check_output(html, flag="--html", suffixes=(".html",))
@@ -51,7 +51,7 @@ def explain_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Explain each input row: the base value and each feature's push (SHAP)."""
-    from modelward.evaluation.service import explain_model
+    from modelward.evaluation import explain_model
 
     frame = read_file(source)
     if frame.height > limit:

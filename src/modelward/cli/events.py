@@ -48,7 +48,7 @@ def verify(
     """Check the whole hash chain, its signed head and this machine's anchor; exit 3 when
     an event was edited, deleted, reordered, renumbered or the chain cut (or, with --blobs,
     a blob is missing or corrupt)."""
-    from modelward.review.blobcheck import check_blobs
+    from modelward.review import check_blobs
 
     with workspace(ctx) as ws:
         report = ws.verify_events()

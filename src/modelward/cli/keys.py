@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from modelward.cli.context import JSON_OPTION, output, workspace
-from modelward.permissions.keys import (
+from modelward.permissions import (
     add_key,
     all_keys,
     home_key,

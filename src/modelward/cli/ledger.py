@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from modelward.cli.context import JSON_OPTION, output, workspace
-from modelward.evaluation.numbers import money
+from modelward.evaluation import money
 from modelward.ledger import CurrencyTotal, Ledger, Line, ProjectLedger, Roi, ledger
 
 ESTIMATE = "~"  # marks a figure that is an estimate, not a measurement

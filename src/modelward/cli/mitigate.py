@@ -12,7 +12,7 @@ from rich.text import Text
 from modelward.cli.context import JSON_OPTION, output, workspace
 
 if TYPE_CHECKING:
-    from modelward.evaluation.mitigation.service import MitigationResult
+    from modelward.evaluation import MitigationResult
 
 ROWS = (
     ("demographic_parity_difference", "demographic parity difference"),
@@ -37,7 +37,7 @@ def mitigate_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Make a new, fairer version of MODEL; evaluate it against the original."""
-    from modelward.evaluation.mitigation.service import mitigate_model
+    from modelward.evaluation import mitigate_model
 
     out = output(as_json)
     with workspace(ctx) as ws, out.progress(f"mitigating {model}") as step:
@@ -61,7 +61,7 @@ def _render(found: MitigationResult) -> Group:
 
 
 def _table(comparison: dict[str, Any], metric: str) -> Table:
-    from modelward.evaluation.performance import metric_label
+    from modelward.evaluation import metric_label
 
     before, after = comparison.get("before", {}), comparison.get("after", {})
     table = Table("", "before", "after", "change")

@@ -89,7 +89,7 @@ def gates(ctx: typer.Context, model: str, as_json: bool = JSON_OPTION) -> None:
 def value(ctx: typer.Context, ref: str, as_json: bool = JSON_OPTION) -> None:
     """What the model's decisions are worth, in a few plain lines: the policy, the share acted
     on, value per year against no model and a simple baseline, the cost of fairness, ROI."""
-    from modelward.evaluation.business import business_summary
+    from modelward.evaluation import business_summary
 
     with workspace(ctx) as ws:
         found = business_summary(ws, ref)

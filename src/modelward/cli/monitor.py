@@ -11,7 +11,7 @@ from rich.table import Table
 from modelward.cli.context import JSON_OPTION, output, workspace
 
 if TYPE_CHECKING:
-    from modelward.monitoring.service import MonitorResult
+    from modelward.monitoring import MonitorResult
 
 app = typer.Typer(help="Monitoring: drift, performance once labels arrive, staleness, alerts.")
 
@@ -25,8 +25,8 @@ def run(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """One monitoring pass: the window of recent traffic against the model's training data."""
-    from modelward.monitoring.service import monitor_all, monitor_deployment
-    from modelward.retraining.triggers import retrain_triggers
+    from modelward.monitoring import monitor_all, monitor_deployment
+    from modelward.retraining import retrain_triggers
 
     with workspace(ctx) as ws:
         found = monitor_all(ws) if deployment is None else [monitor_deployment(ws, deployment)]
@@ -48,7 +48,7 @@ def alerts(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Open alerts, oldest first."""
-    from modelward.monitoring.alerts import open_alerts
+    from modelward.monitoring import open_alerts
 
     with workspace(ctx) as ws:
         found = open_alerts(ws, deployment)

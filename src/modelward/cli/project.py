@@ -9,7 +9,7 @@ import yaml
 from rich.table import Table
 
 from modelward.cli.context import JSON_OPTION, output, workspace
-from modelward.spec.service import Project, get_project, list_projects, project_from_file
+from modelward.spec import Project, get_project, list_projects, project_from_file
 
 app = typer.Typer(help="Project specs: what to predict and how to judge it.", no_args_is_help=True)
 

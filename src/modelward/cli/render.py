@@ -9,11 +9,8 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from modelward.audit.findings import Severity
-from modelward.audit.service import StoredAudit
-from modelward.datasets.contract import ColumnContract
-from modelward.datasets.diff import ColumnChange, DatasetDiff
-from modelward.datasets.records import DatasetVersion
+from modelward.audit import Severity, StoredAudit
+from modelward.datasets import ColumnChange, ColumnContract, DatasetDiff, DatasetVersion
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 BRIEF_LIMIT = 12

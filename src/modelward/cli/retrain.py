@@ -25,7 +25,7 @@ def retrain_command(
 
     A LightGBM champion is warm-started (keeps its trees, boosts on); others retrain in full.
     """
-    from modelward.retraining.service import retrain
+    from modelward.retraining import retrain
 
     with workspace(ctx) as ws:
         result = retrain(

@@ -10,8 +10,7 @@ from rich.table import Table
 
 from modelward.cli.context import JSON_OPTION, output, workspace
 from modelward.errors import InputError
-from modelward.tracking import Run, get_run, list_runs
-from modelward.tracking.trials import TrialRecord, list_trials, rank_trials
+from modelward.tracking import Run, TrialRecord, get_run, list_runs, list_trials, rank_trials
 
 app = typer.Typer(help="Tracked runs: params, metrics, lineage.", no_args_is_help=True)
 

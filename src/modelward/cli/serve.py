@@ -6,8 +6,7 @@ import signal
 
 import typer
 
-from modelward.api.guard import LOOPBACK_NAMES, allowed_hosts
-from modelward.api.security import EdgeConfig
+from modelward.api import LOOPBACK_NAMES, EdgeConfig, allowed_hosts
 from modelward.cli.context import output, workspace
 from modelward.errors import InputError
 
@@ -42,7 +41,7 @@ def serve_command(
     """Serve deployments (MLflow scoring protocol), the management API and /metrics."""
     import uvicorn
 
-    from modelward.api.app import ServeConfig, create_app
+    from modelward.api import ServeConfig, create_app
 
     _check(port, max_body_mb, log_interval, rate)
     edge = edge_config(

@@ -6,10 +6,10 @@ import typer
 from rich.table import Column, Table
 from rich.text import Text
 
-from modelward.access.tokens import check_rate, expiry_after_days
+from modelward.access import check_rate, expiry_after_days
 from modelward.cli.context import JSON_OPTION, output, workspace
 from modelward.errors import InputError
-from modelward.serving.tokens import (
+from modelward.serving import (
     api_tokens,
     create_api_token,
     revoke_api_token,

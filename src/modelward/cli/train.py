@@ -16,15 +16,14 @@ from rich.text import Text
 from modelward.cli.context import JSON_OPTION, output, workspace
 from modelward.cli.output import Output
 from modelward.errors import InputError
-from modelward.spec.model import Task
-from modelward.training.options import TrainOptions
+from modelward.spec import Task
+from modelward.training import TrainOptions
 
 if TYPE_CHECKING:
     # The model libraries take seconds to import: only these two commands pay for them.
-    from modelward.model.batch import PredictResult
-    from modelward.review.pipeline import Trained
-    from modelward.training.search import OnTrial, SearchState
-    from modelward.training.trial import TrialOutcome
+    from modelward.model import PredictResult
+    from modelward.review import Trained
+    from modelward.training import OnTrial, SearchState, TrialOutcome
 
 LEADERBOARD_ROWS = 8
 
@@ -103,7 +102,7 @@ def train_command(
         covariates=_list(covariates),
         country=country,
     )
-    from modelward.review.pipeline import train_and_review
+    from modelward.review import train_and_review
 
     out = output(as_json)
     with workspace(ctx) as ws, _leaderboard(out) as on_trial:
@@ -129,7 +128,7 @@ def predict_command(
 ) -> None:
     """Score rows: `prediction`, `proba_<label>` per class and `decision` (the action under the
     approved policy), with identifier columns carried through."""
-    from modelward.model.batch import predict_file
+    from modelward.model import predict_file
 
     kept = None if keep is None else _list(keep)
     if kept is not None and not kept:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from modelward.access.users import Role
+from modelward.access import Role
 from modelward.cli.context import JSON_OPTION, output, workspace
-from modelward.permissions.users import add_user, all_users, change_role
+from modelward.permissions import add_user, all_users, change_role
 
 app = typer.Typer(help="Users and their roles (viewer, scientist, approver, admin).")
 

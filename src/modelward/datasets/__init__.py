@@ -19,6 +19,7 @@ if TYPE_CHECKING:
         DatasetDiff as DatasetDiff,
         Verdict as Verdict,
         diff_frames as diff_frames,
+        psi as psi,
     )
     from modelward.datasets.readers import (
         read_file as read_file,
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
         get_version as get_version,
         list_versions as list_versions,
         load_frame as load_frame,
+        require_columns as require_columns,
     )
 
 __getattr__, __dir__, __all__ = lazy_face(__name__, __file__)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from modelward.backends.s3errors import CREDENTIALS_FIX, Kind, diagnose
+from modelward.backends import CREDENTIALS_FIX, Kind, diagnose
 from modelward.errors import InputError
 from modelward.settings import apply_attempts
 

@@ -15,17 +15,17 @@ import polars as pl
 from sqlalchemy import Connection, Row, Select, insert, select
 from sqlalchemy.exc import IntegrityError as DbIntegrityError
 
-from modelward.backends.store.tables import dataset_versions, datasets, projects
+from modelward.backends.store import dataset_versions, datasets, projects
 from modelward.datasets.canonical import write_canonical
 from modelward.datasets.contract import Contract, infer_contract
 from modelward.datasets.diff import DatasetDiff, diff_frames
 from modelward.datasets.records import AddResult, DatasetVersion
 from modelward.datasets.sources import Source, make_source
 from modelward.errors import Conflict, InputError, NotFound
-from modelward.events.log import utc_now
-from modelward.permissions.service import require
+from modelward.events import utc_now
+from modelward.permissions import require
 from modelward.refs import check_name, parse_ref
-from modelward.spec.service import find_project
+from modelward.spec import find_project
 from modelward.workspace import Workspace
 
 Step = Callable[[str], None]

@@ -19,8 +19,7 @@ import numpy as np
 from modelward.evaluation.bootstrap import Interval, difference_ci, point_score
 from modelward.evaluation.numbers import json_float
 from modelward.evaluation.performance import decision_threshold, fmt, metric_label
-from modelward.training.evidence import Evidence
-from modelward.training.metrics import Metric, get_metric
+from modelward.training import Evidence, Metric, get_metric
 
 
 @dataclass(frozen=True)

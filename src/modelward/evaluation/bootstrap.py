@@ -28,7 +28,7 @@ import numpy as np
 
 from modelward.errors import InputError
 from modelward.evaluation.numbers import json_float
-from modelward.training.metrics import METRICS, Metric
+from modelward.training import METRICS, Metric
 
 Kernel = Callable[[np.ndarray], np.ndarray]  # weights (r, n) -> one score per row of weights
 CHUNK_CELLS = 2_000_000  # weights per chunk of resamples: about 16 MB of float64

@@ -14,9 +14,9 @@ from typing import Any
 
 from modelward.errors import NotFound
 from modelward.evaluation.numbers import money
-from modelward.model.evaluations import policy_evaluation
-from modelward.registry.service import get_model
-from modelward.spec.service import get_project
+from modelward.model import policy_evaluation
+from modelward.registry import get_model
+from modelward.spec import get_project
 from modelward.workspace import Workspace
 
 FAIRNESS_WORDS = {

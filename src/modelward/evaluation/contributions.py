@@ -23,17 +23,21 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from modelward.evaluation.margins import Link, MemberContributions
-from modelward.spec.model import Task
-from modelward.training.families import Model
+from modelward.spec import Task
 
 # The family's private frame builder: the pool must encode categories exactly as predict does.
-from modelward.training.families.boost_catboost import CatBoostModel, catboost_frame
-from modelward.training.families.boost_lightgbm import LightGBMModel
-from modelward.training.families.boost_xgboost import XGBoostModel
-from modelward.training.families.matrices import float32_grid, rows
-from modelward.training.families.one_rule import OneRuleModel
-from modelward.training.families.prior import PriorModel
-from modelward.training.families.sklearn_model import SklearnModel
+from modelward.training import (
+    CatBoostModel,
+    LightGBMModel,
+    Model,
+    OneRuleModel,
+    PriorModel,
+    SklearnModel,
+    XGBoostModel,
+    catboost_frame,
+    float32_grid,
+    rows,
+)
 
 PERMUTATION_BACKGROUND = 30  # background rows per masked evaluation in the fallback
 MASKED_CELLS = 4_000_000  # values per masked matrix the fallback predicts on at once

@@ -10,8 +10,8 @@ cent per pass and is left out; the ledger counts it as it happens.
 from __future__ import annotations
 
 from modelward.evaluation.value import Costs
-from modelward.model.returns import MONTHS_PER_YEAR, people_cost
-from modelward.spec.model import ProjectSpec
+from modelward.model import MONTHS_PER_YEAR, people_cost
+from modelward.spec import ProjectSpec
 
 BYTES_PER_GB = 1e9
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from modelward.spec.model import Task
-from modelward.training.target import POSITIVE_NAMES, Target
+from modelward.spec import Task
+from modelward.training import POSITIVE_NAMES, Target
 
 DIRECTION = 0.3  # |rank correlation| of value and contribution that reads as a direction
 MIN_LEVEL_SHARE = 0.01  # levels rarer than this are too noisy to name

@@ -37,13 +37,9 @@ from modelward.evaluation.drivers import driver_sentence, outcome_phrase
 from modelward.evaluation.margins import Link, MemberContributions, outcome_space
 from modelward.evaluation.numbers import json_sig
 from modelward.evaluation.shapley import probability_shap
-from modelward.registry.records import Bundle
-from modelward.spec.model import Task
-from modelward.training.encode import Encoder
-from modelward.training.families import Artifact, get_family
-from modelward.training.kinds import Style
-from modelward.training.predictor import LoadedMember, Predictor
-from modelward.training.target import Target
+from modelward.registry import Bundle
+from modelward.spec import Task
+from modelward.training import Artifact, Encoder, LoadedMember, Predictor, Style, Target, get_family
 
 APPROXIMATE = (
     "in probability, approximately: members explained in log-odds, each feature keeping its "

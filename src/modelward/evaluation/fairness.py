@@ -22,10 +22,9 @@ from sklearn.metrics import roc_auc_score
 
 from modelward.errors import InputError
 from modelward.evaluation.numbers import json_float
-from modelward.model.policy import DEFAULT_THRESHOLD
-from modelward.spec.model import Task
-from modelward.training.evidence import Evidence
-from modelward.training.groups import group_labels
+from modelward.model import DEFAULT_THRESHOLD
+from modelward.spec import Task
+from modelward.training import Evidence, group_labels
 
 MIN_GROUP_ROWS = 30
 

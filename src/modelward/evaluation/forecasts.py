@@ -18,9 +18,9 @@ from modelward.evaluation.numbers import json_float, money
 from modelward.evaluation.parts import Chart, Part, Table, parts_json
 from modelward.evaluation.performance import fmt
 from modelward.evaluation.svg import as_float
-from modelward.registry.records import Bundle, ModelVersion
-from modelward.spec.model import ProjectSpec
-from modelward.training.evidence import Evidence
+from modelward.registry import Bundle, ModelVersion
+from modelward.spec import ProjectSpec
+from modelward.training import Evidence
 
 METHODS = (
     ("model", "model"),

@@ -17,7 +17,7 @@ from enum import StrEnum
 
 import numpy as np
 
-from modelward.spec.model import Task
+from modelward.spec import Task
 
 QUADRATURE_NODES = 16  # Gauss-Legendre nodes per segment of the softmax path integral
 MAX_SEGMENTS = 64

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from modelward.model.returns import amount
+from modelward.model import amount
 
 
 def json_float(value: float | None, digits: int = 4) -> float | None:

@@ -24,8 +24,7 @@ import numpy as np
 from modelward.evaluation.bootstrap import point_score
 from modelward.evaluation.numbers import json_float
 from modelward.evaluation.performance import decision_threshold, fmt, metric_label
-from modelward.training.evidence import Evidence
-from modelward.training.metrics import Metric, get_metric
+from modelward.training import Evidence, Metric, get_metric
 
 MAX_SHARE = 0.5  # of the room to a perfect score that training may close before a flag
 MIN_GAP = 0.02  # for 0-1 scores: smaller gaps are noise whatever the room

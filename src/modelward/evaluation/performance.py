@@ -27,9 +27,8 @@ from sklearn import metrics as skm
 from modelward.errors import InputError
 from modelward.evaluation.bootstrap import Interval, metric_ci, point_score
 from modelward.evaluation.numbers import json_float
-from modelward.spec.model import Task
-from modelward.training.evidence import Evidence
-from modelward.training.metrics import METRICS, get_metric
+from modelward.spec import Task
+from modelward.training import METRICS, Evidence, get_metric
 
 CURVE_POINTS = 100
 CALIBRATION_BINS = 10

@@ -42,13 +42,9 @@ from modelward.evaluation.policy_grid import (
     values_at,
     within,
 )
-from modelward.model.policy import NOBODY
-from modelward.model.reference import NAMES, reference_acts, reference_keys
-from modelward.spec.model import FAIRNESS_BOUNDED, IncumbentRule, ProjectSpec
-from modelward.spec.value import ValueModel
-from modelward.training.groups import group_labels
-from modelward.training.predictor import DecisionRule
-from modelward.training.target import Target
+from modelward.model import REFERENCE_NAMES, UNREACHABLE_THRESHOLD, reference_acts, reference_keys
+from modelward.spec import FAIRNESS_BOUNDED, IncumbentRule, ProjectSpec, ValueModel
+from modelward.training import DecisionRule, Target, group_labels
 
 NEGLIGIBLE_CAPTURE = 0.05
 SMALL_CAPTURE = 0.25
@@ -288,7 +284,7 @@ def _threshold_option(
     outcomes: Outcomes,
     bounds: Mapping[str, float],
 ) -> Option:
-    threshold = float(cut) if math.isfinite(cut) else NOBODY
+    threshold = float(cut) if math.isfinite(cut) else UNREACHABLE_THRESHOLD
     found = _option(key, name, "model", judged, judged.p >= threshold, outcomes, bounds)
     return dataclasses.replace(found, threshold=threshold)
 
@@ -362,7 +358,9 @@ def _no_model_options(
     found = []
     for key in reference_keys(rule):
         acted = reference_acts(key, len(judged.y), rows=rows, rule=rule, positive=target.positive)
-        found.append(_option(key, NAMES[key], "no_model", judged, acted, outcomes, bounds))
+        found.append(
+            _option(key, REFERENCE_NAMES[key], "no_model", judged, acted, outcomes, bounds)
+        )
     return found
 
 

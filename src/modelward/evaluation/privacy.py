@@ -30,7 +30,7 @@ from sklearn import metrics as skm
 
 from modelward.errors import InputError
 from modelward.evaluation.numbers import json_sig
-from modelward.training.evidence import Evidence
+from modelward.training import Evidence
 
 # Probabilities are clipped before the log so that a confident mistake costs a large, finite loss.
 PROBA_FLOOR = 1e-15

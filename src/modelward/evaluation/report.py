@@ -28,13 +28,11 @@ from modelward.evaluation.robustness import flip_rate
 from modelward.evaluation.slices import worst_slices
 from modelward.evaluation.threshold import Threshold
 from modelward.evaluation.value import business_value
-from modelward.events.log import utc_now
-from modelward.model.policy import DEFAULT_THRESHOLD, DecisionPolicy, Source
-from modelward.registry.records import Bundle, ModelVersion
-from modelward.spec.model import ProjectSpec, Task
-from modelward.training.evidence import Evidence
-from modelward.training.metrics import METRICS
-from modelward.training.predictor import DecisionRule, Predictor
+from modelward.events import utc_now
+from modelward.model import DEFAULT_THRESHOLD, DecisionPolicy, Source
+from modelward.registry import Bundle, ModelVersion
+from modelward.spec import ProjectSpec, Task
+from modelward.training import METRICS, DecisionRule, Evidence, Predictor
 
 PARITY_FACT = "fairness.demographic_parity_difference"
 EXPLAIN_ROWS = 1_000

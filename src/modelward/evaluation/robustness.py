@@ -27,7 +27,7 @@ import polars as pl
 
 from modelward.errors import InputError
 from modelward.evaluation.numbers import json_sig
-from modelward.spec.model import Task
+from modelward.spec import Task
 
 Predict = Callable[[pl.DataFrame], np.ndarray]
 RELATIVE_CHANGE = 0.10

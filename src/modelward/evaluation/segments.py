@@ -14,8 +14,8 @@ from typing import Any
 from modelward.evaluation.numbers import json_float
 from modelward.evaluation.parts import Chart, Part, Table, parts_json
 from modelward.evaluation.performance import fmt
-from modelward.registry.records import Bundle, ModelVersion
-from modelward.training.segment.quality import Quality
+from modelward.registry import Bundle, ModelVersion
+from modelward.training import Quality
 
 MEASURES = (
     ("silhouette", "silhouette (-1..1, higher: segments apart)"),

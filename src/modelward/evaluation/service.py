@@ -24,20 +24,17 @@ from modelward.evaluation.forecasts import forecast_report
 from modelward.evaluation.html import render_evaluation_html
 from modelward.evaluation.report import Inputs, build_report
 from modelward.evaluation.segments import segment_report
-from modelward.events.log import utc_now
-from modelward.model.evaluations import (
+from modelward.events import utc_now
+from modelward.model import (
     StoredEvaluation,
     latest_evaluation,
     policy_evaluation,
     save_evaluation,
 )
-from modelward.registry.records import ModelVersion
-from modelward.registry.service import get_model, load_bundle
-from modelward.spec.model import Task
-from modelward.spec.service import get_project
-from modelward.tracking.service import get_run
-from modelward.training.evidence import load_evidence
-from modelward.training.predictor import Predictor
+from modelward.registry import ModelVersion, get_model, load_bundle
+from modelward.spec import Task, get_project
+from modelward.tracking import get_run
+from modelward.training import Predictor, load_evidence
 from modelward.workspace import Workspace
 
 Step = Callable[[str], None]

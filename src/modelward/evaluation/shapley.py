@@ -31,8 +31,7 @@ import numpy as np
 import polars as pl
 
 from modelward.errors import InputError
-from modelward.training.kinds import Style
-from modelward.training.predictor import Predictor
+from modelward.training import Predictor, Style
 
 BACKGROUND_ROWS = 100  # rows the value function averages over
 PAIRS = 16  # antithetic pairs of feature orders per row

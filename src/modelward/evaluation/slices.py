@@ -26,8 +26,7 @@ from modelward.errors import InputError
 from modelward.evaluation.bootstrap import point_score, weighted_scores
 from modelward.evaluation.numbers import json_float
 from modelward.evaluation.performance import decision_threshold, fmt, metric_label
-from modelward.training.evidence import Evidence
-from modelward.training.metrics import get_metric
+from modelward.training import Evidence, get_metric
 
 MIN_ROWS = 30
 MIN_SHARE = 0.01

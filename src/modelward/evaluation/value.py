@@ -26,11 +26,9 @@ from modelward.evaluation.bootstrap import Interval, mean_ci
 from modelward.evaluation.numbers import json_float, json_sig, money
 from modelward.evaluation.policies import Judged, Option, PolicyChoice, choose_policy
 from modelward.evaluation.policy_grid import row_values
-from modelward.model.policy import where_acting
-from modelward.model.returns import Returns, returns
-from modelward.spec.model import Task
-from modelward.spec.value import ValueModel
-from modelward.training.evidence import Evidence
+from modelward.model import Returns, compute_returns, where_acting
+from modelward.spec import Task, ValueModel
+from modelward.training import Evidence
 
 
 @dataclass(frozen=True)
@@ -306,11 +304,11 @@ def _volume(evidence: Evidence, value_model: ValueModel) -> tuple[float, str]:
 def _returns(over: float, per_year: float, costs: Costs | None, value_model: ValueModel) -> Returns:
     currency = value_model.currency
     if costs is None:
-        return returns(None, 0.0, currency=currency, why_no_value="the costs are unknown")
+        return compute_returns(None, 0.0, currency=currency, why_no_value="the costs are unknown")
     if costs.currency != currency:
         why = f"value in {currency}, costs in {costs.currency}: put both in one currency"
-        return returns(None, costs.total, currency=currency, why_no_value=why)
-    return returns(over, costs.total, currency=currency, per_year=per_year)
+        return compute_returns(None, costs.total, currency=currency, why_no_value=why)
+    return compute_returns(over, costs.total, currency=currency, per_year=per_year)
 
 
 def _cost_notes(costs: Costs | None) -> tuple[str, ...]:

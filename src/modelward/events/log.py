@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
-from modelward.backends.store.tables import chain_head, events
+from modelward.backends.store import chain_head, events
 from modelward.events.chain import (
     GENESIS,
     Event,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from modelward.ledger.records import Costs, Usage
-from modelward.spec.model import Prices
+from modelward.spec import Prices
 
 SECONDS_PER_HOUR = 3600.0
 SECONDS_PER_MONTH = 365.25 / 12 * 86400  # a mean calendar month

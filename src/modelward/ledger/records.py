@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 from enum import StrEnum
 from typing import Any
 
-from modelward.evaluation.numbers import json_float, json_sig
+from modelward.evaluation import json_float, json_sig
 
 # Figures keep 8 significant digits, not a fixed number of decimals: a small model's training
 # costs fractions of a cent and its storage fractions of that, which decimals would show as 0.

@@ -30,9 +30,8 @@ from modelward.ledger.records import (
 )
 from modelward.ledger.usage import ModelRow, Snapshot, snapshot
 from modelward.ledger.value import Pricing, realized, roi
-from modelward.model.returns import people_cost
-from modelward.spec.model import Prices, ProjectSpec
-from modelward.spec.service import Project, get_project, list_projects
+from modelward.model import people_cost
+from modelward.spec import Prices, Project, ProjectSpec, get_project, list_projects
 from modelward.workspace import Workspace
 
 NO_PROJECT = "(no project)"

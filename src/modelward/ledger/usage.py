@@ -16,7 +16,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, and_, func, select
 
-from modelward.backends.store.tables import (
+from modelward.backends.store import (
     audits,
     dataset_versions,
     datasets,
@@ -30,13 +30,9 @@ from modelward.backends.store.tables import (
     trials,
 )
 from modelward.ledger.value import decisions
-from modelward.model.evaluations import policy_evaluation
-from modelward.registry.records import model_ref
-from modelward.registry.refs import parse_model_ref
-from modelward.registry.service import get_model
-from modelward.serving.deployments import list_deployments
-from modelward.serving.feedback import read_feedback
-from modelward.serving.predlog import read_predictions
+from modelward.model import policy_evaluation
+from modelward.registry import get_model, model_ref, parse_model_ref
+from modelward.serving import list_deployments, read_feedback, read_predictions
 from modelward.workspace import Workspace
 
 DECISIONS_SCHEMA = {

@@ -16,12 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from modelward.evaluation.policy_grid import row_values
+from modelward.evaluation import row_values
 from modelward.ledger.records import Realized, Roi
-from modelward.model.reference import EVERYONE, INCUMBENT, NOBODY, reference_acts
-from modelward.model.returns import returns
-from modelward.spec.model import IncumbentRule
-from modelward.spec.value import NO_ACTION, ValueModel
+from modelward.model import EVERYONE, INCUMBENT, NOBODY, compute_returns, reference_acts
+from modelward.spec import NO_ACTION, IncumbentRule, ValueModel
 
 # What the business did: the answer's `decision`; logs from before decisions were answered
 # carry it as `prediction` (then decided at the evaluated threshold).
@@ -184,7 +182,7 @@ def _labels(labels: pl.Series) -> pl.Series:
 def roi(value: float | None, cost: float, *, currency: str, why_no_value: str = "") -> Roi:
     """(incremental value - cost) / cost, as `modelward.model.returns` defines it for every
     stage; None, saying why, without a value or a cost."""
-    found = returns(
+    found = compute_returns(
         value, cost, currency=currency, why_no_value=why_no_value or "no value is priced"
     )
     return Roi(found.roi, found.sentence, found.negligible)

@@ -10,7 +10,7 @@ from typing import Any
 
 import polars as pl
 
-from modelward.datasets.readers import read_file
+from modelward.datasets import read_file
 from modelward.files import atomic_path, check_output
 from modelward.model.runtime import id_columns, load_runtime
 from modelward.workspace import Workspace

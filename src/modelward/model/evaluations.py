@@ -14,9 +14,9 @@ from typing import Any
 
 from sqlalchemy import Row, insert, select
 
-from modelward.backends.store.tables import evaluations, reviews
-from modelward.events.log import utc_now
-from modelward.registry.records import ModelVersion
+from modelward.backends.store import evaluations, reviews
+from modelward.events import utc_now
+from modelward.registry import ModelVersion
 from modelward.workspace import Workspace
 
 

@@ -23,13 +23,13 @@ import numpy as np
 import polars as pl
 
 from modelward.errors import InputError
-from modelward.spec.value import NO_ACTION, Action
-from modelward.training.predictor import DecisionRule
-from modelward.training.records import Record
-from modelward.training.target import Label, Target
+from modelward.spec import NO_ACTION, Action
+from modelward.training import DecisionRule, Label, Record, Target
 
 DEFAULT_THRESHOLD = 0.5
-NOBODY = math.nextafter(1.0, 2.0)  # a threshold no probability reaches: acting never pays
+UNREACHABLE_THRESHOLD = math.nextafter(
+    1.0, 2.0
+)  # a threshold no probability reaches: acting never pays
 
 
 def where_acting(threshold: float | None, *, grouped: bool = False) -> str:

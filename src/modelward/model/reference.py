@@ -12,10 +12,14 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from modelward.spec.model import IncumbentRule
+from modelward.spec import IncumbentRule
 
 EVERYONE, NOBODY, INCUMBENT = "everyone", "nobody", "incumbent"
-NAMES = {EVERYONE: "act on everyone", NOBODY: "act on nobody", INCUMBENT: "the incumbent rule"}
+REFERENCE_NAMES = {
+    EVERYONE: "act on everyone",
+    NOBODY: "act on nobody",
+    INCUMBENT: "the incumbent rule",
+}
 
 
 def reference_keys(incumbent: IncumbentRule | None) -> tuple[str, ...]:

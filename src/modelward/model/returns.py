@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from modelward.spec.value import People
+from modelward.spec import People
 
 NEGLIGIBLE_SHARE = 0.001  # a cost under 0.1% of the value: a ratio over 1,000 says little
 MONTHS_PER_YEAR = 12.0
@@ -46,7 +46,7 @@ class Returns:
         }
 
 
-def returns(
+def compute_returns(
     value: float | None,
     cost: float,
     *,

@@ -18,14 +18,17 @@ import polars as pl
 from modelward.errors import InputError
 from modelward.model.evaluations import policy_evaluation
 from modelward.model.policy import DecisionPolicy
-from modelward.registry.records import ModelVersion
-from modelward.registry.service import get_model, load_bundle
-from modelward.spec.model import Task
-from modelward.training.features import identifier_columns
-from modelward.training.predictor import Predictor, RecordPrediction
-from modelward.training.schema import InputSchema
-from modelward.training.scorer import Scorer, load_scorer
-from modelward.training.target import Target
+from modelward.registry import ModelVersion, get_model, load_bundle
+from modelward.spec import Task
+from modelward.training import (
+    InputSchema,
+    Predictor,
+    RecordPrediction,
+    Scorer,
+    Target,
+    identifier_columns,
+    load_scorer,
+)
 from modelward.workspace import Workspace
 
 DECISION = "decision"

@@ -10,12 +10,19 @@ if TYPE_CHECKING:
     from modelward.monitoring.alerts import (
         Alert as Alert,
         open_alerts as open_alerts,
+        post_webhook as post_webhook,
     )
     from modelward.monitoring.drift import (
         ColumnDrift as ColumnDrift,
         DriftReport as DriftReport,
         Thresholds as Thresholds,
         compare as compare,
+    )
+    from modelward.monitoring.estimate import (
+        KIND_VALUE as KIND_VALUE,
+    )
+    from modelward.monitoring.expected import (
+        Expected as Expected,
     )
     from modelward.monitoring.health import (
         Finding as Finding,
@@ -28,6 +35,12 @@ if TYPE_CHECKING:
     from modelward.monitoring.profile import (
         Reference as Reference,
         fit_reference as fit_reference,
+    )
+    from modelward.monitoring.refusals import (
+        REASONS as REASONS,
+    )
+    from modelward.monitoring.schedule import (
+        MonitorSchedule as MonitorSchedule,
     )
     from modelward.monitoring.service import (
         MonitorResult as MonitorResult,

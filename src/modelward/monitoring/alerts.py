@@ -17,8 +17,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, insert, select, update
 
-from modelward.backends.store.tables import alerts, monitor_reports
-from modelward.events.log import utc_now
+from modelward.backends.store import alerts, monitor_reports
+from modelward.events import utc_now
 from modelward.monitoring.health import Finding, Severity
 from modelward.workspace import Workspace
 

@@ -7,7 +7,7 @@ import polars as pl
 from modelward.monitoring.drift import ColumnDrift, Severity as DriftSeverity, Thresholds, compare
 from modelward.monitoring.health import Finding, Severity
 from modelward.monitoring.profile import fit_reference
-from modelward.spec.model import Monitoring
+from modelward.spec import Monitoring
 
 _SEVERITY = {
     DriftSeverity.OK: Severity.OK,

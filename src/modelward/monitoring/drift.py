@@ -26,7 +26,7 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
-from modelward.datasets.diff import psi
+from modelward.datasets import psi
 from modelward.errors import InputError
 from modelward.monitoring.profile import Counts, Profile, Reference
 

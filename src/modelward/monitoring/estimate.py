@@ -33,14 +33,13 @@ import polars as pl
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.isotonic import IsotonicRegression
 
-from modelward.evaluation.numbers import money
-from modelward.model.reference import reference_acts
+from modelward.evaluation import money
+from modelward.model import reference_acts
 from modelward.monitoring.expected import Expected, acted_labels
 from modelward.monitoring.frames import positive_probability
 from modelward.monitoring.health import Finding, Severity, level
-from modelward.spec.model import ProjectSpec, Task
-from modelward.training.evidence import Evidence
-from modelward.training.target import Target
+from modelward.spec import ProjectSpec, Task
+from modelward.training import Evidence, Target
 
 Z95 = 1.959964
 KIND_PERFORMANCE = "estimated_performance"

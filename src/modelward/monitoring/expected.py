@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from modelward.model.reference import EVERYONE, NAMES
+from modelward.model import EVERYONE, REFERENCE_NAMES
 from modelward.monitoring.frames import label_text
-from modelward.training.target import Target
+from modelward.training import Target
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class Expected:
 
     @property
     def reference_name(self) -> str:
-        return NAMES.get(self.reference, self.reference)
+        return REFERENCE_NAMES.get(self.reference, self.reference)
 
 
 def acted_labels(target: Target, action: str | None, expected: Expected | None) -> set[str]:

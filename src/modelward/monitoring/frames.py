@@ -17,13 +17,10 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from modelward.registry.records import ModelVersion
-from modelward.serving.contract import as_number
-from modelward.serving.feedback import read_feedback
-from modelward.serving.predlog import read_predictions
-from modelward.spec.model import Task
-from modelward.training.evidence import Evidence, load_evidence
-from modelward.training.target import Target
+from modelward.registry import ModelVersion
+from modelward.serving import as_number, read_feedback, read_predictions
+from modelward.spec import Task
+from modelward.training import Evidence, Target, load_evidence
 from modelward.workspace import Workspace
 
 SERVED = ("primary", "canary")

@@ -29,7 +29,7 @@ from modelward.monitoring.estimate import Calibrator
 from modelward.monitoring.expected import Expected, acted_labels
 from modelward.monitoring.frames import Sides, label_text, positive_probability
 from modelward.monitoring.health import Finding, Severity, level
-from modelward.spec.model import ProjectSpec
+from modelward.spec import ProjectSpec
 
 KIND = "fairness"
 MIN_GROUP_ROWS = 30  # rows (or outcome mass) a group needs before its rate is compared

@@ -16,8 +16,8 @@ from typing import Any
 
 import polars as pl
 
-from modelward.spec.model import Monitoring, Staleness
-from modelward.training.target import Target
+from modelward.spec import Monitoring, Staleness
+from modelward.training import Target
 
 DAY_SECONDS = 86_400.0
 

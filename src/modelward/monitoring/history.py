@@ -18,9 +18,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from modelward.backends.store.tables import monitor_reports
+from modelward.backends.store import monitor_reports
 from modelward.errors import InputError
-from modelward.serving.deployments import get_deployment
+from modelward.serving import get_deployment
 from modelward.workspace import Workspace
 
 DRIFT_KINDS = ("feature_drift", "prediction_drift", "label_drift")

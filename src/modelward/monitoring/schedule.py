@@ -15,12 +15,12 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Gauge
 
-from modelward.backends.store import leases
+from modelward.backends.store import LEASE_HOLDER, lease_holder, take_lease
 from modelward.monitoring.alerts import latest_report
 from modelward.monitoring.service import MonitorResult, monitor_deployment
-from modelward.registry.service import get_model
-from modelward.serving.deployments import list_deployments
-from modelward.spec.service import get_project
+from modelward.registry import get_model
+from modelward.serving import list_deployments
+from modelward.spec import get_project
 from modelward.workspace import Workspace
 
 log = logging.getLogger("modelward.monitoring")
@@ -36,7 +36,7 @@ class MonitorSchedule:
         registry: CollectorRegistry,
         *,
         tick: float = 30.0,
-        holder: str = leases.HOLDER,
+        holder: str = LEASE_HOLDER,
         after_pass: Callable[[MonitorResult], object] | None = None,
     ) -> None:
         self._ws = ws
@@ -91,8 +91,8 @@ class MonitorSchedule:
         self._last[name] = time.monotonic()
         lease = f"monitor:{name}"
         with self._ws.transaction() as conn:
-            mine = leases.take(conn, lease, interval, holder=self.holder)
-            held = None if mine else leases.holder_of(conn, lease)
+            mine = take_lease(conn, lease, interval, holder=self.holder)
+            held = None if mine else lease_holder(conn, lease)
         if held is not None:
             # Another replica ran this interval's pass: try again when its lease ends (it may
             # die), and show its findings here too, so every replica's /metrics agree.

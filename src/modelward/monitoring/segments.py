@@ -23,7 +23,7 @@ from modelward.monitoring.frames import Sides, positive_probability
 from modelward.monitoring.groups import group_key
 from modelward.monitoring.health import Finding, Severity, level
 from modelward.monitoring.refusals import CRITICAL_SHARE, WARNING_SHARE
-from modelward.spec.model import ProjectSpec
+from modelward.spec import ProjectSpec
 
 KIND = "segment"
 MAX_SEGMENTS = 8  # a column's most frequent values; the rest are not judged apart

@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from modelward.datasets.service import get_version
+from modelward.datasets import get_version
 from modelward.errors import NotFound
-from modelward.model.evaluations import policy_evaluation
+from modelward.model import policy_evaluation
 from modelward.monitoring.alerts import StoredPass, post_webhook, store_pass
 from modelward.monitoring.checks import drift_findings
 from modelward.monitoring.estimate import (
@@ -38,12 +38,10 @@ from modelward.monitoring.health import Finding, performance, staleness
 from modelward.monitoring.refusals import flagged_findings, refusal_findings
 from modelward.monitoring.segments import segment_findings
 from modelward.monitoring.value import value_finding
-from modelward.registry.records import ModelVersion
-from modelward.registry.service import get_model
-from modelward.serving.deployments import get_deployment, list_deployments
-from modelward.spec.model import ProjectSpec
-from modelward.spec.service import get_project
-from modelward.tracking.service import get_run
+from modelward.registry import ModelVersion, get_model
+from modelward.serving import get_deployment, list_deployments
+from modelward.spec import ProjectSpec, get_project
+from modelward.tracking import get_run
 from modelward.workspace import Workspace
 
 

@@ -17,16 +17,14 @@ import json
 
 import polars as pl
 
-from modelward.evaluation.bootstrap import Interval, mean_ci
-from modelward.evaluation.numbers import money
-from modelward.evaluation.policy_grid import row_values
-from modelward.model.reference import reference_acts
+from modelward.evaluation import Interval, mean_ci, money, row_values
+from modelward.model import reference_acts
 from modelward.monitoring.estimate import Calibrator, Estimate, value_estimate
 from modelward.monitoring.expected import Expected
 from modelward.monitoring.frames import label_text
 from modelward.monitoring.health import Finding, Severity
-from modelward.spec.model import ProjectSpec
-from modelward.training.target import Target
+from modelward.spec import ProjectSpec
+from modelward.training import Target
 
 KIND = "value"
 SUBJECT = "value per 1,000 decisions"

@@ -11,14 +11,21 @@ if TYPE_CHECKING:
         add_key as add_key,
         all_keys as all_keys,
         home_key as home_key,
+        read_pem as read_pem,
         revoke_key as revoke_key,
         rotate_key as rotate_key,
         set_team as set_team,
         team_status as team_status,
         vouch_for_key as vouch_for_key,
     )
-    from modelward.permissions.rules import RULES as RULES, Rule as Rule
-    from modelward.permissions.service import refuse as refuse, require as require
+    from modelward.permissions.rules import (
+        RULES as RULES,
+        Rule as Rule,
+    )
+    from modelward.permissions.service import (
+        refuse as refuse,
+        require as require,
+    )
     from modelward.permissions.users import (
         add_user as add_user,
         all_users as all_users,

@@ -11,22 +11,25 @@ from pathlib import Path
 
 from sqlalchemy import Connection
 
-from modelward.access.keyring import (
+from modelward.access import (
     KeyKind,
     KeyStatus,
     RegisteredKey,
+    SigningKey,
+    VerifyKey,
+    check_user_name,
     confirm_key,
     find_key,
     insert_key,
+    install_key,
     list_keys,
+    load_verify_key,
     set_status,
     set_team_mode,
     team_mode,
 )
-from modelward.access.keys import SigningKey, VerifyKey, install_key, load_verify_key
-from modelward.access.users import check_user_name
 from modelward.errors import Conflict, InputError, NotFound
-from modelward.events.log import KEY_REGISTERED, KEY_REVOKED, TEAM_OFF, TEAM_ON, utc_now
+from modelward.events import KEY_REGISTERED, KEY_REVOKED, TEAM_OFF, TEAM_ON, utc_now
 from modelward.permissions.service import refuse, require
 from modelward.workspace import Workspace
 

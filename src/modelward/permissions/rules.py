@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from modelward.access.users import Role
+from modelward.access import Role
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import NoReturn
 
-from modelward.access.users import Role, User, count_users, find_user
+from modelward.access import Role, User, count_users, find_user
 from modelward.errors import Forbidden, ModelwardError
 from modelward.permissions.rules import rule_of
 from modelward.workspace import Workspace

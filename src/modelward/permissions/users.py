@@ -4,7 +4,7 @@ except for the very first user, who must be an admin (the workspace's bootstrap)
 
 from __future__ import annotations
 
-from modelward.access.users import (
+from modelward.access import (
     Role,
     User,
     check_user_name,
@@ -14,7 +14,7 @@ from modelward.access.users import (
     set_role,
 )
 from modelward.errors import Conflict
-from modelward.events.log import utc_now
+from modelward.events import utc_now
 from modelward.permissions.service import refuse, require
 from modelward.workspace import Workspace
 

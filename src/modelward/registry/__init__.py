@@ -7,10 +7,14 @@ from typing import TYPE_CHECKING
 from modelward.faces import lazy_face
 
 if TYPE_CHECKING:
+    from modelward.registry.bundle import (
+        check_signature as check_signature,
+    )
     from modelward.registry.records import (
         Bundle as Bundle,
         ModelVersion as ModelVersion,
         Stage as Stage,
+        model_ref as model_ref,
     )
     from modelward.registry.refs import (
         ModelRef as ModelRef,

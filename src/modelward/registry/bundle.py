@@ -14,10 +14,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from modelward.access.keys import SigningKey, VerifyKey
+from modelward.access import SigningKey, VerifyKey
 from modelward.backends.blobs import BlobStore
 from modelward.errors import InputError, IntegrityError, NotFound, Tampered
-from modelward.events.chain import canonical_json
+from modelward.events import canonical_json
 from modelward.registry.records import Bundle, ModelVersion
 
 FILES_KEY = "files"

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, Select, func, select
 
-from modelward.backends.store.tables import model_versions, projects, runs
+from modelward.backends.store import model_versions, projects, runs
 from modelward.registry.records import ModelVersion, Stage
 
 

@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
-from modelward.access.keys import load_or_create_key
-from modelward.backends.store.tables import model_versions, projects, runs
+from modelward.access import load_or_create_key
+from modelward.backends.store import model_versions, projects, runs
 from modelward.errors import InputError, IntegrityError, NotFound, Tampered
-from modelward.events.log import utc_now
+from modelward.events import utc_now
 from modelward.registry.bundle import (
     check_files,
     manifest_bytes,
@@ -23,7 +23,7 @@ from modelward.registry.bundle import (
 from modelward.registry.records import Bundle, ModelVersion, Stage, model_ref
 from modelward.registry.refs import ModelRef, parse_model_ref
 from modelward.registry.rows import newest_first, next_version, to_record, versions_query
-from modelward.spec.service import get_project
+from modelward.spec import get_project
 from modelward.workspace import Workspace
 
 __all__ = [

@@ -15,17 +15,24 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from modelward.spec.model import ProjectSpec
-from modelward.training.encode import Encoder
-from modelward.training.evidence import Evidence, fold_of_rows
-from modelward.training.families import FitData, FitOptions, get_family
-from modelward.training.families.base import Artifact
-from modelward.training.families.boost_lightgbm import LightGBMModel, continue_fit
-from modelward.training.folds import Fold
-from modelward.training.metrics import Metric
-from modelward.training.prepare import Problem, problem_folds
-from modelward.training.refit import ROUNDS_SCALE
-from modelward.training.target import Target
+from modelward.spec import ProjectSpec
+from modelward.training import (
+    ROUNDS_SCALE,
+    Artifact,
+    Encoder,
+    Evidence,
+    FitData,
+    FitOptions,
+    Fold,
+    LightGBMModel,
+    Metric,
+    Problem,
+    Target,
+    continue_fit,
+    fold_of_rows,
+    get_family,
+    problem_folds,
+)
 
 BASELINES = ("prior", "one_rule")  # the baselines the champion's tree encoding can feed
 THREADS = 1

@@ -14,8 +14,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from modelward.training.metrics import Metric
-from modelward.training.scorer import Scorer
+from modelward.training import Metric, Scorer
 
 
 @dataclass(frozen=True)

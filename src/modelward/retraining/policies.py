@@ -25,22 +25,22 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from modelward.errors import ModelwardError
-from modelward.evaluation.numbers import money
-from modelward.model.evaluations import policy_evaluation
-from modelward.monitoring.alerts import post_webhook
-from modelward.monitoring.estimate import KIND_VALUE
-from modelward.monitoring.expected import Expected
-from modelward.monitoring.health import Severity
-from modelward.monitoring.refusals import REASONS
-from modelward.monitoring.service import MonitorResult
-from modelward.registry.records import ModelVersion
-from modelward.registry.service import get_model
+from modelward.evaluation import money
+from modelward.model import policy_evaluation
+from modelward.monitoring import (
+    KIND_VALUE,
+    REASONS,
+    Expected,
+    MonitorResult,
+    Severity,
+    post_webhook,
+)
+from modelward.registry import ModelVersion, get_model
 from modelward.retraining.service import RetrainResult, retrain
 from modelward.retraining.triggers import DAY_SECONDS, newer_data
-from modelward.serving.deployments import set_shadow
-from modelward.spec.model import ProjectSpec, RetrainAction, RetrainingPolicy, RetrainTrigger
-from modelward.spec.service import get_project
-from modelward.tracking.service import get_run
+from modelward.serving import set_shadow
+from modelward.spec import ProjectSpec, RetrainAction, RetrainingPolicy, RetrainTrigger, get_project
+from modelward.tracking import get_run
 from modelward.workspace import Workspace
 
 # A shift in the rows themselves: drift, and values outside training (refused or flagged).

@@ -24,26 +24,19 @@ from typing import Any, Literal
 
 import polars as pl
 
-from modelward.datasets.records import DatasetVersion
-from modelward.datasets.service import add_dataset, get_version, list_versions, load_frame
+from modelward.datasets import DatasetVersion, add_dataset, get_version, list_versions, load_frame
 from modelward.errors import InputError, NotFound
-from modelward.evaluation.service import evaluate_model, evaluation_html, get_evaluation
-from modelward.model.evaluations import save_evaluation
-from modelward.registry.records import ModelVersion
-from modelward.registry.service import get_model
+from modelward.evaluation import evaluate_model, evaluation_html, get_evaluation
+from modelward.model import save_evaluation
+from modelward.registry import ModelVersion, get_model
 from modelward.retraining.guard import ForgettingReport, guard
 from modelward.retraining.memory import refresh_memory, split
 from modelward.retraining.warm import warm_start
-from modelward.review.pipeline import train_and_review
-from modelward.review.service import archive
-from modelward.serving.deployments import get_deployment
-from modelward.spec.model import Task
-from modelward.spec.service import get_project
-from modelward.tracking.service import get_run
-from modelward.training.evidence import load_evidence
-from modelward.training.metrics import get_metric
-from modelward.training.options import TrainOptions
-from modelward.training.scoring import load_predictor
+from modelward.review import archive, train_and_review
+from modelward.serving import get_deployment
+from modelward.spec import Task, get_project
+from modelward.tracking import get_run
+from modelward.training import TrainOptions, get_metric, load_evidence, load_predictor
 from modelward.workspace import Workspace
 
 RECENT_SHARE = 0.2  # of the new data, held out to compare champion and challenger

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from modelward.datasets.service import get_version, list_versions
+from modelward.datasets import get_version, list_versions
 from modelward.errors import NotFound
-from modelward.monitoring.health import Severity
-from modelward.monitoring.service import MonitorResult
-from modelward.registry.service import get_model
-from modelward.spec.service import get_project
-from modelward.tracking.service import get_run
+from modelward.monitoring import MonitorResult, Severity
+from modelward.registry import get_model
+from modelward.spec import get_project
+from modelward.tracking import get_run
 from modelward.workspace import Workspace
 
 DAY_SECONDS = 86_400.0

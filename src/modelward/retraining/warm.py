@@ -19,11 +19,9 @@ from typing import Any
 
 import polars as pl
 
-from modelward.datasets.records import DatasetVersion
-from modelward.datasets.service import get_version, load_frame
+from modelward.datasets import DatasetVersion, get_version, load_frame
 from modelward.errors import InputError
-from modelward.registry.records import ModelVersion
-from modelward.registry.service import load_bundle, register_model
+from modelward.registry import ModelVersion, load_bundle, register_model
 from modelward.retraining.continued import (
     Grown,
     Member,
@@ -31,20 +29,20 @@ from modelward.retraining.continued import (
     grow,
     load_member,
 )
-from modelward.spec.model import ProjectSpec
-from modelward.spec.service import get_project
-from modelward.tracking.logger import ActiveRun
-from modelward.tracking.service import start_run
-from modelward.training.bundle import BUNDLE_FORMAT
-from modelward.training.encode import Encoder
-from modelward.training.evidence import save_evidence
-from modelward.training.families.base import Artifact
-from modelward.training.families.boost_lightgbm import LightGBMModel
-from modelward.training.kinds import Style
-from modelward.training.metrics import get_metric
-from modelward.training.schema import InputSchema
-from modelward.training.service import member_line
-from modelward.training.target import Target
+from modelward.spec import ProjectSpec, get_project
+from modelward.tracking import ActiveRun, start_run
+from modelward.training import (
+    BUNDLE_FORMAT,
+    Artifact,
+    Encoder,
+    InputSchema,
+    LightGBMModel,
+    Style,
+    Target,
+    get_metric,
+    member_line,
+    save_evidence,
+)
 from modelward.workspace import Workspace
 
 WARM_FAMILIES = frozenset({"lightgbm"})

@@ -7,6 +7,16 @@ from typing import TYPE_CHECKING
 from modelward.faces import lazy_face
 
 if TYPE_CHECKING:
+    from modelward.review.auditbundle import (
+        AuditExport as AuditExport,
+        export_audit as export_audit,
+    )
+    from modelward.review.blobcheck import (
+        check_blobs as check_blobs,
+    )
+    from modelward.review.card import (
+        model_card as model_card,
+    )
     from modelward.review.facts import (
         gate_report as gate_report,
         model_facts as model_facts,
@@ -21,6 +31,10 @@ if TYPE_CHECKING:
         in_production_at as in_production_at,
         production_history as production_history,
     )
+    from modelward.review.pipeline import (
+        Trained as Trained,
+        train_and_review as train_and_review,
+    )
     from modelward.review.records import (
         Decision as Decision,
         Review as Review,
@@ -32,6 +46,7 @@ if TYPE_CHECKING:
         promote as promote,
         reject as reject,
         release_problems as release_problems,
+        replaced_version as replaced_version,
         reviews_of as reviews_of,
         rollback_production as rollback_production,
     )

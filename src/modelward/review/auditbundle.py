@@ -20,16 +20,14 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
-from modelward.access.keys import PUBLIC_KEY_FILE
-from modelward.audit.service import audit_html
-from modelward.evaluation.service import evaluation_html
-from modelward.events.chain import GENESIS, Event
-from modelward.events.log import list_events, verify_chain
+from modelward.access import PUBLIC_KEY_FILE
+from modelward.audit import audit_html
+from modelward.evaluation import evaluation_html
+from modelward.events import GENESIS, Event, list_events, verify_chain
 from modelward.files import atomic_path, check_output
-from modelward.registry.records import ModelVersion
-from modelward.registry.service import get_model
+from modelward.registry import ModelVersion, get_model
 from modelward.review.card import Sources, card_of, gather
-from modelward.tracking.trials import list_trials
+from modelward.tracking import list_trials
 from modelward.workspace import Workspace
 
 FLAG = "--output"

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from modelward.backends.store.tables import (
+from modelward.backends.store import (
     audits,
     dataset_versions,
     datasets,

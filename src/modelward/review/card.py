@@ -14,26 +14,20 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from modelward.audit.service import StoredAudit, latest_audit
-from modelward.datasets.records import DatasetVersion
-from modelward.datasets.service import get_version
+from modelward.audit import StoredAudit, latest_audit
+from modelward.datasets import DatasetVersion, get_version
 from modelward.errors import IntegrityError, NotFound
-from modelward.events.chain import GENESIS, Event
-from modelward.events.log import list_events
-from modelward.model.evaluations import StoredEvaluation, latest_evaluation
-from modelward.registry.bundle import check_signature
-from modelward.registry.records import ModelVersion
-from modelward.registry.service import get_model
+from modelward.events import GENESIS, Event, list_events
+from modelward.model import StoredEvaluation, latest_evaluation
+from modelward.registry import ModelVersion, check_signature, get_model
 from modelward.review import card_sections
 from modelward.review.card_html import md_text, render_card_html
 from modelward.review.facts import facts_of
 from modelward.review.gates import GateReport, check_gates
 from modelward.review.records import Review
 from modelward.review.service import reviews_of
-from modelward.spec.model import ProjectSpec
-from modelward.spec.service import get_project
-from modelward.tracking.records import Run
-from modelward.tracking.service import get_run
+from modelward.spec import ProjectSpec, get_project
+from modelward.tracking import Run, get_run
 from modelward.workspace import Workspace
 
 T = TypeVar("T")

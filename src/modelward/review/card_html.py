@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from markdown_it import MarkdownIt
 from markupsafe import escape
 
-from modelward.evaluation.performance import fmt
+from modelward.evaluation import fmt
 
 _SPECIAL = re.compile(r"([\\`*\[\]<>|])")
 _PLAIN = re.compile(r"([\\*\[\]<>|])")  # as _SPECIAL, but `code spans` are kept

@@ -11,9 +11,9 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from modelward.evaluation.performance import metric_label
+from modelward.evaluation import metric_label
 from modelward.review.card_html import md_text, num, table
-from modelward.spec.model import ProjectSpec
+from modelward.spec import ProjectSpec
 
 if TYPE_CHECKING:
     from modelward.review.card import Sources

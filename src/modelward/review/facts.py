@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from modelward.audit.service import StoredAudit, latest_audit
-from modelward.datasets.service import get_version
+from modelward.audit import StoredAudit, latest_audit
+from modelward.datasets import get_version
 from modelward.errors import NotFound
-from modelward.model.evaluations import StoredEvaluation, latest_evaluation
-from modelward.registry.records import ModelVersion
+from modelward.model import StoredEvaluation, latest_evaluation
+from modelward.registry import ModelVersion
 from modelward.review.gates import GateReport, check_gates
-from modelward.spec.service import get_project
-from modelward.tracking.service import get_run
+from modelward.spec import get_project
+from modelward.tracking import get_run
 from modelward.workspace import Workspace
 
 

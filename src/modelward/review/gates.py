@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from modelward.spec.model import Gate
+from modelward.spec import Gate
 
 
 @dataclass(frozen=True)

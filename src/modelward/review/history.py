@@ -12,10 +12,9 @@ from datetime import datetime
 from typing import Any
 
 from modelward.errors import InputError
-from modelward.events.chain import Event
-from modelward.events.log import list_events
-from modelward.registry.records import Stage
-from modelward.spec.service import get_project
+from modelward.events import Event, list_events
+from modelward.registry import Stage
+from modelward.spec import get_project
 from modelward.workspace import Workspace
 
 

@@ -6,16 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from modelward.evaluation.service import evaluate_model
-from modelward.model.evaluations import StoredEvaluation
+from modelward.evaluation import evaluate_model
+from modelward.model import StoredEvaluation
 from modelward.review.facts import gate_report
 from modelward.review.gates import GateReport
 from modelward.workspace import Workspace
 
 if TYPE_CHECKING:
-    from modelward.training.options import TrainOptions
-    from modelward.training.result import TrainResult
-    from modelward.training.search import OnTrial
+    from modelward.training import OnTrial, TrainOptions, TrainResult
 
 Step = Callable[[str], None]
 
@@ -51,7 +49,7 @@ def train_and_review(
     on_step: Step | None = None,
 ) -> Trained:
     """Train a candidate on `data`; evaluate it and check the spec's gates unless told not to."""
-    from modelward.training.service import train
+    from modelward.training import train
 
     result = train(ws, data, options, on_trial=on_trial, on_step=on_step)
     if not evaluate:

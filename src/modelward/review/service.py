@@ -13,18 +13,17 @@ from typing import NoReturn
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from modelward.access.users import Role, User
-from modelward.backends.store.tables import deployments, model_versions, reviews
+from modelward.access import Role, User
+from modelward.backends.store import deployments, model_versions, reviews
 from modelward.errors import Conflict, Forbidden, InputError, ModelwardError
-from modelward.events.log import utc_now
-from modelward.model.evaluations import latest_evaluation
-from modelward.permissions.service import refuse, require
-from modelward.registry.records import ModelVersion, Stage
-from modelward.registry.service import get_model
+from modelward.events import utc_now
+from modelward.model import latest_evaluation
+from modelward.permissions import refuse, require
+from modelward.registry import ModelVersion, Stage, get_model
 from modelward.review.facts import gate_report
 from modelward.review.gates import GateReport
 from modelward.review.records import Decision, Review, StageChange
-from modelward.spec.service import get_project
+from modelward.spec import get_project
 from modelward.workspace import Workspace
 
 MIN_JUSTIFICATION = 20  # characters: a written reason, not "ok"

@@ -17,6 +17,9 @@ if TYPE_CHECKING:
         RouteReport as RouteReport,
         compare_deployment as compare_deployment,
     )
+    from modelward.serving.contract import (
+        as_number as as_number,
+    )
     from modelward.serving.deployments import (
         create_deployment as create_deployment,
         get_deployment as get_deployment,
@@ -32,11 +35,19 @@ if TYPE_CHECKING:
         read_feedback as read_feedback,
         record_feedback as record_feedback,
     )
+    from modelward.serving.metrics import (
+        ServingMetrics as ServingMetrics,
+    )
     from modelward.serving.predlog import (
         PredictionLog as PredictionLog,
         read_predictions as read_predictions,
     )
+    from modelward.serving.ratelimit import (
+        Limiter as Limiter,
+        open_limiter as open_limiter,
+    )
     from modelward.serving.records import (
+        Answers as Answers,
         Deployment as Deployment,
         DeploymentOptions as DeploymentOptions,
         Revision as Revision,
@@ -53,11 +64,16 @@ if TYPE_CHECKING:
         api_tokens as api_tokens,
         create_api_token as create_api_token,
         revoke_api_token as revoke_api_token,
+        revoke_user_tokens as revoke_user_tokens,
     )
     from modelward.serving.traffic import (
         TrafficCache as TrafficCache,
         TrafficSeries as TrafficSeries,
         traffic_series as traffic_series,
+    )
+    from modelward.serving.watch import (
+        TrafficWatch as TrafficWatch,
+        open_shared as open_shared,
     )
 
 __getattr__, __dir__, __all__ = lazy_face(__name__, __file__)

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from modelward.errors import InputError
-from modelward.evaluation.numbers import json_float
+from modelward.evaluation import json_float
 from modelward.serving.sequential import DEFAULT_EFFECT, FloatArray, always_valid
 from modelward.serving.significance import TestResult, two_proportion_test, vector, welch_test
 

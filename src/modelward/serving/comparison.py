@@ -19,13 +19,12 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from modelward.registry.service import get_model
+from modelward.registry import get_model
 from modelward.serving.compare import Comparison, RouteSample, compare_routes
 from modelward.serving.deployments import get_deployment
 from modelward.serving.feedback import read_feedback
 from modelward.serving.predlog import read_predictions
-from modelward.spec.model import IncumbentRule
-from modelward.spec.service import get_project
+from modelward.spec import IncumbentRule, get_project
 from modelward.workspace import Workspace
 
 SERVED = ("primary", "canary")

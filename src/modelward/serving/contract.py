@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from modelward.datasets.contract import ColumnContract, Contract, Role
+from modelward.datasets import ColumnContract, Contract, Role
 from modelward.errors import InputError
 
 MAX_SHOWN = 8  # allowed categories listed in a message

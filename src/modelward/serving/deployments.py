@@ -16,13 +16,12 @@ from typing import Any, NoReturn
 
 from sqlalchemy import Connection, Row, insert, select, update
 
-from modelward.backends.store.tables import deployment_revisions, deployments
+from modelward.backends.store import deployment_revisions, deployments
 from modelward.errors import Conflict, InputError, ModelwardError, NotFound
-from modelward.events.log import utc_now
-from modelward.permissions.service import refuse, require
-from modelward.registry.records import ModelVersion, Stage
-from modelward.registry.service import get_model
-from modelward.review.service import release_problems, replaced_version, rollback_production
+from modelward.events import utc_now
+from modelward.permissions import refuse, require
+from modelward.registry import ModelVersion, Stage, get_model
+from modelward.review import release_problems, replaced_version, rollback_production
 from modelward.serving.records import Deployment, DeploymentOptions, Revision, RouteName, Routes
 from modelward.workspace import Workspace
 

@@ -20,10 +20,10 @@ from typing import Any
 import polars as pl
 from sqlalchemy import insert, select
 
-from modelward.backends.store.tables import feedback
+from modelward.backends.store import feedback
 from modelward.errors import InputError
-from modelward.events.log import utc_now
-from modelward.registry.service import get_model
+from modelward.events import utc_now
+from modelward.registry import get_model
 from modelward.serving.deployments import get_deployment
 from modelward.workspace import Workspace
 

@@ -11,14 +11,14 @@ from typing import Any
 
 import polars as pl
 
-from modelward.datasets.service import get_version
+from modelward.datasets import get_version
 from modelward.errors import InputError, NotFound
-from modelward.model.runtime import ModelRuntime, load_runtime
-from modelward.registry.records import ModelVersion
+from modelward.model import ModelRuntime, load_runtime
+from modelward.registry import ModelVersion
 from modelward.serving.contract import Flag, ServingContract, refusal
 from modelward.serving.records import Validation
-from modelward.tracking.service import get_run
-from modelward.training.records import conform_records
+from modelward.tracking import get_run
+from modelward.training import conform_records
 from modelward.workspace import Workspace
 
 

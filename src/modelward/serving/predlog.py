@@ -25,9 +25,9 @@ from datetime import UTC, datetime
 import polars as pl
 from sqlalchemy import insert, select
 
-from modelward.backends.store.tables import prediction_batches
+from modelward.backends.store import prediction_batches
 from modelward.errors import InputError
-from modelward.events.log import utc_now
+from modelward.events import utc_now
 from modelward.workspace import Workspace
 
 # One logged row, as the request path builds it (a tuple is the cheapest thing to append).

@@ -24,7 +24,7 @@ import orjson
 import polars as pl
 
 from modelward.errors import BackendError, ModelwardError, NotFound, RateLimited
-from modelward.events.log import utc_now
+from modelward.events import utc_now
 from modelward.serving.contract import Flag
 from modelward.serving.deployments import generations, get_deployment
 from modelward.serving.metrics import ServingMetrics

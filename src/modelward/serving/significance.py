@@ -15,7 +15,7 @@ import numpy as np
 from scipy import stats
 
 from modelward.errors import InputError
-from modelward.evaluation.numbers import json_float
+from modelward.evaluation import json_float
 from modelward.serving.sequential import FloatArray
 
 CONFIDENCE = 0.95

@@ -11,19 +11,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NoReturn
 
-from modelward.access.tokens import (
+from modelward.access import (
     TokenInfo,
     check_may_manage,
     check_token_id,
+    check_user_name,
     create_token as _create,
     descendants,
     get_token,
     list_tokens as _list,
     revoke_token as _revoke,
 )
-from modelward.access.users import check_user_name
 from modelward.errors import Forbidden
-from modelward.permissions.service import refuse
+from modelward.permissions import refuse
 from modelward.workspace import Workspace
 
 

@@ -31,7 +31,7 @@ import numpy.typing as npt
 import polars as pl
 from sqlalchemy import select
 
-from modelward.backends.store.tables import prediction_batches
+from modelward.backends.store import prediction_batches
 from modelward.errors import InputError
 from modelward.serving.deployments import get_deployment
 from modelward.serving.records import RouteName

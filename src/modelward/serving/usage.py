@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import insert
 
-from modelward.backends.store.tables import serving_usage
-from modelward.events.log import utc_now
+from modelward.backends.store import serving_usage
+from modelward.events import utc_now
 from modelward.workspace import Workspace
 
 

@@ -20,17 +20,17 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from modelward.datasets.service import get_version, load_frame
+from modelward.datasets import get_version, load_frame
 from modelward.errors import BackendError, NotFound
-from modelward.events.log import list_events
+from modelward.events import list_events
 from modelward.serving.contract import as_number
 from modelward.serving.extraction import Cells, ExtractionAssessment, ExtractionMonitor
 from modelward.serving.metrics import ServingMetrics
 from modelward.serving.models import ServedModel
 from modelward.serving.scorer import Answer
 from modelward.serving.shared_traffic import SharedTraffic
-from modelward.tracking.service import get_run
-from modelward.training.features import ColumnKind
+from modelward.tracking import get_run
+from modelward.training import ColumnKind
 from modelward.workspace import Workspace
 
 TICK = 0.25  # seconds between batches of queued traffic

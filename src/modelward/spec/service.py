@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, insert, select, update
 
-from modelward.backends.store.tables import projects
+from modelward.backends.store import projects
 from modelward.errors import Conflict, InputError, NotFound
-from modelward.events.log import utc_now
-from modelward.permissions.service import require
+from modelward.events import utc_now
+from modelward.permissions import require
 from modelward.spec.load import load_spec_file, parse_spec
 from modelward.spec.model import ProjectSpec
 from modelward.workspace import Workspace

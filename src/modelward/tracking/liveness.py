@@ -20,8 +20,8 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, select, update
 
-from modelward.backends.store.tables import runs
-from modelward.events.log import utc_now
+from modelward.backends.store import runs
+from modelward.events import utc_now
 from modelward.tracking.records import RunStatus
 from modelward.workspace import Workspace
 

@@ -24,9 +24,9 @@ from sqlalchemy import Connection, Insert, bindparam, insert, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from modelward.backends.store.tables import run_latest, run_metrics, run_params, runs
+from modelward.backends.store import run_latest, run_metrics, run_params, runs
 from modelward.errors import Conflict, InputError
-from modelward.events.log import utc_now
+from modelward.events import utc_now
 from modelward.tracking.liveness import Heartbeat, reap_lost_runs_in
 from modelward.tracking.records import RunStatus
 from modelward.workspace import Workspace

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, Select, select
 
-from modelward.backends.store.tables import (
+from modelward.backends.store import (
     dataset_versions,
     datasets,
     projects,
@@ -20,9 +20,9 @@ from modelward.backends.store.tables import (
     runs,
 )
 from modelward.errors import InputError, NotFound
-from modelward.events.log import utc_now
+from modelward.events import utc_now
 from modelward.refs import check_name
-from modelward.spec.service import get_project
+from modelward.spec import get_project
 from modelward.tracking.lineage import collect_lineage
 from modelward.tracking.liveness import process_tag
 from modelward.tracking.logger import ActiveRun
@@ -43,7 +43,7 @@ def start_run(
 ) -> ActiveRun:
     """Open a run for logging; use it as a context manager to have it finished for you."""
     # Imported here: reading runs (`runs list`) need not load the data libraries behind datasets.
-    from modelward.datasets.service import get_version
+    from modelward.datasets import get_version
 
     project_id = None if project is None else get_project(ws, project).id
     version_id = None if dataset is None else get_version(ws, dataset).id

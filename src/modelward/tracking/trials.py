@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError as DbIntegrityError
 
-from modelward.backends.store.tables import runs, trials as trials_table
+from modelward.backends.store import runs, trials as trials_table
 from modelward.errors import Conflict, InputError, NotFound
 from modelward.tracking.service import get_run
 from modelward.workspace import Workspace

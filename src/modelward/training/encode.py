@@ -17,7 +17,7 @@ import numpy as np
 import polars as pl
 
 from modelward.errors import InputError, IntegrityError
-from modelward.spec.model import Task
+from modelward.spec import Task
 from modelward.training.calendar import CalendarCode, fit_calendar
 from modelward.training.category_code import OneHotCode, OrdinalCode, fit_category
 from modelward.training.features import ColumnKind, FeaturePlan, PlannedColumn

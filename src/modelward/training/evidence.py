@@ -21,7 +21,7 @@ import numpy as np
 import polars as pl
 
 from modelward.errors import NotFound
-from modelward.registry.records import ModelVersion
+from modelward.registry import ModelVersion
 from modelward.training.target import Target
 from modelward.workspace import Workspace
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from modelward.spec.model import Forecast, ProjectSpec, Task
+from modelward.spec import Forecast, ProjectSpec, Task
 from modelward.training.budget import Budget
 from modelward.training.evidence import Evidence
 from modelward.training.forecast.backtest import Backtest, backtest

@@ -9,7 +9,7 @@ import numpy as np
 from sklearn import metrics as skm
 
 from modelward.errors import InputError
-from modelward.spec.model import Task
+from modelward.spec import Task
 
 Scorer = Callable[[np.ndarray, np.ndarray, int], float]
 

@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 
 from modelward.errors import InputError
-from modelward.spec.model import Task
+from modelward.spec import Task
 
 DEFAULT_BUDGET = 60.0
 MAX_TRIALS = 100_000

@@ -12,12 +12,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from modelward.datasets.records import DatasetVersion
-from modelward.registry.records import ModelVersion
-from modelward.registry.service import register_model
-from modelward.spec.model import ProjectSpec, Task
-from modelward.tracking.logger import ActiveRun
-from modelward.tracking.service import start_run
+from modelward.datasets import DatasetVersion
+from modelward.registry import ModelVersion, register_model
+from modelward.spec import ProjectSpec, Task
+from modelward.tracking import ActiveRun, start_run
 from modelward.training.budget import Budget
 from modelward.training.evidence import Evidence, save_evidence
 from modelward.training.options import TrainOptions

@@ -20,7 +20,7 @@ import numpy as np
 import polars as pl
 
 from modelward.errors import InputError
-from modelward.registry.records import Bundle
+from modelward.registry import Bundle
 from modelward.training.bundle import BUNDLE_FORMAT
 from modelward.training.encode import Encoder
 from modelward.training.families import Artifact, Model, get_family, load_onnx

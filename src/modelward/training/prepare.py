@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from modelward.spec.model import Task
+from modelward.spec import Task
 from modelward.training.encode import Encoder
 from modelward.training.features import FeaturePlan, plan_features
 from modelward.training.folds import Fold, choose_k, make_folds
@@ -48,7 +48,7 @@ class Prepared:
     notes: tuple[str, ...]
 
 
-def prepare(frame: pl.DataFrame, problem: Problem) -> Prepared:
+def prepare_problem(frame: pl.DataFrame, problem: Problem) -> Prepared:
     """Check the target, plan the features, split, encode (both styles: baselines use both)."""
     notes: list[str] = []
     labelled = _labelled(frame, problem.target, notes)

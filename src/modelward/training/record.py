@@ -6,9 +6,8 @@ import math
 import time
 from collections.abc import Sequence
 
-from modelward.spec.model import ProjectSpec
-from modelward.tracking.logger import ActiveRun
-from modelward.tracking.trials import TrialRecord, record_trials
+from modelward.spec import ProjectSpec
+from modelward.tracking import ActiveRun, TrialRecord, record_trials
 from modelward.training.budget import Budget
 from modelward.training.ensemble import Blend
 from modelward.training.families import Family

@@ -49,7 +49,7 @@ class FinalModel:
     matrices: dict[Style, np.ndarray]  # the encoded training rows, for checks after the fit
 
 
-def refit(
+def refit_final(
     prepared: Prepared,
     blend: Blend,
     *,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from modelward.registry.records import ModelVersion
+from modelward.registry import ModelVersion
 
 
 @dataclass(frozen=True)

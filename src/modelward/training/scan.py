@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import polars as pl
 
-from modelward.audit.findings import JSON, Finding, Severity
+from modelward.audit import JSON, Finding, Severity
 from modelward.training.target import Target
 
 SHOWN_ROWS = 20

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import polars as pl
 
-from modelward.registry.records import Bundle
+from modelward.registry import Bundle
 from modelward.training.records import Record
 from modelward.training.schema import InputSchema
 from modelward.training.target import Target

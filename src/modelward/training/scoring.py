@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from modelward.errors import InputError
-from modelward.registry.records import ModelVersion
-from modelward.registry.service import get_model, load_bundle
-from modelward.spec.model import Task
+from modelward.registry import ModelVersion, get_model, load_bundle
+from modelward.spec import Task
 from modelward.training.predictor import Predictor
 from modelward.workspace import Workspace
 

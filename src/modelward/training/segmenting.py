@@ -16,7 +16,7 @@ import numpy as np
 import polars as pl
 
 from modelward.errors import InputError
-from modelward.spec.model import ProjectSpec, Task
+from modelward.spec import ProjectSpec, Task
 from modelward.training.budget import Budget
 from modelward.training.evidence import Evidence
 from modelward.training.options import TrainOptions

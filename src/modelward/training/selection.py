@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from modelward.errors import InputError
-from modelward.spec.model import Task
+from modelward.spec import Task
 from modelward.training.families import Family, SpaceContext, families, get_family
 from modelward.training.kinds import Kind, Style
 from modelward.training.options import TrainOptions

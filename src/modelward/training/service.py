@@ -10,15 +10,13 @@ from typing import Any
 
 import numpy as np
 
-from modelward.audit.service import add_findings
+from modelward.audit import add_findings
 from modelward.backends.executor import open_executor
-from modelward.datasets.records import DatasetVersion
+from modelward.datasets import DatasetVersion
 from modelward.errors import InputError, NotFound
-from modelward.registry.records import ModelVersion
-from modelward.registry.service import register_model
-from modelward.spec.model import ProjectSpec
-from modelward.tracking.logger import ActiveRun
-from modelward.tracking.service import start_run
+from modelward.registry import ModelVersion, register_model
+from modelward.spec import ProjectSpec
+from modelward.tracking import ActiveRun, start_run
 from modelward.training.budget import Budget
 from modelward.training.bundle import build_bundle
 from modelward.training.ensemble import Blend, select_blend
@@ -28,9 +26,9 @@ from modelward.training.kinds import Kind
 from modelward.training.metrics import Metric, get_metric
 from modelward.training.options import TrainOptions
 from modelward.training.other import other_job
-from modelward.training.prepare import Prepared, Problem, prepare
+from modelward.training.prepare import Prepared, Problem, prepare_problem
 from modelward.training.record import log_outcome, log_setup, log_trial, save_trials
-from modelward.training.refit import FinalModel, export_members, fitted_predictions, refit
+from modelward.training.refit import FinalModel, export_members, fitted_predictions, refit_final
 from modelward.training.result import TrainResult
 from modelward.training.scan import scan_training_rows
 from modelward.training.search import OnTrial, SearchPlan, SearchState, plan_batch, run_search
@@ -123,7 +121,7 @@ def _checked(
 ) -> tuple[Prepared, Metric, tuple[Family, ...]]:
     """Every check of a tabular training job's inputs, before anything is written."""
     step("checking the target and features")
-    prepared = prepare(source.frame, training_problem(spec, options))
+    prepared = prepare_problem(source.frame, training_problem(spec, options))
     _check_action(spec, prepared.target)
     metric = get_metric(spec.metric, prepared.target.task)
     prepared = dataclasses.replace(
@@ -220,7 +218,7 @@ def _finish(job: _Job, state: SearchState, rescued: tuple[str, ...] = ()) -> Tra
     blend = select_blend(
         ranked, prepared.data.y, job.metric, prepared.target.n_classes, baselines=baselines
     )
-    final = refit(
+    final = refit_final(
         prepared,
         blend,
         seed=job.options.seed,

@@ -14,14 +14,18 @@ from typing import Any
 import polars as pl
 from pydantic import ValidationError
 
-from modelward.audit.service import audit_dataset
-from modelward.datasets.readers import read_file
-from modelward.datasets.records import DatasetVersion
-from modelward.datasets.service import add_dataset, get_version, load_frame, require_columns
+from modelward.audit import audit_dataset
+from modelward.datasets import (
+    DatasetVersion,
+    add_dataset,
+    get_version,
+    load_frame,
+    read_file,
+    require_columns,
+)
 from modelward.errors import InputError, NotFound
 from modelward.refs import check_name
-from modelward.spec.model import ProjectSpec, Task
-from modelward.spec.service import create_project, get_project
+from modelward.spec import ProjectSpec, Task, create_project, get_project
 from modelward.training.options import TrainOptions
 from modelward.workspace import Workspace
 

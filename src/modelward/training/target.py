@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 
 from modelward.errors import InputError
-from modelward.spec.model import Task
+from modelward.spec import Task
 
 MIN_ROWS = 20
 MAX_CLASSES = 200

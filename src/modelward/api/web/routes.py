@@ -22,15 +22,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 
-from modelward.access.users import Role
+from modelward.access import Role
 from modelward.api.security import CSRF_COOKIE, TOKEN_COOKIE
 from modelward.api.state import ServerState, acting, model_ref
 from modelward.api.web import pages
 from modelward.errors import Forbidden, ModelwardError, Unauthorized
 from modelward.ledger import ledger
-from modelward.registry.service import list_models
+from modelward.registry import list_models
 from modelward.review import approve, reject
-from modelward.serving.deployments import promote_canary, rollback
+from modelward.serving import promote_canary, rollback
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"

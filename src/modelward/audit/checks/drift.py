@@ -11,7 +11,7 @@ from modelward.audit.context import AuditContext
 from modelward.audit.findings import Finding, Severity
 from modelward.audit.profile import Kind
 from modelward.audit.registry import check
-from modelward.datasets.diff import psi
+from modelward.datasets import psi
 
 MODERATE, MAJOR = 0.1, 0.25
 QUANTILE_BINS = 10

@@ -30,12 +30,20 @@ from modelward.evaluation.mitigation.refit import (
     Rebuilt,
     package,
 )
-from modelward.spec.model import Task
-from modelward.training.encode import Encoder
-from modelward.training.families import FitData, FitOptions, FittedModel, get_family
-from modelward.training.groups import group_labels
-from modelward.training.refit import FinalModel, Member, fit_encoders
-from modelward.training.trial import TrialOutcome, TrialState
+from modelward.spec import Task
+from modelward.training import (
+    Encoder,
+    FinalModel,
+    FitData,
+    FitOptions,
+    FittedModel,
+    Member,
+    TrialOutcome,
+    TrialState,
+    fit_encoders,
+    get_family,
+    group_labels,
+)
 
 MAX_ITERATIONS = 15  # exponentiated gradient usually settles in 6 to 10 on tabular data
 MIN_WEIGHT = 0.01

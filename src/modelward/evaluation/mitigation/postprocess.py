@@ -22,11 +22,8 @@ from modelward.errors import InputError
 from modelward.evaluation.fairness import MIN_GROUP_ROWS, group_codes
 from modelward.evaluation.policy_grid import RATES, rate_cuts, values_at
 from modelward.evaluation.threshold import Threshold
-from modelward.spec.model import Task
-from modelward.spec.value import ValueModel
-from modelward.training.evidence import Evidence
-from modelward.training.groups import group_labels
-from modelward.training.predictor import DecisionRule
+from modelward.spec import Task, ValueModel
+from modelward.training import DecisionRule, Evidence, group_labels
 
 ACCURACY = (1.0, 0.0, 0.0, 1.0)  # a right decision is worth 1, a wrong one 0
 _TIE = 1e-9

@@ -17,29 +17,35 @@ from typing import Any
 
 import numpy as np
 
-from modelward.datasets.service import get_version, load_frame
+from modelward.datasets import get_version, load_frame
 from modelward.errors import Conflict, InputError
-from modelward.registry.records import Bundle, ModelVersion
-from modelward.registry.service import get_model, load_bundle
-from modelward.spec.model import ProjectSpec
-from modelward.spec.service import get_project
-from modelward.tracking.service import get_run
-from modelward.training.bundle import build_bundle
-from modelward.training.ensemble import Blend
-from modelward.training.evidence import Evidence, fold_of_rows, load_evidence
-from modelward.training.families import FitOptions, get_family
-from modelward.training.groups import group_labels
-from modelward.training.metrics import Metric, get_metric
-from modelward.training.options import TrainOptions
-from modelward.training.prepare import Prepared, prepare
-from modelward.training.refit import (
+from modelward.registry import Bundle, ModelVersion, get_model, load_bundle
+from modelward.spec import ProjectSpec, get_project
+from modelward.tracking import get_run
+from modelward.training import (
+    Blend,
+    Evidence,
     FinalModel,
+    FitOptions,
+    Metric,
+    Prepared,
+    SearchData,
+    TrainOptions,
+    TrialOutcome,
+    TrialState,
+    build_bundle,
     export_members,
     fitted_predictions,
-    refit,
+    fold_fit_data,
+    fold_of_rows,
+    get_family,
+    get_metric,
+    group_labels,
+    load_evidence,
+    prepare_problem,
+    refit_final,
+    training_problem,
 )
-from modelward.training.service import training_problem
-from modelward.training.trial import SearchData, TrialOutcome, TrialState, fold_fit_data
 from modelward.workspace import Workspace
 
 
@@ -137,7 +143,7 @@ def rebuild(ws: Workspace, original: Original, *, workers: int | None = None) ->
     """
     options = TrainOptions(seed=original.seed, workers=workers)
     frame = load_frame(ws, get_version(ws, original.dataset))
-    prepared = prepare(frame, training_problem(original.spec, options))
+    prepared = prepare_problem(frame, training_problem(original.spec, options))
     if prepared.plan.to_json() != original.bundle.manifest["plan"]:
         raise Conflict(
             f"{original.model.ref}: the features rebuilt from the project spec differ from those "
@@ -199,7 +205,7 @@ def refit_weighted(
     """Each cross-validated member refitted on every row with `sample_weight` (one per row of
     `prepared.frame`); boosted ones for their folds' mean rounds, scaled as training scales."""
     blend = Blend(tuple(outcomes), tuple(weights), math.nan)
-    return refit(
+    return refit_final(
         prepared, blend, seed=seed, threads=threads, deadline=None, sample_weight=sample_weight
     )
 

@@ -24,8 +24,7 @@ from modelward.evaluation.mitigation.refit import (
     package,
     refit_weighted,
 )
-from modelward.training.groups import group_labels
-from modelward.training.target import Label
+from modelward.training import Label, group_labels
 
 SHOWN_CELLS = 24
 

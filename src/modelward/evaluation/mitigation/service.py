@@ -25,14 +25,11 @@ from modelward.evaluation.mitigation.refit import Mitigated, Original, load_orig
 from modelward.evaluation.mitigation.reweigh import reweigh
 from modelward.evaluation.report import trade_off
 from modelward.evaluation.service import evaluate_model
-from modelward.model.evaluations import StoredEvaluation, latest_evaluation
-from modelward.registry.records import ModelVersion
-from modelward.registry.service import register_model
-from modelward.spec.model import Task
-from modelward.tracking.logger import ActiveRun
-from modelward.tracking.service import start_run
-from modelward.training.evidence import save_evidence
-from modelward.training.service import member_line
+from modelward.model import StoredEvaluation, latest_evaluation
+from modelward.registry import ModelVersion, register_model
+from modelward.spec import Task
+from modelward.tracking import ActiveRun, start_run
+from modelward.training import member_line, save_evidence
 from modelward.workspace import Workspace
 
 Step = Callable[[str], None]

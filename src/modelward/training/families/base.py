@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from modelward.errors import InputError
-from modelward.spec.model import Task
+from modelward.spec import Task
 from modelward.training.kinds import Kind, Style
 
 if TYPE_CHECKING:  # a loaded model never searches: scoring need not import optuna

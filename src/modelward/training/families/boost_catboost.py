@@ -12,7 +12,7 @@ import pandas as pd
 from catboost import CatBoost, Pool
 
 from modelward.errors import Tampered
-from modelward.spec.model import Task
+from modelward.spec import Task
 from modelward.training.families import onnx_export
 from modelward.training.families.base import (
     ALL_TASKS,

@@ -11,7 +11,7 @@ import lightgbm as lgb
 import numpy as np
 
 from modelward.errors import InputError, Tampered
-from modelward.spec.model import Task
+from modelward.spec import Task
 from modelward.training.families import onnx_export
 from modelward.training.families.base import (
     ALL_TASKS,

@@ -10,7 +10,7 @@ import numpy as np
 import xgboost as xgb
 
 from modelward.errors import Tampered
-from modelward.spec.model import Task
+from modelward.spec import Task
 from modelward.training.families import onnx_export
 from modelward.training.families.base import (
     ALL_TASKS,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from modelward.spec.model import Task
+from modelward.spec import Task
 from modelward.training.families.base import FitData, FitOptions
 from modelward.training.families.matrices import balanced_weights
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from interpret.glassbox import ExplainableBoostingClassifier, ExplainableBoostingRegressor
 
-from modelward.spec.model import Task
+from modelward.spec import Task
 from modelward.training.families import sklearn_model
 from modelward.training.families.base import (
     ALL_TASKS,

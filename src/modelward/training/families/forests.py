@@ -12,7 +12,7 @@ from sklearn.ensemble import (
     RandomForestRegressor,
 )
 
-from modelward.spec.model import Task
+from modelward.spec import Task
 from modelward.training.families import sklearn_model
 from modelward.training.families.base import (
     ALL_TASKS,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import ElasticNet, LogisticRegression, Ridge
 
-from modelward.spec.model import Task
+from modelward.spec import Task
 from modelward.training.families import sklearn_model
 from modelward.training.families.base import (
     ALL_TASKS,

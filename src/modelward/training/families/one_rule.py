@@ -13,7 +13,7 @@ import numpy as np
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from modelward.errors import InputError
-from modelward.spec.model import Task
+from modelward.spec import Task
 from modelward.training.families import json_format
 from modelward.training.families.base import (
     ALL_TASKS,

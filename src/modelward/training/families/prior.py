@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from modelward.spec.model import Task
+from modelward.spec import Task
 from modelward.training.families import json_format
 from modelward.training.families.base import (
     ALL_TASKS,

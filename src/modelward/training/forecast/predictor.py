@@ -16,8 +16,8 @@ import numpy as np
 import polars as pl
 
 from modelward.errors import InputError
-from modelward.registry.records import Bundle
-from modelward.spec.model import Task
+from modelward.registry import Bundle
+from modelward.spec import Task
 from modelward.training.features import ColumnKind
 from modelward.training.forecast.model import OUTPUT, ForecastModel
 from modelward.training.forecast.series import SeriesSpec

@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from modelward.registry.records import Bundle
-from modelward.spec.model import Task
+from modelward.registry import Bundle
+from modelward.spec import Task
 from modelward.training.bundle import output_schema
 from modelward.training.predictor import DecisionRule, RecordPrediction
 from modelward.training.records import Record, RecordReader
