@@ -21,7 +21,7 @@ import polars as pl
 
 from modelward.datasets import DatasetVersion, get_version, load_frame
 from modelward.errors import InputError
-from modelward.registry import ModelVersion, load_bundle, register_model
+from modelward.registry import ModelVersion, load_bundle
 from modelward.retraining.continued import (
     Grown,
     Member,
@@ -34,6 +34,7 @@ from modelward.tracking import ActiveRun, start_run
 from modelward.training import (
     BUNDLE_FORMAT,
     Artifact,
+    Built,
     Encoder,
     InputSchema,
     LightGBMModel,
@@ -41,7 +42,7 @@ from modelward.training import (
     Target,
     get_metric,
     member_line,
-    save_evidence,
+    register_built,
 )
 from modelward.workspace import Workspace
 
@@ -188,29 +189,20 @@ def _register(
         entries.append(_entry(member.entry, f"m{i}-{native.filename}", model, native))
         entries[-1]["warm_start"] = {"from": champion.ref, "rounds_added": added}
     new = {**kept, "members": entries, "cv_score": grown.score}
-    notes = [*NOTES, *([DECISION_NOTE] if "decision" in manifest else [])]
-    summary: dict[str, Any] = {
-        "members": [member_line(e) for e in entries],
-        "ensemble": len(entries) > 1,
-        "trials": 0,
-        "notes": notes,
-        "warm_start_from": champion.ref,
-        "rounds_added": list(grown.added),
-        "evidence": save_evidence(ws, grown.evidence),
-    }
-    return register_model(
-        ws,
-        project=champion.project,
-        run_uid=run.uid,
+    built = Built(
         task=champion.task,
         metric=champion.metric,
         score=grown.score,
-        summary=summary,
-        input_schema=new["input_schema"],
-        output_schema=new["output_schema"],
         manifest=new,
         files=files,
+        evidence=grown.evidence,
+        members=tuple(member_line(e) for e in entries),
+        trials=0,
+        ensemble=len(entries) > 1,
+        notes=(*NOTES, *([DECISION_NOTE] if "decision" in manifest else ())),
+        sections={"warm_start_from": champion.ref, "rounds_added": list(grown.added)},
     )
+    return register_built(ws, project=champion.project, run_uid=run.uid, built=built)
 
 
 def _entry(

@@ -124,7 +124,6 @@ if TYPE_CHECKING:
         Quality as Quality,
     )
     from modelward.training.service import (
-        member_line as member_line,
         train as train,
         training_problem as training_problem,
     )
@@ -138,6 +137,11 @@ if TYPE_CHECKING:
         TrialOutcome as TrialOutcome,
         TrialState as TrialState,
         fold_fit_data as fold_fit_data,
+    )
+    from modelward.training.version import (
+        Built as Built,
+        member_line as member_line,
+        register_built as register_built,
     )
 
 __getattr__, __dir__, __all__ = lazy_face(__name__, __file__)

@@ -18,11 +18,12 @@ from modelward.training.forecast.backtest import Backtest, backtest
 from modelward.training.forecast.model import ForecastModel
 from modelward.training.forecast.predictor import forecast_manifest
 from modelward.training.forecast.series import Series, SeriesSpec, check_series
+from modelward.training.job import Step, finish_job, start_job
 from modelward.training.options import TrainOptions
-from modelward.training.other import Fitted, Step, register_fitted, start_job
 from modelward.training.result import TrainResult
 from modelward.training.source import Source
 from modelward.training.target import Target
+from modelward.training.version import Built
 from modelward.workspace import Workspace
 
 BASELINES = ("seasonal_naive", "ets")
@@ -55,7 +56,7 @@ class ForecastJob:
             )
             step("registering the forecaster")
             fitted = self._fitted(model, tested)
-            return register_fitted(ws, source, self.spec, started, fitted, budget)
+            return finish_job(ws, source, self.spec, started, fitted, budget)
 
     @property
     def _threads(self) -> int:
@@ -86,22 +87,24 @@ class ForecastJob:
             "seed": self.options.seed,
         }
 
-    def _fitted(self, model: ForecastModel, tested: Backtest) -> Fitted:
+    def _fitted(self, model: ForecastModel, tested: Backtest) -> Built:
         metric = self.spec.primary_metric
         score = tested.overall()["model"][metric]
         manifest, files = forecast_manifest(model, self.series.spec, metric=metric, score=score)
         notes = []
         if self.options.budget is not None or self.options.trials is not None:
             notes.append("--budget and --trials do not apply to a forecast: one model, backtested")
-        return Fitted(
-            task=Task.FORECAST,
+        return Built(
+            task=Task.FORECAST.value,
             metric=metric,
             score=score,
             manifest=manifest,
             files=files,
             evidence=_evidence(self.series, tested),
-            summary={"backtest": tested.to_json()},
             members=({"family": "lightgbm", "weight": 1.0, "runtime": "lightgbm"},),
+            trials=1,
+            ensemble=False,
+            sections={"backtest": tested.to_json()},
             notes=tuple(notes),
         )
 

@@ -19,8 +19,8 @@ from modelward.errors import InputError
 from modelward.spec import ProjectSpec, Task
 from modelward.training.budget import Budget
 from modelward.training.evidence import Evidence
+from modelward.training.job import Step, finish_job, start_job
 from modelward.training.options import TrainOptions
-from modelward.training.other import Fitted, Step, register_fitted, start_job
 from modelward.training.result import TrainResult
 from modelward.training.segment.choose import SegmentOptions
 from modelward.training.segment.encode import TARGET, fit_encoder
@@ -28,6 +28,7 @@ from modelward.training.segment.fit import SegmentFit, fit_segments
 from modelward.training.segment.model import Method
 from modelward.training.segment.predictor import segment_manifest, segment_target
 from modelward.training.source import Source
+from modelward.training.version import Built
 from modelward.workspace import Workspace
 
 # Column names (lower case, letters and digits only) that name an outcome, not a trait.
@@ -59,7 +60,7 @@ class SegmentJob:
                 self.frame, outcome=self.outcome, exclude=self.exclude, options=self.search
             )
             step("registering the segmentation")
-            return register_fitted(ws, source, self.spec, started, self._fitted(fit), budget)
+            return finish_job(ws, source, self.spec, started, self._fitted(fit), budget)
 
     def _params(self) -> dict[str, object]:
         return {
@@ -74,7 +75,7 @@ class SegmentJob:
             "excluded": ",".join(self.exclude),
         }
 
-    def _fitted(self, fit: SegmentFit) -> Fitted:
+    def _fitted(self, fit: SegmentFit) -> Built:
         metric = self.spec.primary_metric
         score = fit.quality.facts()[metric]
         manifest, files = segment_manifest(
@@ -87,15 +88,17 @@ class SegmentJob:
             profiles=fit.profiles,
         )
         chosen = fit.choice.chosen
-        return Fitted(
-            task=Task.SEGMENT,
+        return Built(
+            task=Task.SEGMENT.value,
             metric=metric,
             score=score,
             manifest=manifest,
             files=files,
             evidence=_evidence(self.frame, fit),
-            summary={"segments": fit.to_json()},
             members=({"family": chosen.method.value, "weight": 1.0, "runtime": "segments"},),
+            trials=1,
+            ensemble=False,
+            sections={"segments": fit.to_json()},
             notes=(fit.choice.reason, self._columns_note(fit), *self._outcome_notes()),
         )
 

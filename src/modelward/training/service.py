@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -14,18 +13,18 @@ from modelward.audit import add_findings
 from modelward.backends.executor import open_executor
 from modelward.datasets import DatasetVersion
 from modelward.errors import InputError, NotFound
-from modelward.registry import ModelVersion, register_model
-from modelward.spec import ProjectSpec
-from modelward.tracking import ActiveRun, start_run
+from modelward.registry import ModelVersion
+from modelward.spec import ProjectSpec, Task
+from modelward.tracking import ActiveRun
 from modelward.training.budget import Budget
 from modelward.training.bundle import build_bundle
 from modelward.training.ensemble import Blend, select_blend
-from modelward.training.evidence import Evidence, fold_of_rows, save_evidence
+from modelward.training.evidence import Evidence, fold_of_rows
 from modelward.training.families import Family, families
+from modelward.training.job import SingleFitJob, Step, start_job
 from modelward.training.kinds import Kind
 from modelward.training.metrics import Metric, get_metric
 from modelward.training.options import TrainOptions
-from modelward.training.other import other_job
 from modelward.training.prepare import Prepared, Problem, prepare_problem
 from modelward.training.record import log_outcome, log_setup, log_trial, save_trials
 from modelward.training.refit import FinalModel, export_members, fitted_predictions, refit_final
@@ -33,12 +32,11 @@ from modelward.training.result import TrainResult
 from modelward.training.scan import scan_training_rows
 from modelward.training.search import OnTrial, SearchPlan, SearchState, plan_batch, run_search
 from modelward.training.selection import candidate_families, search_context
-from modelward.training.source import Source, open_source, project_spec, record_source
+from modelward.training.source import Source, open_source, project_spec
 from modelward.training.target import Target
 from modelward.training.trial import TrialOutcome, TrialSpec, evaluate_trial
+from modelward.training.version import Built, member_line, register_built
 from modelward.workspace import Workspace
-
-Step = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -73,7 +71,7 @@ def train(
     try:
         source, spec = _framed(ws, data, options, step)
         # A forecast or a segmentation is not a search over model families: its own job.
-        other = other_job(source, spec, options, step)
+        other = _single_fit_job(source, spec, options, step)
         checked = None if other is not None else _checked(source, spec, options, step)
     except (InputError, NotFound) as exc:
         # Nothing is written for a refused job but the record that it was refused, and why.
@@ -84,10 +82,8 @@ def train(
         return other.run(ws, source, budget, step)
     assert checked is not None
     prepared, metric, families = checked
-    version = record_source(ws, source, spec)
-    run = start_run(
-        ws, name=options.name, project=source.project, dataset=version.ref, seed=options.seed
-    )
+    started = start_job(ws, source, spec, options)
+    version, run = started.version, started.run
     with run:
         job = _Job(ws, run, source.project, spec, prepared, metric, options, budget, version)
         log_setup(run, prepared, options, metric, families, version.content_hash)
@@ -105,6 +101,21 @@ def train(
         rescued = _fit_baselines_if_nothing_finished(job, plan, state, on_trial)
         step("refitting and registering the best")
         return _finish(job, state, rescued)
+
+
+def _single_fit_job(
+    source: Source, spec: ProjectSpec, options: TrainOptions, step: Step
+) -> SingleFitJob | None:
+    """The checked job for a forecast or a segmentation; None for a tabular task."""
+    if spec.task is Task.FORECAST:
+        from modelward.training.forecasting import plan_forecast
+
+        return plan_forecast(source, spec, options, step)
+    if spec.task is Task.SEGMENT:
+        from modelward.training.segmenting import plan_segments
+
+        return plan_segments(source, spec, options, step)
+    return None
 
 
 def _framed(
@@ -228,22 +239,19 @@ def _finish(job: _Job, state: SearchState, rescued: tuple[str, ...] = ()) -> Tra
     members, files, export_notes = export_members(final, seed=job.options.seed)
     notes = (*rescued, *prepared.notes, *export_notes)
     bundle = build_bundle(prepared, final, members, job.metric, blend.score)
-    evidence = _evidence(prepared, blend, final, state)
-    summary = _summary(blend, members, notes, state)
-    summary["evidence"] = save_evidence(job.ws, evidence)
-    model = register_model(
-        job.ws,
-        project=job.project,
-        run_uid=job.run.uid,
+    built = Built(
         task=prepared.target.task.value,
         metric=job.metric.name,
         score=blend.score,
-        summary=summary,
-        input_schema=bundle["input_schema"],
-        output_schema=bundle["output_schema"],
         manifest=bundle,
         files=files,
+        evidence=_evidence(prepared, blend, final, state),
+        members=tuple(member_line(m) for m in members),
+        trials=len(state.outcomes),
+        ensemble=blend.is_ensemble,
+        notes=notes,
     )
+    model = register_built(job.ws, project=job.project, run_uid=job.run.uid, built=built)
     _scan(job, blend)
     save_trials(job.ws, job.run, state)
     log_outcome(job.run, state, blend, model.ref, job.budget, job.spec)
@@ -283,22 +291,6 @@ def _scan(job: _Job, blend: Blend) -> None:
         prepared.plan.names,
     )
     add_findings(job.ws, job.version, findings, source=f"run/{job.run.uid}")
-
-
-def _summary(
-    blend: Blend, members: list[dict[str, Any]], notes: tuple[str, ...], state: SearchState
-) -> dict[str, Any]:
-    return {
-        "members": [member_line(m) for m in members],
-        "ensemble": blend.is_ensemble,
-        "trials": len(state.outcomes),
-        "notes": list(notes),
-    }
-
-
-def member_line(member: dict[str, Any]) -> dict[str, Any]:
-    runtime = "onnx" if member["runtime"] == "onnx" else member["native"]["format"]
-    return {"family": member["family"], "weight": member["weight"], "runtime": runtime}
 
 
 def _result(

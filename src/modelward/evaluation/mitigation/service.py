@@ -26,10 +26,10 @@ from modelward.evaluation.mitigation.reweigh import reweigh
 from modelward.evaluation.report import trade_off
 from modelward.evaluation.service import evaluate_model
 from modelward.model import StoredEvaluation, latest_evaluation
-from modelward.registry import ModelVersion, register_model
+from modelward.registry import ModelVersion
 from modelward.spec import Task
 from modelward.tracking import ActiveRun, start_run
-from modelward.training import member_line, save_evidence
+from modelward.training import Built, member_line, register_built
 from modelward.workspace import Workspace
 
 Step = Callable[[str], None]
@@ -190,34 +190,22 @@ def _register(
     mitigated: Mitigated,
     record: dict[str, Any],
 ) -> ModelVersion:
-    evidence = mitigated.evidence
-    manifest = mitigated.manifest
-    summary = _summary(original, mitigated, record)
-    summary["evidence"] = save_evidence(ws, evidence)
-    return register_model(
-        ws,
-        project=original.model.project,
-        run_uid=run.uid,
+    """Like a trained version, plus the summary's `mitigation`: method, from, label, details,
+    before."""
+    members = tuple(member_line(m) for m in mitigated.manifest["members"])
+    details = mitigated.details
+    notes = (*mitigated.notes, str(details.get("sentence", "")))
+    built = Built(
         task=original.model.task,
         metric=original.model.metric,
         score=mitigated.score,
-        summary=summary,
-        input_schema=manifest["input_schema"],
-        output_schema=manifest["output_schema"],
-        manifest=manifest,
+        manifest=mitigated.manifest,
         files=mitigated.files,
+        evidence=mitigated.evidence,
+        members=members,
+        trials=int(original.model.summary.get("trials", 0)),
+        ensemble=len(members) > 1,
+        notes=tuple(n for n in notes if n),
+        sections={"mitigation": record | {"details": details}},
     )
-
-
-def _summary(original: Original, mitigated: Mitigated, record: dict[str, Any]) -> dict[str, Any]:
-    """Like training's summary, plus `mitigation`: method, from, label, details, before."""
-    members = [member_line(m) for m in mitigated.manifest["members"]]
-    details = mitigated.details
-    notes = [*mitigated.notes, str(details.get("sentence", ""))]
-    return {
-        "members": members,
-        "ensemble": len(members) > 1,
-        "trials": original.model.summary.get("trials", 0),
-        "notes": [n for n in notes if n],
-        "mitigation": record | {"details": details},
-    }
+    return register_built(ws, project=original.model.project, run_uid=run.uid, built=built)
