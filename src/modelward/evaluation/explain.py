@@ -32,14 +32,24 @@ import numpy as np
 import polars as pl
 
 from modelward.errors import InputError
-from modelward.evaluation.contributions import OWN_BASE, member_contributions
+from modelward.evaluation.contributions import member_contributions, own_base
 from modelward.evaluation.drivers import driver_sentence, outcome_phrase
-from modelward.evaluation.margins import Link, MemberContributions, outcome_space
+from modelward.evaluation.margins import outcome_space
 from modelward.evaluation.numbers import json_sig
 from modelward.evaluation.shapley import probability_shap
 from modelward.registry import Bundle
 from modelward.spec import Task
-from modelward.training import Artifact, Encoder, LoadedMember, Predictor, Style, Target, get_family
+from modelward.training import (
+    Artifact,
+    Encoder,
+    Link,
+    LoadedMember,
+    MemberContributions,
+    Predictor,
+    Style,
+    Target,
+    get_family,
+)
 
 APPROXIMATE = (
     "in probability, approximately: members explained in log-odds, each feature keeping its "
@@ -285,7 +295,7 @@ def _conform(predictor: Predictor, frame: pl.DataFrame, name: str) -> pl.DataFra
 
 
 def _reference(predictor: Predictor, rows: pl.DataFrame) -> pl.DataFrame:
-    needed = any(m.model.family not in OWN_BASE for m in predictor.members)
+    needed = any(not own_base(m.model.family) for m in predictor.members)
     if needed and rows.height < MIN_REFERENCE_ROWS:
         raise InputError.field(
             "background", f"{rows.height} rows", f"at least {MIN_REFERENCE_ROWS} training rows"

@@ -12,37 +12,14 @@ against 0.27 on wa_churn), as in every log-odds explanation.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import StrEnum
-
 import numpy as np
 
 from modelward.spec import Task
+from modelward.training import Link, MemberContributions
 
 QUADRATURE_NODES = 16  # Gauss-Legendre nodes per segment of the softmax path integral
 MAX_SEGMENTS = 64
 FLAT = 1e-9  # a margin change below this uses the sigmoid's slope, not the secant
-
-
-class Link(StrEnum):
-    """How a member's margin becomes its prediction."""
-
-    IDENTITY = "identity"  # outputs are the probabilities (one per class) or values themselves
-    LOGIT = "logit"  # one margin; p(positive class) = sigmoid(margin)
-    SOFTMAX = "softmax"  # one margin per class; p = softmax(margins)
-
-
-@dataclass(frozen=True, eq=False)
-class MemberContributions:
-    """`values` (n, F, O): per row, encoded column and output; `base` (n, O): the base margin.
-
-    `base + values.sum(axis=1)` is the member's margin (or output, for IDENTITY) on each row.
-    """
-
-    values: np.ndarray
-    base: np.ndarray
-    link: Link
-    method: str  # plain words, e.g. "exact TreeSHAP (LightGBM)"
 
 
 def outcome_space(

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         save_evidence as save_evidence,
     )
     from modelward.training.families import (
+        Family as Family,
         FitData as FitData,
         FitOptions as FitOptions,
         FittedModel as FittedModel,
@@ -33,29 +34,14 @@ if TYPE_CHECKING:
     from modelward.training.families.base import (
         Artifact as Artifact,
     )
-    from modelward.training.families.boost_catboost import (
-        CatBoostModel as CatBoostModel,
-        catboost_frame as catboost_frame,
-    )
     from modelward.training.families.boost_lightgbm import (
         LightGBMModel as LightGBMModel,
         continue_fit as continue_fit,
     )
-    from modelward.training.families.boost_xgboost import (
-        XGBoostModel as XGBoostModel,
-    )
-    from modelward.training.families.matrices import (
-        float32_grid as float32_grid,
-        rows as rows,
-    )
-    from modelward.training.families.one_rule import (
-        OneRuleModel as OneRuleModel,
-    )
-    from modelward.training.families.prior import (
-        PriorModel as PriorModel,
-    )
-    from modelward.training.families.sklearn_model import (
-        SklearnModel as SklearnModel,
+    from modelward.training.families.explaining import (
+        Explain as Explain,
+        Link as Link,
+        MemberContributions as MemberContributions,
     )
     from modelward.training.features import (
         ColumnKind as ColumnKind,

@@ -15,6 +15,8 @@ from modelward.training.kinds import Kind, Style
 if TYPE_CHECKING:  # a loaded model never searches: scoring need not import optuna
     import optuna
 
+    from modelward.training.families.explaining import Explain
+
 CLASSIFICATION = frozenset({Task.BINARY, Task.MULTICLASS})
 ALL_TASKS = frozenset({Task.BINARY, Task.MULTICLASS, Task.REGRESSION})
 
@@ -174,3 +176,8 @@ class Family:
     space: Callable[[optuna.Trial, SpaceContext], Params]
     fit: Callable[[Params, FitData, FitOptions], FittedModel]
     load: Callable[[Artifact], Model]
+    # Exact SHAP contributions of one model (see `explaining`); None: permutation SHAP.
+    explain: Explain | None = None
+    # The explainer measures against the model's own training rows (the base values it
+    # carries), so explaining needs no background rows from the caller.
+    own_base: bool = False

@@ -20,10 +20,17 @@ from modelward.training.families.base import (
     Family,
     FitData,
     FitOptions,
+    Model,
     Params,
     SpaceContext,
 )
 from modelward.training.families.boosting import MAX_ROUNDS, PATIENCE, past, plan_rounds
+from modelward.training.families.explaining import (
+    MemberContributions,
+    margin_link,
+    model_as,
+    split_margins,
+)
 from modelward.training.families.matrices import float32_grid, probabilities, rows
 from modelward.training.families.params import Sampler, resolve
 from modelward.training.families.registry import register
@@ -192,6 +199,17 @@ def load(artifact: Artifact) -> CatBoostModel:
     return CatBoostModel(model, TASKS.get(loss, Task.REGRESSION))
 
 
+def explain(model: Model, x: np.ndarray, background: np.ndarray) -> MemberContributions:
+    """CatBoost's own exact SHAP values, on the same pool its predictions use."""
+    m = model_as(model, CatBoostModel)
+    matrix = rows(x, len(m.model.feature_names_))
+    pool = Pool(catboost_frame(matrix, m.categorical), cat_features=list(m.categorical))
+    raw = np.asarray(m.model.get_feature_importance(data=pool, type="ShapValues"))
+    raw = raw[:, None, :] if raw.ndim == 2 else raw
+    values, base = split_margins(raw, matrix.shape[1])
+    return MemberContributions(values, base, margin_link(m.task), "exact TreeSHAP (CatBoost)")
+
+
 FAMILY = register(
     Family(
         name=NAME,
@@ -204,5 +222,7 @@ FAMILY = register(
         space=space,
         fit=fit,
         load=load,
+        explain=explain,
+        own_base=True,
     )
 )

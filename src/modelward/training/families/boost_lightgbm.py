@@ -19,6 +19,7 @@ from modelward.training.families.base import (
     Family,
     FitData,
     FitOptions,
+    Model,
     Params,
     SpaceContext,
 )
@@ -30,6 +31,12 @@ from modelward.training.families.boosting import (
     leaf_size,
     past,
     plan_rounds,
+)
+from modelward.training.families.explaining import (
+    MemberContributions,
+    margin_link,
+    model_as,
+    split_margins,
 )
 from modelward.training.families.lightgbm_row import SingleRow
 from modelward.training.families.matrices import float32_grid, probabilities, rows
@@ -296,6 +303,17 @@ def load(artifact: Artifact) -> LightGBMModel:
     return LightGBMModel(booster, Task.REGRESSION, 0)
 
 
+def explain(model: Model, x: np.ndarray, background: np.ndarray) -> MemberContributions:
+    """LightGBM's own exact TreeSHAP (`pred_contrib`), in log-odds / raw scores."""
+    m = model_as(model, LightGBMModel)
+    matrix = float32_grid(rows(x, m.booster.num_feature()))
+    raw = np.asarray(m.booster.predict(matrix, pred_contrib=True))
+    # multiclass rows are K blocks of (F + 1) columns, one block per class
+    per_class = raw.reshape(len(matrix), -1, matrix.shape[1] + 1)
+    values, base = split_margins(per_class, matrix.shape[1])
+    return MemberContributions(values, base, margin_link(m.task), "exact TreeSHAP (LightGBM)")
+
+
 FAMILY = register(
     Family(
         name=NAME,
@@ -308,5 +326,7 @@ FAMILY = register(
         space=space,
         fit=fit,
         load=load,
+        explain=explain,
+        own_base=True,
     )
 )

@@ -18,6 +18,7 @@ from modelward.training.families.base import (
     Family,
     FitData,
     FitOptions,
+    Model,
     Params,
     SpaceContext,
 )
@@ -27,6 +28,12 @@ from modelward.training.families.boosting import (
     class_weights,
     past,
     plan_rounds,
+)
+from modelward.training.families.explaining import (
+    MemberContributions,
+    margin_link,
+    model_as,
+    split_margins,
 )
 from modelward.training.families.matrices import float32_grid, probabilities, rows
 from modelward.training.families.params import Sampler, resolve
@@ -189,6 +196,16 @@ def load(artifact: Artifact) -> XGBoostModel:
     return XGBoostModel(booster, task, n_classes)
 
 
+def explain(model: Model, x: np.ndarray, background: np.ndarray) -> MemberContributions:
+    """XGBoost's own exact TreeSHAP (`pred_contribs`), in log-odds / raw scores."""
+    m = model_as(model, XGBoostModel)
+    matrix = float32_grid(rows(x, m.booster.num_features()))
+    raw = np.asarray(m.booster.predict(xgb.DMatrix(matrix), pred_contribs=True))
+    raw = raw[:, None, :] if raw.ndim == 2 else raw
+    values, base = split_margins(raw, matrix.shape[1])
+    return MemberContributions(values, base, margin_link(m.task), "exact TreeSHAP (XGBoost)")
+
+
 FAMILY = register(
     Family(
         name=NAME,
@@ -201,5 +218,7 @@ FAMILY = register(
         space=space,
         fit=fit,
         load=load,
+        explain=explain,
+        own_base=True,
     )
 )

@@ -6,6 +6,7 @@ import multiprocessing
 import warnings
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from interpret.glassbox import ExplainableBoostingClassifier, ExplainableBoostingRegressor
 
 from modelward.spec import Task
@@ -16,10 +17,12 @@ from modelward.training.families.base import (
     Family,
     FitData,
     FitOptions,
+    Model,
     Params,
     SpaceContext,
 )
 from modelward.training.families.boosting import class_weights, past
+from modelward.training.families.explaining import Link, MemberContributions, model_as
 from modelward.training.families.params import Sampler, resolve
 from modelward.training.families.registry import register
 from modelward.training.families.sklearn_model import SKLEARN_TYPES, SklearnModel
@@ -108,6 +111,31 @@ def load(artifact: Artifact) -> SklearnModel:
     return _model(sklearn_model.load_estimator(artifact, allowed=TYPES))
 
 
+EBM_LINKS = {"logit": "logit", "mlogit": "softmax", "identity": "identity"}
+
+
+def explain(model: Model, x: np.ndarray, background: np.ndarray) -> MemberContributions | None:
+    """An EBM's own term scores; a pair's score is split evenly between its two features.
+
+    None for a custom link (e.g. poisson): no closed form here.
+    """
+    m = model_as(model, SklearnModel)
+    estimator = m.estimator
+    link = EBM_LINKS.get(str(estimator.link_))
+    if link is None:
+        return None
+    matrix = m.prepare(x)
+    terms = np.asarray(estimator.eval_terms(matrix), dtype=np.float64)
+    terms = terms[:, :, None] if terms.ndim == 2 else terms  # (n, T, O)
+    share = np.zeros((len(estimator.term_features_), matrix.shape[1]))
+    for t, features in enumerate(estimator.term_features_):
+        share[t, list(features)] = 1.0 / len(features)
+    values = np.einsum("nto,tf->nfo", terms, share)
+    intercept = np.atleast_1d(np.asarray(estimator.intercept_, dtype=np.float64))
+    base = np.tile(intercept, (len(matrix), 1))
+    return MemberContributions(values, base, Link(link), "EBM term scores (pairs split evenly)")
+
+
 FAMILY = register(
     Family(
         name=NAME,
@@ -120,6 +148,8 @@ FAMILY = register(
         space=space,
         fit=fit,
         load=load,
+        explain=explain,
+        own_base=True,
     )
 )
 

@@ -29,6 +29,7 @@ from modelward.training.families.matrices import float32_grid
 from modelward.training.families.params import Sampler, resolve
 from modelward.training.families.registry import register
 from modelward.training.families.sklearn_model import SklearnModel
+from modelward.training.families.tree_shap import explain_trees
 from modelward.training.kinds import Kind, Style
 
 if TYPE_CHECKING:  # only the search's annotations name optuna
@@ -114,6 +115,8 @@ def _family(name: str, summary: str) -> Family:
         space=_space(name),
         fit=_fit(name),
         load=_load(name),
+        explain=explain_trees,
+        own_base=True,
     )
 
 

@@ -24,6 +24,7 @@ from modelward.training.families.matrices import float32_grid
 from modelward.training.families.params import Sampler, resolve
 from modelward.training.families.registry import register
 from modelward.training.families.sklearn_model import SKLEARN_TYPES, SklearnModel
+from modelward.training.families.tree_shap import explain_trees
 from modelward.training.kinds import Kind, Style
 
 if TYPE_CHECKING:  # only the search's annotations name optuna
@@ -176,5 +177,6 @@ FAMILY = register(
         space=space,
         fit=fit,
         load=load,
+        explain=explain_trees,
     )
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import ElasticNet, LogisticRegression, Ridge
 
@@ -16,9 +17,11 @@ from modelward.training.families.base import (
     Family,
     FitData,
     FitOptions,
+    Model,
     Params,
     SpaceContext,
 )
+from modelward.training.families.explaining import Link, MemberContributions, model_as
 from modelward.training.families.params import Sampler, resolve
 from modelward.training.families.registry import register
 from modelward.training.families.sklearn_model import SklearnModel
@@ -108,6 +111,23 @@ def load(artifact: Artifact) -> SklearnModel:
     return model(NAME, sklearn_model.load_estimator(artifact))
 
 
+def explain(model: Model, x: np.ndarray, background: np.ndarray) -> MemberContributions:
+    """Closed form: coefficient x (value - background mean), in log-odds for classifiers.
+
+    Exact for a linear margin with independent features (the linear SHAP of Lundberg & Lee).
+    """
+    m = model_as(model, SklearnModel)
+    matrix, reference = m.prepare(x), m.prepare(background).mean(axis=0)
+    coef = np.atleast_2d(np.asarray(m.estimator.coef_, dtype=np.float64))  # (O, F)
+    intercept = np.atleast_1d(np.asarray(m.estimator.intercept_, dtype=np.float64))
+    values = (matrix - reference)[:, :, None] * coef.T[None, :, :]
+    base = np.tile(intercept + coef @ reference, (len(matrix), 1))
+    link = Link.IDENTITY
+    if m.classifier:
+        link = Link.LOGIT if coef.shape[0] == 1 else Link.SOFTMAX
+    return MemberContributions(values, base, link, "exact linear SHAP (coefficients)")
+
+
 FAMILY = register(
     Family(
         name=NAME,
@@ -120,5 +140,6 @@ FAMILY = register(
         space=space,
         fit=fit,
         load=load,
+        explain=explain,
     )
 )

@@ -16,7 +16,7 @@ from modelward.training.families.base import (
     Params,
     SpaceContext,
 )
-from modelward.training.families.linear import MAX_ITER, model
+from modelward.training.families.linear import MAX_ITER, explain, model
 from modelward.training.families.params import resolve
 from modelward.training.families.registry import register
 from modelward.training.families.sklearn_model import SklearnModel
@@ -61,5 +61,6 @@ FAMILY = register(
         space=space,
         fit=fit,
         load=load,
+        explain=explain,
     )
 )

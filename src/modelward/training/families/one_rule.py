@@ -21,9 +21,11 @@ from modelward.training.families.base import (
     Family,
     FitData,
     FitOptions,
+    Model,
     Params,
     SpaceContext,
 )
+from modelward.training.families.explaining import Link, MemberContributions, model_as
 from modelward.training.families.matrices import float32_grid, rows
 from modelward.training.families.params import resolve
 from modelward.training.families.registry import register
@@ -151,6 +153,16 @@ def load(artifact: Artifact) -> OneRuleModel:
     )
 
 
+def explain(model: Model, x: np.ndarray, background: np.ndarray) -> MemberContributions:
+    """Everything on the rule's one feature, against the root's (training) shares or mean."""
+    m = model_as(model, OneRuleModel)
+    out = m.predict(x).reshape(len(x), -1)
+    base = np.tile(np.atleast_1d(m.value[0]), (len(out), 1))
+    values = np.zeros((len(out), x.shape[1], base.shape[1]))
+    values[:, m.feature, :] = out - base
+    return MemberContributions(values, base, Link.IDENTITY, "one rule: all on its one feature")
+
+
 FAMILY = register(
     Family(
         name=NAME,
@@ -163,5 +175,7 @@ FAMILY = register(
         space=space,
         fit=fit,
         load=load,
+        explain=explain,
+        own_base=True,
     )
 )

@@ -15,9 +15,11 @@ from modelward.training.families.base import (
     Family,
     FitData,
     FitOptions,
+    Model,
     Params,
     SpaceContext,
 )
+from modelward.training.families.explaining import Link, MemberContributions, model_as
 from modelward.training.families.matrices import rows
 from modelward.training.families.params import resolve
 from modelward.training.families.registry import register
@@ -80,6 +82,14 @@ def load(artifact: Artifact) -> PriorModel:
     return PriorModel(Task(doc["task"]), int(doc["n_features"]), values)
 
 
+def explain(model: Model, x: np.ndarray, background: np.ndarray) -> MemberContributions:
+    """The prior baseline reads no feature: every contribution is zero."""
+    out = model_as(model, PriorModel).predict(x)
+    base = out.reshape(len(out), -1)
+    values = np.zeros((len(out), x.shape[1], base.shape[1]))
+    return MemberContributions(values, base, Link.IDENTITY, "prior: no feature is used")
+
+
 FAMILY = register(
     Family(
         name=NAME,
@@ -92,5 +102,7 @@ FAMILY = register(
         space=space,
         fit=fit,
         load=load,
+        explain=explain,
+        own_base=True,
     )
 )
