@@ -1,5 +1,6 @@
-"""Continued boosting, the mechanics of a warm start: each LightGBM member of the champion
-boosts on from its own booster, fold by fold for out-of-fold evidence, then on every row.
+"""Continued boosting, the mechanics of a warm start: each member of the champion grows on
+from its own model (its family's `continue_fit` hook; LightGBM boosts on from its booster), fold
+by fold for out-of-fold evidence, then on every row.
 
 `retraining.warm` decides whether a champion can continue and registers the challenger; this
 module grows the boosters and blends their predictions exactly as the predictor does.
@@ -10,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import polars as pl
@@ -23,12 +24,11 @@ from modelward.training import (
     Evidence,
     FitData,
     FitOptions,
+    FittedModel,
     Fold,
-    LightGBMModel,
     Metric,
     Problem,
     Target,
-    continue_fit,
     fold_of_rows,
     get_family,
     problem_folds,
@@ -51,12 +51,12 @@ class Rows:
 @dataclass(frozen=True)
 class Member:
     entry: dict[str, Any]  # its manifest entry
-    model: LightGBMModel
+    model: FittedModel
 
 
 @dataclass(frozen=True)
 class Grown:
-    models: tuple[LightGBMModel, ...]
+    models: tuple[FittedModel, ...]
     added: tuple[int, ...]
     evidence: Evidence
     score: float
@@ -67,8 +67,8 @@ def load_member(entry: dict[str, Any], files: Mapping[str, bytes]) -> Member:
     native = entry["native"]
     artifact = Artifact(native["format"], native["file"], files[native["file"]])
     model = get_family(entry["family"]).load(artifact)
-    assert isinstance(model, LightGBMModel)  # warm_refusal let LightGBM members through only
-    return Member(entry, model)
+    # warm_refusal let through only families that can continue, whose models are fitted ones
+    return Member(entry, cast("FittedModel", model))
 
 
 def grow(
@@ -125,7 +125,7 @@ def continued(
     stop: np.ndarray | None,
     rounds: int,
     seed: int,
-) -> LightGBMModel:
+) -> FittedModel:
     data = FitData(
         target.task,
         rows.x[fit],
@@ -137,10 +137,12 @@ def continued(
         y_valid=None if stop is None else rows.y[stop],
     )
     options = FitOptions(seed=seed, threads=THREADS, rounds=rounds)
-    return continue_fit(member.model, dict(member.entry["params"]), data, options)
+    grow_on = get_family(member.entry["family"]).continue_fit
+    assert grow_on is not None  # warm_refusal let through only families that can continue
+    return grow_on(member.model, dict(member.entry["params"]), data, options)
 
 
-def added_rounds(member: Member, model: LightGBMModel) -> int:
+def added_rounds(member: Member, model: FittedModel) -> int:
     return int(model.rounds or 0) - int(member.model.rounds or 0)
 
 
@@ -150,7 +152,7 @@ def final_rounds(added: Sequence[int], rounds: int) -> int:
     return min(rounds, max(1, math.ceil(mean * ROUNDS_SCALE)))
 
 
-def blend(members: Sequence[Member], models: Sequence[LightGBMModel], x: np.ndarray) -> np.ndarray:
+def blend(members: Sequence[Member], models: Sequence[FittedModel], x: np.ndarray) -> np.ndarray:
     """The members' predictions weighted and summed in the order the champion's predictor does."""
     total: np.ndarray | None = None
     for member, model in zip(members, models, strict=True):

@@ -36,21 +36,22 @@ from modelward.training import (
     Artifact,
     Built,
     Encoder,
+    FittedModel,
     InputSchema,
-    LightGBMModel,
     Style,
     Target,
+    all_families,
+    get_family,
     get_metric,
     member_line,
     register_built,
 )
 from modelward.workspace import Workspace
 
-WARM_FAMILIES = frozenset({"lightgbm"})
 ROUNDS = 200  # the most rounds a warm start adds; early stopping on each fold picks fewer
 NOTES = (
     "the champion's encoders and feature plan are reused unchanged",
-    "continued LightGBM boosters are scored natively (no ONNX copy exported)",
+    "continued members are scored natively (no ONNX copy exported)",
     "out-of-fold predictions of rows the champion trained on (rehearsal) flatter the "
     "challenger; the forgetting guard's held-out rows are the fair comparison",
 )
@@ -87,13 +88,13 @@ def warm_refusal(manifest: Mapping[str, Any]) -> str | None:
         {
             str(m.get("family"))
             for m in members
-            if m.get("family") not in WARM_FAMILIES or m.get("style") != Style.TREE.value
+            if not _can_continue(m.get("family")) or m.get("style") != Style.TREE.value
         }
     )
     if others:
         return (
-            f"{', '.join(others)} cannot continue from a fitted model (only LightGBM boosting "
-            "can): a full retrain instead"
+            f"{', '.join(others)} cannot continue from a fitted model (only "
+            f"{_continuing()} can): a full retrain instead"
         )
     if Style.TREE.value not in manifest.get("encoders", {}):
         return "the champion's bundle has no tree encoder to encode new rows with"
@@ -147,6 +148,22 @@ def warm_start(
         f"{len(rows.y)} rows"
     )
     return WarmStart(model, reason, grown.added, run.uid)
+
+
+def _can_continue(family: object) -> bool:
+    """Whether `family` registers a warm-start hook (`Family.continue_fit`)."""
+    if not isinstance(family, str):
+        return False
+    try:
+        return get_family(family).continue_fit is not None
+    except InputError:  # a family this installation does not have
+        return False
+
+
+def _continuing() -> str:
+    """The families that can continue, as the refusal names them."""
+    names = [f.name for f in all_families() if f.continue_fit is not None and f.style is Style.TREE]
+    return "LightGBM boosting" if names == ["lightgbm"] else ", ".join(names) or "no family"
 
 
 def _rows(manifest: Mapping[str, Any], frame: pl.DataFrame, ref: str) -> Rows | str:
@@ -206,7 +223,7 @@ def _register(
 
 
 def _entry(
-    entry: Mapping[str, Any], file: str, model: LightGBMModel, native: Artifact
+    entry: Mapping[str, Any], file: str, model: FittedModel, native: Artifact
 ) -> dict[str, Any]:
     return {
         **entry,

@@ -29,14 +29,11 @@ if TYPE_CHECKING:
         FitOptions as FitOptions,
         FittedModel as FittedModel,
         Model as Model,
+        all_families as all_families,
         get_family as get_family,
     )
     from modelward.training.families.base import (
         Artifact as Artifact,
-    )
-    from modelward.training.families.boost_lightgbm import (
-        LightGBMModel as LightGBMModel,
-        continue_fit as continue_fit,
     )
     from modelward.training.families.explaining import (
         Explain as Explain,

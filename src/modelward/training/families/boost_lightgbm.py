@@ -314,6 +314,10 @@ def explain(model: Model, x: np.ndarray, background: np.ndarray) -> MemberContri
     return MemberContributions(values, base, margin_link(m.task), "exact TreeSHAP (LightGBM)")
 
 
+def _continue(model: Model, params: Params, data: FitData, options: FitOptions) -> LightGBMModel:
+    return continue_fit(model_as(model, LightGBMModel), params, data, options)
+
+
 FAMILY = register(
     Family(
         name=NAME,
@@ -328,5 +332,6 @@ FAMILY = register(
         load=load,
         explain=explain,
         own_base=True,
+        continue_fit=_continue,
     )
 )

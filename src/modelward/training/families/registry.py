@@ -8,7 +8,7 @@ from modelward.errors import Conflict, InputError
 from modelward.training.families.base import Family
 from modelward.training.families.onnx_runtime import load_onnx, onnx_agreement
 
-__all__ = ["families", "get_family", "load_onnx", "onnx_agreement", "register"]
+__all__ = ["all_families", "get_family", "load_onnx", "onnx_agreement", "register"]
 
 # The built-in families and the module that registers each, in the order the search tries
 # their defaults: strong and fast first, the slow ones (CatBoost, EBM) last so that a short
@@ -42,7 +42,7 @@ def register(family: Family) -> Family:
     return family
 
 
-def families() -> tuple[Family, ...]:
+def all_families() -> tuple[Family, ...]:
     """Every family: the built-ins in their order, then the others in registration order."""
     for name in BUILTIN:
         _load_builtin(name)

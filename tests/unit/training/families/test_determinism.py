@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 
 from modelward.spec.model import Task
-from modelward.training.families import Family, FitOptions, families
+from modelward.training.families import Family, FitOptions, all_families
 from modelward.training.kinds import Style
 from tests.unit.training.families.data import Problem
 from tests.unit.training.families.fast import fast_params
 
 
-@pytest.mark.parametrize("family", families(), ids=lambda f: f.name)
+@pytest.mark.parametrize("family", all_families(), ids=lambda f: f.name)
 def test_same_seed_same_predictions(
     family: Family, small: dict[tuple[Task, Style], Problem]
 ) -> None:
@@ -29,7 +29,7 @@ def test_same_seed_same_predictions(
 def test_determinism_holds_with_two_threads(
     name: str, small: dict[tuple[Task, Style], Problem]
 ) -> None:
-    family = next(f for f in families() if f.name == name)
+    family = next(f for f in all_families() if f.name == name)
     problem = small[Task.REGRESSION, family.style]
     data = problem.data(early_stopping=family.boosted)
     options = FitOptions(seed=5, threads=2, rounds=50 if family.boosted else None)
@@ -43,7 +43,7 @@ def test_determinism_holds_with_two_threads(
 def test_another_seed_changes_a_randomized_model(
     name: str, small: dict[tuple[Task, Style], Problem]
 ) -> None:
-    family = next(f for f in families() if f.name == name)
+    family = next(f for f in all_families() if f.name == name)
     problem = small[Task.BINARY, family.style]
     params = fast_params(family, problem)
     if name == "lightgbm":

@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 
 from modelward.spec.model import Task
-from modelward.training.families import Family, FitOptions, families
+from modelward.training.families import Family, FitOptions, all_families
 from modelward.training.kinds import Style
 from tests.unit.training.families.data import Problem
 from tests.unit.training.families.fast import fast_params
 
 CASES = [
     pytest.param(f, task, id=f"{f.name}-{task.value}")
-    for f in families()
+    for f in all_families()
     for task in (Task.BINARY, Task.MULTICLASS, Task.REGRESSION)
     if task in f.tasks
 ]

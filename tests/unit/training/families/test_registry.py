@@ -17,7 +17,7 @@ from modelward.training.families import (
     FitData,
     FitOptions,
     SpaceContext,
-    families,
+    all_families,
     get_family,
     register,
 )
@@ -45,26 +45,26 @@ CONTEXTS = [
 
 
 def test_every_family_is_registered_in_order() -> None:
-    assert tuple(f.name for f in families()) == NAMES
+    assert tuple(f.name for f in all_families()) == NAMES
 
 
 def test_kinds_and_styles() -> None:
-    kinds = {f.name: f.kind for f in families()}
+    kinds = {f.name: f.kind for f in all_families()}
     assert {n for n, k in kinds.items() if k is Kind.BASELINE} == {
         "prior",
         "one_rule",
         "linear_baseline",
     }
     assert {n for n, k in kinds.items() if k is Kind.GLASSBOX} == {"linear", "tree", "ebm"}
-    linear = {f.name for f in families() if f.style is Style.LINEAR}
+    linear = {f.name for f in all_families() if f.style is Style.LINEAR}
     assert linear == {"linear", "prior", "linear_baseline"}
-    assert {f.name for f in families() if f.boosted} == {
+    assert {f.name for f in all_families() if f.boosted} == {
         "lightgbm",
         "xgboost",
         "catboost",
         "hist_gb",
     }
-    assert all(f.summary and "\n" not in f.summary for f in families())
+    assert all(f.summary and "\n" not in f.summary for f in all_families())
 
 
 def test_public_names_are_exported() -> None:
@@ -76,7 +76,7 @@ def test_public_names_are_exported() -> None:
         "FittedModel",
         "Model",
         "SpaceContext",
-        "families",
+        "all_families",
         "get_family",
         "load_onnx",
         "onnx_agreement",
@@ -99,7 +99,7 @@ def test_a_second_family_of_the_same_name_conflicts() -> None:
 def test_spaces_prefix_their_parameters_and_return_json(ctx: SpaceContext) -> None:
     sampler = optuna.samplers.RandomSampler(seed=0)
     study = optuna.create_study(sampler=sampler)
-    for family in families():
+    for family in all_families():
         for _ in range(3):
             trial = study.ask()
             params = family.space(trial, ctx)
