@@ -45,8 +45,9 @@ from modelward.training import (
     Link,
     LoadedMember,
     MemberContributions,
+    MemberEntry,
     Predictor,
-    Style,
+    TabularManifest,
     Target,
     get_family,
 )
@@ -197,7 +198,8 @@ def native_predictor(bundle: Bundle) -> Predictor:
     Build it once to explain many frames; `explain_rows` also accepts the bundle itself.
     """
     predictor = Predictor.from_bundle(bundle)
-    members = tuple(_native_member(entry, bundle.files) for entry in bundle.manifest["members"])
+    manifest = TabularManifest.from_json(bundle.manifest)
+    members = tuple(_native_member(entry, bundle.files) for entry in manifest.members)
     return replace(predictor, members=members)
 
 
@@ -269,13 +271,11 @@ def summarize(local: LocalExplanations, *, seed: int = 0) -> GlobalExplanation:
     )
 
 
-def _native_member(entry: dict[str, Any], files: dict[str, bytes]) -> LoadedMember:
-    native = entry["native"]
-    artifact = Artifact(
-        native["format"], native["file"], files[native["file"]], tuple(native.get("trusted", ()))
-    )
-    model = get_family(entry["family"]).load(artifact)
-    return LoadedMember(Style(entry["style"]), float(entry["weight"]), model, native["format"])
+def _native_member(entry: MemberEntry, files: dict[str, bytes]) -> LoadedMember:
+    native = entry.native
+    artifact = Artifact(native.format, native.file, files[native.file], native.trusted)
+    model = get_family(entry.family).load(artifact)
+    return LoadedMember(entry.style, entry.weight, model, native.format)
 
 
 def _native(model: Bundle | Predictor) -> Predictor:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import cast
 
 import numpy as np
 import polars as pl
@@ -26,6 +26,7 @@ from modelward.training import (
     FitOptions,
     FittedModel,
     Fold,
+    MemberEntry,
     Metric,
     Problem,
     Target,
@@ -50,7 +51,7 @@ class Rows:
 
 @dataclass(frozen=True)
 class Member:
-    entry: dict[str, Any]  # its manifest entry
+    entry: MemberEntry  # its manifest entry
     model: FittedModel
 
 
@@ -63,10 +64,10 @@ class Grown:
     folds: int
 
 
-def load_member(entry: dict[str, Any], files: Mapping[str, bytes]) -> Member:
-    native = entry["native"]
-    artifact = Artifact(native["format"], native["file"], files[native["file"]])
-    model = get_family(entry["family"]).load(artifact)
+def load_member(entry: MemberEntry, files: Mapping[str, bytes]) -> Member:
+    native = entry.native
+    artifact = Artifact(native.format, native.file, files[native.file])
+    model = get_family(entry.family).load(artifact)
     # warm_refusal let through only families that can continue, whose models are fitted ones
     return Member(entry, cast("FittedModel", model))
 
@@ -137,9 +138,9 @@ def continued(
         y_valid=None if stop is None else rows.y[stop],
     )
     options = FitOptions(seed=seed, threads=THREADS, rounds=rounds)
-    grow_on = get_family(member.entry["family"]).continue_fit
+    grow_on = get_family(member.entry.family).continue_fit
     assert grow_on is not None  # warm_refusal let through only families that can continue
-    return grow_on(member.model, dict(member.entry["params"]), data, options)
+    return grow_on(member.model, dict(member.entry.params), data, options)
 
 
 def added_rounds(member: Member, model: FittedModel) -> int:
@@ -156,7 +157,7 @@ def blend(members: Sequence[Member], models: Sequence[FittedModel], x: np.ndarra
     """The members' predictions weighted and summed in the order the champion's predictor does."""
     total: np.ndarray | None = None
     for member, model in zip(members, models, strict=True):
-        part = float(member.entry["weight"]) * model.predict(x)
+        part = member.entry.weight * model.predict(x)
         total = part if total is None else total + part
     assert total is not None
     return total

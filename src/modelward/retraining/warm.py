@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import polars as pl
@@ -38,12 +38,14 @@ from modelward.training import (
     Encoder,
     FittedModel,
     InputSchema,
+    MemberEntry,
+    NativeFile,
     Style,
+    TabularManifest,
     Target,
     all_families,
     get_family,
     get_metric,
-    member_line,
     register_built,
 )
 from modelward.workspace import Workspace
@@ -79,10 +81,14 @@ class WarmStart:
         }
 
 
-def warm_refusal(manifest: Mapping[str, Any]) -> str | None:
-    """Why a bundle's members cannot continue from where they stopped; None when all can."""
-    members = manifest.get("members")
-    if manifest.get("format") != BUNDLE_FORMAT or not isinstance(members, list) or not members:
+def warm_refusal(stored: Mapping[str, Any]) -> str | None:
+    """Why a bundle's members cannot continue from where they stopped; None when all can.
+
+    It reads the stored JSON itself: a guard, it must answer for any manifest, even one that
+    is not a tabular bundle's or lacks what a typed record needs.
+    """
+    members = stored.get("members")
+    if stored.get("format") != BUNDLE_FORMAT or not isinstance(members, list) or not members:
         return "the champion's bundle lists no members to continue"
     others = sorted(
         {
@@ -96,7 +102,7 @@ def warm_refusal(manifest: Mapping[str, Any]) -> str | None:
             f"{', '.join(others)} cannot continue from a fitted model (only "
             f"{_continuing()} can): a full retrain instead"
         )
-    if Style.TREE.value not in manifest.get("encoders", {}):
+    if Style.TREE.value not in stored.get("encoders", {}):
         return "the champion's bundle has no tree encoder to encode new rows with"
     return None
 
@@ -120,22 +126,22 @@ def warm_start(
     if rounds < 1:
         raise InputError.field("rounds", rounds, "the most rounds to add, an integer >= 1")
     bundle = load_bundle(ws, champion)
-    manifest = bundle.manifest
-    refusal = warm_refusal(manifest)
+    refusal = warm_refusal(bundle.manifest)
     if refusal is not None:
         return WarmStart(None, refusal)
+    manifest = TabularManifest.from_json(bundle.manifest)
     version = get_version(ws, training_ref)
     rows = _rows(manifest, load_frame(ws, version), version.ref)
     if isinstance(rows, str):
         return WarmStart(None, rows)
-    members = tuple(load_member(entry, bundle.files) for entry in manifest["members"])
+    members = tuple(load_member(entry, bundle.files) for entry in manifest.members)
     spec = get_project(ws, champion.project).spec
     run = start_run(
         ws, name=name or "warm-start", project=champion.project, dataset=version.ref, seed=seed
     )
     with run:
         started = time.process_time(), time.monotonic()
-        target = Target.from_json(manifest["target"])
+        target = Target.from_json(manifest.target)
         metric = get_metric(champion.metric, target.task)
         grown = grow(members, rows, target, spec, metric, rounds, seed)
         model = _register(ws, run, champion, manifest, members, grown)
@@ -166,9 +172,9 @@ def _continuing() -> str:
     return "LightGBM boosting" if names == ["lightgbm"] else ", ".join(names) or "no family"
 
 
-def _rows(manifest: Mapping[str, Any], frame: pl.DataFrame, ref: str) -> Rows | str:
+def _rows(manifest: TabularManifest, frame: pl.DataFrame, ref: str) -> Rows | str:
     """The labelled rows, encoded as the champion encodes; a reason when they do not fit it."""
-    target = Target.from_json(manifest["target"])
+    target = Target.from_json(manifest.target)
     if target.column not in frame.columns:
         raise InputError.field("data", ref, f"data with the target {target.column!r}")
     present = frame[target.column].is_not_null()
@@ -176,13 +182,13 @@ def _rows(manifest: Mapping[str, Any], frame: pl.DataFrame, ref: str) -> Rows | 
         present &= frame[target.column].is_not_nan()
     labelled = frame.filter(present)
     try:
-        conformed = InputSchema.from_json(manifest["input_schema"]).conform(
+        conformed = InputSchema.from_json(manifest.input_schema).conform(
             labelled, ignore_extra=True
         )
         y = target.encode(labelled[target.column])
     except InputError as exc:
         return f"{ref} does not fit the champion's inputs ({exc.message}): a full retrain instead"
-    encoder = Encoder.from_json(manifest["encoders"][Style.TREE.value])
+    encoder = Encoder.from_json(manifest.encoders[Style.TREE.value])
     return Rows(labelled, encoder, encoder.transform(conformed), y)
 
 
@@ -190,48 +196,55 @@ def _register(
     ws: Workspace,
     run: ActiveRun,
     champion: ModelVersion,
-    manifest: Mapping[str, Any],
+    manifest: TabularManifest,
     members: Sequence[Member],
     grown: Grown,
 ) -> ModelVersion:
     """The champion's manifest with the continued boosters in place of its own, signed."""
-    kept = {k: v for k, v in manifest.items() if k not in ("files", "decision")}
-    entries: list[dict[str, Any]] = []
+    entries: list[MemberEntry] = []
     files: dict[str, bytes] = {}
     for i, (member, model, added) in enumerate(
         zip(members, grown.models, grown.added, strict=True)
     ):
         native = model.export()
         files[f"m{i}-{native.filename}"] = native.data
-        entries.append(_entry(member.entry, f"m{i}-{native.filename}", model, native))
-        entries[-1]["warm_start"] = {"from": champion.ref, "rounds_added": added}
-    new = {**kept, "members": entries, "cv_score": grown.score}
+        grown_from = {"from": champion.ref, "rounds_added": added}
+        entries.append(_entry(member.entry, f"m{i}-{native.filename}", model, native, grown_from))
+    # The decision rule was chosen for the champion's probabilities: it is not carried over.
+    new = replace(
+        manifest.unregistered(), members=tuple(entries), cv_score=grown.score, decision=None
+    )
     built = Built(
         task=champion.task,
         metric=champion.metric,
         score=grown.score,
-        manifest=new,
+        manifest=new.to_json(),
         files=files,
         evidence=grown.evidence,
-        members=tuple(member_line(e) for e in entries),
+        members=tuple(e.summary_line() for e in entries),
         trials=0,
         ensemble=len(entries) > 1,
-        notes=(*NOTES, *([DECISION_NOTE] if "decision" in manifest else ())),
+        notes=(*NOTES, *([DECISION_NOTE] if manifest.decision is not None else ())),
         sections={"warm_start_from": champion.ref, "rounds_added": list(grown.added)},
     )
     return register_built(ws, project=champion.project, run_uid=run.uid, built=built)
 
 
 def _entry(
-    entry: Mapping[str, Any], file: str, model: FittedModel, native: Artifact
-) -> dict[str, Any]:
-    return {
-        **entry,
-        "rounds": model.rounds,
-        "native": {"format": native.format, "file": file, "trusted": list(native.trusted)},
-        "onnx": None,
-        "runtime": native.format,
-    }
+    entry: MemberEntry,
+    file: str,
+    model: FittedModel,
+    native: Artifact,
+    grown_from: Mapping[str, Any],
+) -> MemberEntry:
+    return replace(
+        entry,
+        rounds=model.rounds,
+        native=NativeFile(native.format, file, tuple(native.trusted)),
+        onnx=None,
+        runtime=native.format,
+        extra={**entry.extra, "warm_start": dict(grown_from)},
+    )
 
 
 def _log(

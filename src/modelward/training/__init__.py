@@ -8,7 +8,6 @@ from modelward.faces import lazy_face
 
 if TYPE_CHECKING:
     from modelward.training.bundle import (
-        BUNDLE_FORMAT as BUNDLE_FORMAT,
         build_bundle as build_bundle,
     )
     from modelward.training.encode import (
@@ -52,6 +51,12 @@ if TYPE_CHECKING:
     )
     from modelward.training.kinds import (
         Style as Style,
+    )
+    from modelward.training.manifest import (
+        BUNDLE_FORMAT as BUNDLE_FORMAT,
+        MemberEntry as MemberEntry,
+        NativeFile as NativeFile,
+        TabularManifest as TabularManifest,
     )
     from modelward.training.metrics import (
         METRICS as METRICS,
@@ -123,7 +128,6 @@ if TYPE_CHECKING:
     )
     from modelward.training.version import (
         Built as Built,
-        member_line as member_line,
         register_built as register_built,
     )
 

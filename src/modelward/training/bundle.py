@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from modelward.training.manifest import MemberEntry, TabularManifest
 from modelward.training.schema import build_schema
 
-if TYPE_CHECKING:  # scoring reads BUNDLE_FORMAT here: it must not import the training machinery
+if TYPE_CHECKING:
     from modelward.training.metrics import Metric
     from modelward.training.prepare import Prepared
     from modelward.training.refit import FinalModel
-
-BUNDLE_FORMAT = "modelward.bundle/1"
 
 
 def build_bundle(
@@ -20,20 +19,19 @@ def build_bundle(
     members: list[dict[str, Any]],
     metric: Metric,
     score: float,
-) -> dict[str, Any]:
+) -> TabularManifest:
     target = prepared.target
     schema = build_schema(prepared.frame, prepared.plan, target.column)
-    return {
-        "format": BUNDLE_FORMAT,
-        "target": target.to_json(),
-        "plan": prepared.plan.to_json(),
-        "encoders": {style.value: enc.to_json() for style, enc in final.encoders.items()},
-        "members": members,
-        "input_schema": schema.to_json(),
-        "output_schema": output_schema(target.is_classification, list(target.classes)),
-        "metric": metric.name,
-        "cv_score": score,
-    }
+    return TabularManifest(
+        target=target.to_json(),
+        plan=prepared.plan.to_json(),
+        encoders={style.value: enc.to_json() for style, enc in final.encoders.items()},
+        members=tuple(MemberEntry.from_json(m) for m in members),
+        input_schema=schema.to_json(),
+        output_schema=output_schema(target.is_classification, list(target.classes)),
+        metric=metric.name,
+        cv_score=score,
+    )
 
 
 def output_schema(classification: bool, classes: list[Any]) -> dict[str, Any]:

@@ -189,7 +189,7 @@ class Encoder:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Encoder:
+    def from_json(cls, data: Mapping[str, Any]) -> Encoder:
         """The stored encoder; IntegrityError when its parts disagree with each other."""
         try:
             codes = [LOADERS[c["type"]](c) for c in data["columns"]]

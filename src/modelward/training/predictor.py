@@ -21,11 +21,11 @@ import polars as pl
 
 from modelward.errors import InputError
 from modelward.registry import Bundle
-from modelward.training.bundle import BUNDLE_FORMAT
 from modelward.training.encode import Encoder
 from modelward.training.families import Artifact, Model, get_family, load_onnx
 from modelward.training.groups import group_labels
 from modelward.training.kinds import Style
+from modelward.training.manifest import MemberEntry, TabularManifest
 from modelward.training.records import Record, RecordReader, group_label, quoted
 from modelward.training.schema import InputSchema, target_dtype
 from modelward.training.target import Label, Target
@@ -134,15 +134,13 @@ class Predictor:
 
     @classmethod
     def from_bundle(cls, bundle: Bundle) -> Predictor:
-        manifest = bundle.manifest
-        if manifest.get("format") != BUNDLE_FORMAT:
-            raise ValueError(f"not a modelward bundle: format {manifest.get('format')!r}")
-        encoders = {Style(k): Encoder.from_json(v) for k, v in manifest["encoders"].items()}
-        members = tuple(_load_member(entry, bundle.files) for entry in manifest["members"])
-        decision = manifest.get("decision")
+        manifest = TabularManifest.from_json(bundle.manifest)
+        encoders = {Style(k): Encoder.from_json(v) for k, v in manifest.encoders.items()}
+        members = tuple(_load_member(entry, bundle.files) for entry in manifest.members)
+        decision = manifest.decision
         return cls(
-            Target.from_json(manifest["target"]),
-            InputSchema.from_json(manifest["input_schema"]),
+            Target.from_json(manifest.target),
+            InputSchema.from_json(manifest.input_schema),
             encoders,
             members,
             None if decision is None else DecisionRule.from_json(decision),
@@ -238,15 +236,12 @@ class Predictor:
         return total
 
 
-def _load_member(entry: dict[str, Any], files: dict[str, bytes]) -> LoadedMember:
-    style, weight = Style(entry["style"]), float(entry["weight"])
-    onnx = entry.get("onnx")
-    if onnx is not None and entry.get("runtime", "onnx") == "onnx":
-        model = load_onnx(Artifact("onnx", onnx["file"], files[onnx["file"]]))
-        return LoadedMember(style, weight, model, "onnx")
-    native = entry["native"]
-    artifact = Artifact(
-        native["format"], native["file"], files[native["file"]], tuple(native.get("trusted", ()))
-    )
-    model = get_family(entry["family"]).load(artifact)
-    return LoadedMember(style, weight, model, native["format"])
+def _load_member(entry: MemberEntry, files: dict[str, bytes]) -> LoadedMember:
+    onnx = entry.onnx
+    if onnx is not None and entry.scores_on_onnx:
+        model = load_onnx(Artifact("onnx", onnx.file, files[onnx.file]))
+        return LoadedMember(entry.style, entry.weight, model, "onnx")
+    native = entry.native
+    artifact = Artifact(native.format, native.file, files[native.file], native.trusted)
+    model = get_family(entry.family).load(artifact)
+    return LoadedMember(entry.style, entry.weight, model, native.format)

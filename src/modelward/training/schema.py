@@ -6,7 +6,7 @@ model has never seen is an error naming the column (unknown columns may be ignor
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,7 +44,7 @@ class InputSchema:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> InputSchema:
+    def from_json(cls, data: Mapping[str, Any]) -> InputSchema:
         columns = tuple(
             InputColumn(str(c["name"]), ColumnKind(c["kind"]), str(c["dtype"]))
             for c in data["columns"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -35,7 +36,7 @@ from modelward.training.selection import candidate_families, search_context
 from modelward.training.source import Source, open_source, project_spec
 from modelward.training.target import Target
 from modelward.training.trial import TrialOutcome, TrialSpec, evaluate_trial
-from modelward.training.version import Built, member_line, register_built
+from modelward.training.version import Built, register_built
 from modelward.workspace import Workspace
 
 
@@ -243,10 +244,10 @@ def _finish(job: _Job, state: SearchState, rescued: tuple[str, ...] = ()) -> Tra
         task=prepared.target.task.value,
         metric=job.metric.name,
         score=blend.score,
-        manifest=bundle,
+        manifest=bundle.to_json(),
         files=files,
         evidence=_evidence(prepared, blend, final, state),
-        members=tuple(member_line(m) for m in members),
+        members=tuple(m.summary_line() for m in bundle.members),
         trials=len(state.outcomes),
         ensemble=blend.is_ensemble,
         notes=notes,
@@ -255,7 +256,7 @@ def _finish(job: _Job, state: SearchState, rescued: tuple[str, ...] = ()) -> Tra
     _scan(job, blend)
     save_trials(job.ws, job.run, state)
     log_outcome(job.run, state, blend, model.ref, job.budget, job.spec)
-    return _result(job, model, blend, members, state, notes)
+    return _result(job, model, blend, built.members, state, notes)
 
 
 def _evidence(prepared: Prepared, blend: Blend, final: FinalModel, state: SearchState) -> Evidence:
@@ -297,7 +298,7 @@ def _result(
     job: _Job,
     model: ModelVersion,
     blend: Blend,
-    members: list[dict[str, Any]],
+    members: tuple[Mapping[str, Any], ...],
     state: SearchState,
     notes: tuple[str, ...],
 ) -> TrainResult:
@@ -317,7 +318,7 @@ def _result(
         score=blend.score,
         dataset=job.version.ref,
         task=job.prepared.target.task.value,
-        members=tuple(member_line(m) for m in members),
+        members=tuple(dict(m) for m in members),
         trials=len(state.outcomes),
         seconds=job.budget.elapsed(),
         budget=job.budget.seconds,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,7 +62,7 @@ class Target:
         return {"column": self.column, "task": self.task.value, "classes": list(self.classes)}
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Target:
+    def from_json(cls, data: Mapping[str, Any]) -> Target:
         return cls(str(data["column"]), Task(data["task"]), tuple(data.get("classes", ())))
 
 

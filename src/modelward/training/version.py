@@ -36,12 +36,6 @@ class Built:
     sections: Mapping[str, Any] = field(default_factory=dict)  # the builder's own summary parts
 
 
-def member_line(member: Mapping[str, Any]) -> dict[str, Any]:
-    """A bundle member as the summary lists it: family, weight and the runtime it scores on."""
-    runtime = "onnx" if member["runtime"] == "onnx" else member["native"]["format"]
-    return {"family": member["family"], "weight": member["weight"], "runtime": runtime}
-
-
 def register_built(ws: Workspace, *, project: str, run_uid: str, built: Built) -> ModelVersion:
     """Save `built`'s evidence and register it as a candidate version of `project`."""
     summary: dict[str, Any] = {

@@ -17,11 +17,11 @@ from modelward.evaluation.explain import explain_rows, global_explanation, nativ
 from modelward.evaluation.margins import outcome_space
 from modelward.registry.records import Bundle
 from modelward.spec.model import Task
-from modelward.training.bundle import BUNDLE_FORMAT
 from modelward.training.encode import Encoder
 from modelward.training.families import FitData, FitOptions, get_family
 from modelward.training.features import plan_features
 from modelward.training.kinds import Style
+from modelward.training.manifest import BUNDLE_FORMAT
 from modelward.training.predictor import Predictor
 from modelward.training.schema import build_schema
 from modelward.training.target import detect_target

@@ -24,7 +24,6 @@ from fairlearn.reductions import DemographicParity, EqualizedOdds, Exponentiated
 from modelward.backends.executor import open_executor
 from modelward.errors import InputError
 from modelward.evaluation.mitigation.refit import (
-    MemberSpec,
     Mitigated,
     Original,
     Rebuilt,
@@ -38,6 +37,7 @@ from modelward.training import (
     FitOptions,
     FittedModel,
     Member,
+    MemberEntry,
     TrialOutcome,
     TrialState,
     fit_encoders,
@@ -213,7 +213,7 @@ def _run(jobs: list[MixJob], kind: str, workers: int) -> list[Mix]:
     return [mix for mix in found if mix is not None]
 
 
-def _fold_jobs(original: Original, rebuilt: Rebuilt, member: MemberSpec) -> list[MixJob]:
+def _fold_jobs(original: Original, rebuilt: Rebuilt, member: MemberEntry) -> list[MixJob]:
     data = rebuilt.prepared.data
     matrices = data.styles[get_family(member.family).style]
     return [
@@ -230,7 +230,7 @@ def _fold_jobs(original: Original, rebuilt: Rebuilt, member: MemberSpec) -> list
 def _final_job(
     original: Original,
     rebuilt: Rebuilt,
-    member: MemberSpec,
+    member: MemberEntry,
     encoder: Encoder,
     matrix: np.ndarray,
 ) -> MixJob:
@@ -241,13 +241,13 @@ def _final_job(
 
 
 def _estimator(
-    member: MemberSpec,
+    member: MemberEntry,
     names: tuple[str, ...],
     categorical: tuple[int, ...],
     seed: int,
 ) -> FamilyClassifier:
     rounds = member.rounds if get_family(member.family).boosted else None
-    return FamilyClassifier(member.family, member.params, names, categorical, rounds, seed)
+    return FamilyClassifier(member.family, dict(member.params), names, categorical, rounds, seed)
 
 
 def _model(predictor: Any, job: MixJob) -> FittedModel:
@@ -261,13 +261,14 @@ def _model(predictor: Any, job: MixJob) -> FittedModel:
     return get_family("prior").fit({}, data, FitOptions(seed=estimator.seed))
 
 
-def _outcome(member: MemberSpec, family: str) -> TrialOutcome:
+def _outcome(member: MemberEntry, family: str) -> TrialOutcome:
     params = member.params if family == member.family else {}
-    return TrialOutcome(member.trial, family, params, TrialState.COMPLETE, None, (), (), 0.0)
+    number = 0 if member.trial is None else member.trial
+    return TrialOutcome(number, family, dict(params), TrialState.COMPLETE, None, (), (), 0.0)
 
 
 def _details(
-    member: MemberSpec, kind: str, mix: Mix, folds: Sequence[Mix], sensitive: Sequence[str]
+    member: MemberEntry, kind: str, mix: Mix, folds: Sequence[Mix], sensitive: Sequence[str]
 ) -> dict[str, Any]:
     name = CONSTRAINTS[kind]
     return {

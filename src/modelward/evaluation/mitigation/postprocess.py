@@ -12,7 +12,7 @@ The rule reads the sensitive attributes at decision time, which a model card has
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -23,7 +23,7 @@ from modelward.evaluation.fairness import MIN_GROUP_ROWS, group_codes
 from modelward.evaluation.policy_grid import RATES, rate_cuts, values_at
 from modelward.evaluation.threshold import Threshold
 from modelward.spec import Task, ValueModel
-from modelward.training import DecisionRule, Evidence, group_labels
+from modelward.training import DecisionRule, Evidence, TabularManifest, group_labels
 
 ACCURACY = (1.0, 0.0, 0.0, 1.0)  # a right decision is worth 1, a wrong one 0
 _TIE = 1e-9
@@ -91,14 +91,13 @@ def choose_rule(
 
 
 def attach_rule(
-    manifest: dict[str, Any], choice: RuleChoice, frame: pl.DataFrame
-) -> dict[str, Any]:
+    manifest: TabularManifest, choice: RuleChoice, frame: pl.DataFrame
+) -> TabularManifest:
     """A copy of `manifest` with the rule, its columns required in the input (not features)."""
-    found = {k: v for k, v in manifest.items() if k != "files"}  # the registry writes `files`
-    found["decision"] = choice.rule.to_json() | {"rate": choice.rate, "objective": choice.objective}
+    decision = choice.rule.to_json() | {"rate": choice.rate, "objective": choice.objective}
     columns = [{"name": c, "dtype": str(frame[c].dtype)} for c in choice.rule.columns]
-    found["input_schema"] = {**found["input_schema"], "decision_columns": columns}
-    return found
+    schema = {**manifest.input_schema, "decision_columns": columns}
+    return replace(manifest.unregistered(), decision=decision, input_schema=schema)
 
 
 def rule_details(choice: RuleChoice) -> dict[str, Any]:

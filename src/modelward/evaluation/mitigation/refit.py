@@ -27,9 +27,11 @@ from modelward.training import (
     Evidence,
     FinalModel,
     FitOptions,
+    MemberEntry,
     Metric,
     Prepared,
     SearchData,
+    TabularManifest,
     TrainOptions,
     TrialOutcome,
     TrialState,
@@ -50,28 +52,6 @@ from modelward.workspace import Workspace
 
 
 @dataclass(frozen=True)
-class MemberSpec:
-    """One member of the original model as its manifest records it."""
-
-    family: str
-    params: dict[str, Any]
-    weight: float
-    rounds: int | None
-    trial: int
-
-    @classmethod
-    def from_manifest(cls, entry: dict[str, Any]) -> MemberSpec:
-        rounds = entry.get("rounds")
-        return cls(
-            family=str(entry["family"]),
-            params=dict(entry["params"]),
-            weight=float(entry["weight"]),
-            rounds=None if rounds is None else int(rounds),
-            trial=int(entry.get("trial", 0)),
-        )
-
-
-@dataclass(frozen=True)
 class Original:
     """The version to mitigate and what it was trained under."""
 
@@ -83,8 +63,12 @@ class Original:
     seed: int
 
     @property
-    def members(self) -> tuple[MemberSpec, ...]:
-        return tuple(MemberSpec.from_manifest(m) for m in self.bundle.manifest["members"])
+    def manifest(self) -> TabularManifest:
+        return TabularManifest.from_json(self.bundle.manifest)
+
+    @property
+    def members(self) -> tuple[MemberEntry, ...]:
+        return self.manifest.members
 
 
 @dataclass(frozen=True)
@@ -101,7 +85,7 @@ class Rebuilt:
 class Mitigated:
     """A mitigation's new model: manifest and files to register, its evidence, what it did."""
 
-    manifest: dict[str, Any]
+    manifest: TabularManifest
     files: dict[str, bytes]
     evidence: Evidence
     score: float
@@ -144,7 +128,7 @@ def rebuild(ws: Workspace, original: Original, *, workers: int | None = None) ->
     options = TrainOptions(seed=original.seed, workers=workers)
     frame = load_frame(ws, get_version(ws, original.dataset))
     prepared = prepare_problem(frame, training_problem(original.spec, options))
-    if prepared.plan.to_json() != original.bundle.manifest["plan"]:
+    if prepared.plan.to_json() != original.manifest.plan:
         raise Conflict(
             f"{original.model.ref}: the features rebuilt from the project spec differ from those "
             "it was trained on (the spec changed since); retrain, then mitigate the new version"
@@ -158,7 +142,7 @@ def rebuild(ws: Workspace, original: Original, *, workers: int | None = None) ->
 
 def cross_validate(
     data: SearchData,
-    member: MemberSpec,
+    member: MemberEntry,
     fold_weights: Sequence[np.ndarray | None],
     *,
     threads: int = 1,
@@ -176,14 +160,14 @@ def cross_validate(
         if weights is not None:
             used = np.searchsorted(fold.train, fold.fit) if family.boosted else slice(None)
             fit = dataclasses.replace(fit, sample_weight=weights[used])
-        model = family.fit(member.params, fit, FitOptions(seed=data.seed, threads=threads))
+        model = family.fit(dict(member.params), fit, FitOptions(seed=data.seed, threads=threads))
         oof[fold.valid] = model.predict(matrices.valid[i])
         if model.rounds is not None:
             rounds.append(model.rounds)
     return TrialOutcome(
-        number=member.trial,
+        number=0 if member.trial is None else member.trial,
         family=member.family,
-        params=member.params,
+        params=dict(member.params),
         state=TrialState.COMPLETE,
         score=None,
         fold_scores=(),

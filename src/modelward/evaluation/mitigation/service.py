@@ -29,7 +29,7 @@ from modelward.model import StoredEvaluation, latest_evaluation
 from modelward.registry import ModelVersion
 from modelward.spec import Task
 from modelward.tracking import ActiveRun, start_run
-from modelward.training import Built, member_line, register_built
+from modelward.training import Built, register_built
 from modelward.workspace import Workspace
 
 Step = Callable[[str], None]
@@ -175,7 +175,7 @@ def threshold_rule(original: Original) -> Mitigated:
     choice = choose_rule(
         evidence.y[rows], p_pos, evidence.frame[rows], columns, original.spec.value
     )
-    manifest = attach_rule(original.bundle.manifest, choice, evidence.frame)
+    manifest = attach_rule(original.manifest, choice, evidence.frame)
     # Same members, same out-of-fold probabilities: the original's evidence and score stand.
     score = float(original.model.score or 0.0)
     files = dict(original.bundle.files)
@@ -192,14 +192,14 @@ def _register(
 ) -> ModelVersion:
     """Like a trained version, plus the summary's `mitigation`: method, from, label, details,
     before."""
-    members = tuple(member_line(m) for m in mitigated.manifest["members"])
+    members = tuple(m.summary_line() for m in mitigated.manifest.members)
     details = mitigated.details
     notes = (*mitigated.notes, str(details.get("sentence", "")))
     built = Built(
         task=original.model.task,
         metric=original.model.metric,
         score=mitigated.score,
-        manifest=mitigated.manifest,
+        manifest=mitigated.manifest.to_json(),
         files=mitigated.files,
         evidence=mitigated.evidence,
         members=members,
