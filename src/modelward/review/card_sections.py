@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from modelward.evaluation import metric_label
 from modelward.review.card_html import md_text, num, table
 from modelward.spec import ProjectSpec
+from modelward.training import SearchSetup
 
 if TYPE_CHECKING:
     from modelward.review.card import Sources
@@ -309,20 +310,19 @@ def _search(src: Sources) -> str:
         if f"trials_{s}" in m
     ]
     total = int(m.get("trials_total", _map(src.model.summary).get("trials", 0)) or 0)
-    budget = p.get("budget", "None")
-    limit = "no time budget" if budget in ("None", "") else f"a budget of {md_text(budget)} s"
-    asked = "" if p.get("trials") in (None, "None") else f", {md_text(p['trials'])} trials asked"
-    families = ", ".join(md_text(f) for f in p.get("families", "?").split(","))
+    setup = SearchSetup.from_params(p)
+    limit = "no time budget" if setup.budget is None else f"a budget of {setup.budget:,g} s"
+    asked = "" if setup.trials is None else f", {num(setup.trials)} trials asked"
+    families = ", ".join(md_text(f) for f in setup.families) or "?"
 
-    def field(key: str) -> str:
-        text = p.get(key, "?")
-        return f"{int(text):,}" if text.isdigit() else md_text(text)
+    def field(value: object) -> str:
+        return "?" if value is None else num(value)
 
     return (
         f"{total} trial(s) ({', '.join(states) or 'states unknown'}) over {families}; "
-        f"{limit}{asked}; seed {field('seed')}; executor {field('executor')} with "
-        f"{field('workers')} worker(s); {field('folds')}-fold cross-validation; "
-        f"{field('features')} features on {field('rows')} rows"
+        f"{limit}{asked}; seed {field(setup.seed)}; executor {field(setup.executor)} with "
+        f"{field(setup.workers)} worker(s); {field(setup.folds)}-fold cross-validation; "
+        f"{field(setup.features)} features on {field(setup.rows)} rows"
     )
 
 

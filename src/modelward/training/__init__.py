@@ -115,6 +115,9 @@ if TYPE_CHECKING:
         train as train,
         training_problem as training_problem,
     )
+    from modelward.training.setup import (
+        SearchSetup as SearchSetup,
+    )
     from modelward.training.target import (
         POSITIVE_NAMES as POSITIVE_NAMES,
         Label as Label,

@@ -15,6 +15,7 @@ from modelward.training.metrics import Metric
 from modelward.training.options import TrainOptions
 from modelward.training.prepare import Prepared
 from modelward.training.search import SearchState
+from modelward.training.setup import SearchSetup
 from modelward.training.trial import TrialOutcome, TrialState
 from modelward.workspace import Workspace
 
@@ -27,24 +28,23 @@ def log_setup(
     families: Sequence[Family],
     dataset_sha256: str,
 ) -> None:
-    run.log_params(
-        {
-            "task": prepared.target.task.value,
-            "target": prepared.target.column,
-            "metric": metric.name,
-            "budget": options.effective_budget,
-            "trials": options.trials,
-            "seed": options.seed,
-            "executor": options.executor,
-            "workers": options.effective_workers,
-            "families": ",".join(f.name for f in families),
-            "interpretable": options.interpretable,
-            "rows": len(prepared.y),
-            "features": len(prepared.plan.columns),
-            "folds": len(prepared.data.folds),
-            "dataset_sha256": dataset_sha256,
-        }
+    setup = SearchSetup(
+        task=prepared.target.task.value,
+        target=prepared.target.column,
+        metric=metric.name,
+        budget=options.effective_budget,
+        trials=options.trials,
+        seed=options.seed,
+        executor=options.executor,
+        workers=options.effective_workers,
+        families=tuple(f.name for f in families),
+        interpretable=options.interpretable,
+        rows=len(prepared.y),
+        features=len(prepared.plan.columns),
+        folds=len(prepared.data.folds),
+        dataset_sha256=dataset_sha256,
     )
+    run.log_params(setup.to_params())
 
 
 def log_trial(run: ActiveRun, outcome: TrialOutcome, state: SearchState) -> None:
