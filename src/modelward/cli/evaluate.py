@@ -63,7 +63,7 @@ def explain_command(
 
 def _render_evaluation(stored: StoredEvaluation, html: Path | None, note: str | None) -> Group:
     lines: list[RenderableType] = [Text(f"Evaluation of {stored.model}", style="bold")]
-    lines += [Text(f"- {line}") for line in stored.report.get("summary", [])]
+    lines += [Text(f"- {line}") for line in stored.typed_report.summary]
     if note is not None:
         lines.append(Text(f"note: {note}"))
     if html is not None:

@@ -235,7 +235,7 @@ def _render(trained: Trained) -> Group:
         *(f"note: {note}" for note in result.notes),
     ]
     if trained.evaluation is not None:
-        lines += [Text(f"- {line}") for line in trained.evaluation.report.get("summary", [])]
+        lines += [Text(f"- {line}") for line in trained.evaluation.typed_report.summary]
     if trained.gates is not None:
         lines.append(f"Gates: {trained.gates.summary()}")
         lines.append(f"Report: `modelward evaluate {result.model.ref} --html report.html`")

@@ -260,10 +260,9 @@ def _references(ws: Workspace, refs: set[str]) -> dict[str, str]:
     found = {}
     for ref in sorted(refs):
         evaluated = policy_evaluation(ws, get_model(ws, ref))
-        value = {} if evaluated is None else evaluated.report.get("value") or {}
-        key = (value.get("decision") or {}).get("reference_key")
-        if isinstance(key, str):
-            found[ref] = key
+        value = None if evaluated is None else evaluated.typed_report.value
+        if value is not None:
+            found[ref] = value.reference
     return found
 
 

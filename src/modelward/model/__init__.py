@@ -39,6 +39,10 @@ if TYPE_CHECKING:
         reference_acts as reference_acts,
         reference_keys as reference_keys,
     )
+    from modelward.model.report import (
+        EvaluationReport as EvaluationReport,
+        ValueExpected as ValueExpected,
+    )
     from modelward.model.returns import (
         MONTHS_PER_YEAR as MONTHS_PER_YEAR,
         Returns as Returns,

@@ -10,12 +10,14 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Row, insert, select
 
 from modelward.backends.store import evaluations, reviews
 from modelward.events import utc_now
+from modelward.model.report import EvaluationReport
 from modelward.registry import ModelVersion
 from modelward.workspace import Workspace
 
@@ -31,6 +33,11 @@ class StoredEvaluation:
     html_blob: str
     created_at: str
     created_by: str
+
+    @cached_property
+    def typed_report(self) -> EvaluationReport:
+        """The report's sections other stages read, as typed records."""
+        return EvaluationReport.from_json(self.report)
 
     def to_json(self) -> dict[str, Any]:
         return {

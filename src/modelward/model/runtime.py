@@ -205,14 +205,13 @@ def evaluated_policy(
         return None
     rule = None if scorer is None else scorer.decision
     found = policy_evaluation(ws, version)
-    report = {} if found is None else found.report
-    stored = report.get("policy")
-    if isinstance(stored, dict) and "threshold" in stored:
-        return DecisionPolicy.from_json(stored)
+    report = None if found is None else found.typed_report
+    if report is not None and report.policy is not None:
+        return DecisionPolicy.from_json(report.policy)
     # Reports from before the policy was stored name only the threshold they judged.
-    legacy = report.get("threshold", {}).get("value") if isinstance(report, dict) else None
-    if rule is None and isinstance(legacy, int | float) and 0 <= legacy <= 1:
-        return DecisionPolicy.of(target, float(legacy), action=None)
+    legacy = None if report is None or report.threshold is None else report.threshold.value
+    if rule is None and legacy is not None and 0 <= legacy <= 1:
+        return DecisionPolicy.of(target, legacy, action=None)
     return DecisionPolicy.default(target, rule=rule)
 
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
-from modelward.model import EVERYONE, REFERENCE_NAMES
+from modelward.model import REFERENCE_NAMES, EvaluationReport
 from modelward.monitoring.frames import label_text
 from modelward.training import Target
 
@@ -22,21 +20,16 @@ class Expected:
     degenerate: str | None
 
     @classmethod
-    def of(cls, report: Mapping[str, Any]) -> Expected | None:
-        value, policy = report.get("value"), report.get("policy")
-        if not isinstance(value, Mapping) or not isinstance(policy, Mapping):
-            return None
-        decision, model = value.get("decision"), value.get("model")
-        gain = value.get("gain_per_1000")
-        worth = model.get("value_per_1000") if isinstance(model, Mapping) else None
-        if not isinstance(decision, Mapping) or gain is None or worth is None:
+    def of(cls, report: EvaluationReport) -> Expected | None:
+        value, policy = report.value, report.policy
+        if value is None or policy is None:
             return None
         return cls(
-            gain_per_1000=float(gain),
-            value_per_1000=float(worth),
-            reference=str(decision.get("reference_key", EVERYONE)),
+            gain_per_1000=value.gain_per_1000,
+            value_per_1000=value.value_per_1000,
+            reference=value.reference,
             acted=label_text(policy.get("act")),
-            degenerate=decision.get("degenerate") or None,
+            degenerate=value.degenerate,
         )
 
     @property

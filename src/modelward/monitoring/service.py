@@ -140,7 +140,7 @@ def _findings(
     findings += drift_findings("label_drift", labels, found.current_labels, policy)
     findings.append(performance(found.current_labels, found.target, found.expected, policy))
     evaluated = policy_evaluation(ws, model)
-    expected = None if evaluated is None else Expected.of(evaluated.report)
+    expected = None if evaluated is None else Expected.of(evaluated.typed_report)
     calibrator = Calibrator.fit(found.evidence)
     findings += _estimated(found, spec, expected, calibrator)
     findings += live_fairness(found, spec, expected, calibrator)

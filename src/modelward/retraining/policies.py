@@ -207,7 +207,7 @@ def _loss_per_window(
     """The value lost in a window at the monitored gain against the evaluation's expected
     one: realized where judged, else estimated; None where not priced."""
     evaluated = policy_evaluation(ws, model)
-    expected = None if evaluated is None else Expected.of(evaluated.report)
+    expected = None if evaluated is None else Expected.of(evaluated.typed_report)
     if expected is None or spec.value is None:
         return None
     by_kind = {f.kind: f for f in result.findings if f.value is not None}

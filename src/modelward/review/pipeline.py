@@ -30,7 +30,7 @@ class Trained:
         body = self.result.to_json()
         if self.evaluation is not None:
             body["evaluation"] = {
-                "summary": self.evaluation.report.get("summary", []),
+                "summary": list(self.evaluation.typed_report.summary),
                 "facts": self.evaluation.facts,
                 "html_blob": self.evaluation.html_blob,
             }

@@ -8,6 +8,7 @@ from typing import Any
 import polars as pl
 import pytest
 
+from modelward.model.report import EvaluationReport
 from modelward.monitoring.expected import Expected
 from modelward.monitoring.health import Severity
 from modelward.monitoring.value import value_finding
@@ -118,7 +119,7 @@ def test_the_expectation_is_read_from_the_report() -> None:
             "decision": {"reference_key": "incumbent", "degenerate": None},
         },
     }
-    found = Expected.of(report)
+    found = Expected.of(EvaluationReport.from_json(report))
     assert found == Expected(1234.5, 9000.0, "incumbent", "offer", None)
     assert found.reference_name == "the incumbent rule"
-    assert Expected.of({"value": None}) is None
+    assert Expected.of(EvaluationReport.from_json({"value": None})) is None

@@ -1,0 +1,55 @@
+"""An evaluation report stored by an earlier release reads into typed sections, unchanged."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from modelward.model.report import EvaluationReport, PrimaryScore, ValueExpected
+
+# Stored by the release of 2026-12-08 (`make demo`: churn/v1, evaluated with a value model).
+STORED = Path(__file__).parents[2] / "fixtures" / "stored" / "evaluation-report.json"
+
+
+def _stored() -> dict[str, Any]:
+    found: dict[str, Any] = json.loads(STORED.read_text())
+    return found
+
+
+def test_a_stored_report_reads_into_typed_sections() -> None:
+    report = EvaluationReport.from_json(_stored())
+    assert (report.model, report.task) == ("churn/v1", "binary")
+    assert len(report.summary) == 10
+    assert report.primary == PrimaryScore("roc_auc", 0.84998, 0.841313, 0.859178, 0.95)
+    assert report.threshold is not None
+    assert report.threshold.value == 0.148
+    assert report.threshold.chosen_by == "value"
+    assert report.policy is not None
+    assert report.policy["act"] == "retention_offer"
+    assert report.value == ValueExpected(
+        gain_per_1000=14161.58, value_per_1000=59694.73, reference="everyone", degenerate=None
+    )
+
+
+def test_sections_not_typed_are_there_as_stored_and_the_document_is_unchanged() -> None:
+    stored = _stored()
+    report = EvaluationReport.from_json(stored)
+    assert report.section("fairness") == stored["fairness"]
+    assert report.section("no_such_section") == {}
+    assert report.to_json() == stored
+
+
+@pytest.mark.parametrize(
+    "document",
+    [{}, {"value": None, "policy": None}, {"primary": {"metric": "mase"}}, {"threshold": {}}],
+)
+def test_a_report_without_a_section_reads_it_as_absent(document: dict[str, Any]) -> None:
+    report = EvaluationReport.from_json(document)
+    assert report.value is None
+    assert report.policy is None
+    assert report.primary is None
+    assert report.summary == ()
+    assert report.threshold is None or report.threshold.value is None
