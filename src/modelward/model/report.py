@@ -83,6 +83,54 @@ class ValueExpected:
 
 
 @dataclass(frozen=True)
+class EvidenceNote:
+    """What the evaluation measured on: out-of-fold rows, or a forecast's backtest."""
+
+    sentence: str | None = None
+    kind: str | None = None  # "out-of-fold", ...
+    rows: int | None = None
+    folds: int | None = None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> EvidenceNote:
+        return cls(
+            sentence=_text(data.get("sentence")),
+            kind=_text(data.get("kind")),
+            rows=_integer(data.get("rows")),
+            folds=_integer(data.get("folds")),
+        )
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A yes/no finding of one section, with its sentence: `answer` None when not measured.
+
+    Overfitting (`overfitting`, `message`), the baseline comparison (`beats_baseline`,
+    `verdict`) and the value's baseline comparison (`beats_baseline`, `baseline_verdict`).
+    """
+
+    answer: bool | None = None
+    sentence: str | None = None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], flag: str, sentence: str) -> Verdict:
+        found = data.get(flag)
+        return cls(found if isinstance(found, bool) else None, _text(data.get(sentence)))
+
+
+@dataclass(frozen=True)
+class MemorizationRisk:
+    """The membership-inference test's risk level ("low", "moderate", "high") and sentence."""
+
+    level: str | None = None
+    message: str | None = None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> MemorizationRisk:
+        return cls(_text(data.get("level")), _text(data.get("message")))
+
+
+@dataclass(frozen=True)
 class EvaluationReport:
     """A stored evaluation report: its envelope and the sections other stages read."""
 
@@ -93,6 +141,13 @@ class EvaluationReport:
     threshold: ThresholdNote | None
     policy: Mapping[str, Any] | None  # a DecisionPolicy's JSON (model.policy reads it)
     value: ValueExpected | None
+    evidence: EvidenceNote = EvidenceNote()
+    overfitting: Verdict = Verdict()
+    beats_baselines: Verdict = Verdict()  # on the primary metric
+    beats_baselines_in_value: Verdict = Verdict()  # in money, where a value model measured it
+    memorization: MemorizationRisk = MemorizationRisk()
+    degenerate_policy: str | None = None  # why the chosen policy acts on all or none, if so
+    facts: Mapping[str, float] = field(default_factory=dict)
     document: Mapping[str, Any] = field(repr=False, default_factory=dict)
 
     @classmethod
@@ -109,16 +164,54 @@ class EvaluationReport:
             threshold=note,
             policy=policy if _has(policy, "threshold") else None,
             value=ValueExpected.from_json(value) if isinstance(value, Mapping) else None,
+            evidence=EvidenceNote.from_json(_section(data, "evidence")),
+            overfitting=Verdict.from_json(_section(data, "overfitting"), "overfitting", "message"),
+            beats_baselines=Verdict.from_json(
+                _section(data, "baselines"), "beats_baseline", "verdict"
+            ),
+            beats_baselines_in_value=Verdict.from_json(
+                _section(data, "value"), "beats_baseline", "baseline_verdict"
+            ),
+            memorization=MemorizationRisk.from_json(_section(data, "privacy")),
+            degenerate_policy=_text(_section(_section(data, "value"), "decision").get("degenerate"))
+            or None,
+            facts={
+                k: float(v) for k, v in _section(data, "facts").items() if _number(v) is not None
+            },
             document=data,
         )
 
+    @property
+    def has_parts(self) -> bool:
+        """A report of parts (a forecast's backtest, a segmentation), not of a classifier's or
+        regressor's out-of-fold rows."""
+        return "parts" in self.document
+
+    def failed_sections(self) -> list[str]:
+        """The sections whose computation failed (each says only its error)."""
+        return [
+            k for k, part in self.document.items() if isinstance(part, Mapping) and "error" in part
+        ]
+
     def section(self, name: str) -> Mapping[str, Any]:
         """A section this release does not type, as stored ({} when absent)."""
-        found = self.document.get(name)
-        return found if isinstance(found, Mapping) else {}
+        return _section(self.document, name)
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.document)
+
+
+def _section(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    found = data.get(name)
+    return found if isinstance(found, Mapping) else {}
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _integer(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _has(data: object, key: str) -> TypeGuard[Mapping[str, Any]]:

@@ -18,7 +18,7 @@ from modelward.audit import StoredAudit, latest_audit
 from modelward.datasets import DatasetVersion, get_version
 from modelward.errors import IntegrityError, NotFound
 from modelward.events import GENESIS, Event, list_events
-from modelward.model import StoredEvaluation, latest_evaluation
+from modelward.model import EvaluationReport, StoredEvaluation, latest_evaluation
 from modelward.registry import ModelVersion, check_signature, get_model
 from modelward.review import card_sections
 from modelward.review.card_html import md_text, render_card_html
@@ -250,46 +250,46 @@ def _evidence_limits(src: Sources) -> list[str]:
             "Not evaluated: its performance, fairness and value are unknown; run "
             f"`modelward evaluate {src.model.ref}`."
         ]
-    evidence = _map(report.get("evidence"))
-    if "parts" in report:
+    typed = EvaluationReport.from_json(report)
+    evidence = typed.evidence
+    if typed.has_parts:
         return [
-            f"The evidence is {md_text(evidence.get('sentence', 'not recorded'))}: from the "
+            f"The evidence is {md_text(evidence.sentence or 'not recorded')}: from the "
             "same period as training, not a later one; confirm with monitoring in production.",
             *(
                 ["The model does not beat its simple baselines on the primary metric."]
-                if _map(report.get("facts")).get("beats_baseline") == 0
+                if typed.facts.get("beats_baseline") == 0
                 else []
             ),
         ]
     found = [
         f"The evidence is out-of-fold predictions on the training data "
-        f"({_count(evidence.get('rows'))} rows, {_count(evidence.get('folds'))}-fold "
+        f"({_count(evidence.rows)} rows, {_count(evidence.folds)}-fold "
         "cross-validation), from the same period as training, not a later one: expect some "
         "decline on future data, and confirm with monitoring once outcomes are known."
     ]
-    failed = [k for k, part in report.items() if isinstance(part, Mapping) and "error" in part]
+    failed = typed.failed_sections()
     if failed:
         found.append(f"Parts of the evaluation failed and say nothing: {', '.join(failed)}.")
-    return [*found, *_small_groups(_map(report.get("fairness"))), *_flags(report)]
+    return [*found, *_small_groups(typed.section("fairness")), *_flags(typed)]
 
 
-def _flags(report: Mapping[str, Any]) -> list[str]:
+def _flags(report: EvaluationReport) -> list[str]:
     """What the evaluation itself flagged: overfitting, no gain over a baseline, memorization."""
-    overfit, baselines = _map(report.get("overfitting")), _map(report.get("baselines"))
-    privacy = _map(report.get("privacy"))
     found = []
-    if overfit.get("overfitting") is True:
-        found.append(f"Overfitting: {overfit.get('message', 'flagged')}.")
-    value = _map(report.get("value"))
-    if value.get("beats_baseline") is False:
-        found.append(f"Baselines: {value.get('baseline_verdict') or 'a simple rule does as well'}.")
-    elif baselines.get("beats_baseline") is False and value.get("beats_baseline") is None:
-        found.append(f"Baselines: {baselines.get('verdict', 'a simple rule does as well')}.")
-    degenerate = _map(value.get("decision")).get("degenerate")
-    if degenerate:
-        found.append(f"Decision policy: {degenerate}.")
-    if privacy.get("level") not in (None, "low"):
-        found.append(f"Memorization: {privacy.get('message', privacy['level'])}.")
+    if report.overfitting.answer is True:
+        found.append(f"Overfitting: {report.overfitting.sentence or 'flagged'}.")
+    simple = "a simple rule does as well"
+    in_value, on_metric = report.beats_baselines_in_value, report.beats_baselines
+    if in_value.answer is False:
+        found.append(f"Baselines: {in_value.sentence or simple}.")
+    elif on_metric.answer is False and in_value.answer is None:
+        found.append(f"Baselines: {on_metric.sentence or simple}.")
+    if report.degenerate_policy:
+        found.append(f"Decision policy: {report.degenerate_policy}.")
+    risk = report.memorization
+    if risk.level not in (None, "low"):
+        found.append(f"Memorization: {risk.message or risk.level}.")
     return found
 
 

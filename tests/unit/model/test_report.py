@@ -53,3 +53,28 @@ def test_a_report_without_a_section_reads_it_as_absent(document: dict[str, Any])
     assert report.primary is None
     assert report.summary == ()
     assert report.threshold is None or report.threshold.value is None
+
+
+def test_the_sections_a_model_card_s_limitations_read() -> None:
+    report = EvaluationReport.from_json(_stored())
+    assert (report.evidence.kind, report.evidence.rows, report.evidence.folds) == (
+        "out-of-fold",
+        7043,
+        5,
+    )
+    assert report.overfitting.answer is False
+    assert report.beats_baselines.answer is True
+    assert report.beats_baselines_in_value.answer is False
+    assert report.beats_baselines_in_value.sentence is not None
+    assert report.beats_baselines_in_value.sentence.startswith("about as good as the simple")
+    assert report.memorization.level == "low"
+    assert report.degenerate_policy is None
+    assert report.has_parts is False
+    assert report.failed_sections() == []
+    assert report.facts["beats_baseline_value"] == 0.0
+
+
+def test_a_failed_section_is_named() -> None:
+    report = EvaluationReport.from_json({"privacy": {"error": "out of memory"}, "slices": {}})
+    assert report.failed_sections() == ["privacy"]
+    assert report.memorization.level is None
