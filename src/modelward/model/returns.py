@@ -89,10 +89,13 @@ def people_cost(people: People | None, *, versions: float, months: float) -> dic
 
 
 def amount(value: float) -> str:
-    """Money as a sentence says it: 1,234 or 5.50, and fractions of a cent kept visible."""
+    """Money as a sentence says it: 1,234 or 5.50; a fraction of a cent is "<0.01" (not zero,
+    and not 8.5e-11, which no manager reads as money)."""
     if abs(value) >= 100:
         return f"{value:,.0f}"
-    return f"{value:,.2f}" if abs(value) >= 0.01 or value == 0 else f"{value:.2g}"
+    if abs(value) >= 0.01 or value == 0:
+        return f"{value:,.2f}"
+    return "<0.01" if value > 0 else ">-0.01"
 
 
 def _rounded(value: float | None) -> float | None:
