@@ -22,7 +22,7 @@ from modelward.model.reference import EVERYONE
 class PrimaryScore:
     """The headline metric with its confidence interval."""
 
-    metric: str
+    metric: str | None
     value: float
     ci_low: float | None = None
     ci_high: float | None = None
@@ -31,7 +31,7 @@ class PrimaryScore:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> PrimaryScore:
         return cls(
-            metric=str(data["metric"]),
+            metric=_text(data.get("metric")),
             value=float(data["value"]),
             ci_low=_number(data.get("ci_low")),
             ci_high=_number(data.get("ci_high")),

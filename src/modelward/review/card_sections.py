@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from modelward.evaluation import metric_label
+from modelward.model import EvaluationReport
 from modelward.review.card_html import md_text, num, table
 from modelward.spec import ProjectSpec
 from modelward.training import SearchSetup
@@ -112,18 +113,19 @@ def design(src: Sources) -> Lines:
 
 
 def evaluation(src: Sources) -> Lines:
-    report = src.report
-    if report is None:
+    if src.report is None:
         return [_not_evaluated(src)]
-    sentence = _map(report.get("evidence")).get("sentence")
+    report = EvaluationReport.from_json(src.report)
+    sentence = report.evidence.sentence
     lines = [_sentence(sentence), ""] if sentence else []
-    primary = _map(report.get("primary"))
-    if primary.get("value") is not None:
-        label = metric_label(str(primary.get("metric", src.model.metric)))
-        ci = f" (95% CI {num(primary.get('ci_low'))} to {num(primary.get('ci_high'))})"
-        lines += [f"**{label} {num(primary['value'])}**{ci if primary.get('ci_low') else ''}", ""]
-    if "parts" in report:
-        return [*lines, *(line for p in _list(report["parts"]) for line in _report_part(_map(p)))]
+    primary = report.primary
+    if primary is not None:
+        label = metric_label(primary.metric or src.model.metric)
+        ci = f" (95% CI {num(primary.ci_low)} to {num(primary.ci_high)})"
+        lines += [f"**{label} {num(primary.value)}**{ci if primary.ci_low else ''}", ""]
+    if report.has_parts:
+        parts = _list(report.document["parts"])
+        return [*lines, *(line for p in parts for line in _report_part(_map(p)))]
     lines += _part(src, "performance", "", _metrics)
     lines += _part(src, "baselines", "Baselines", _says("verdict"))
     lines += _part(src, "overfitting", "Overfitting", _says("message"))
@@ -144,12 +146,12 @@ def explanations(src: Sources) -> Lines:
 
 def value(src: Sources) -> Lines:
     def render(part: Mapping[str, Any]) -> Lines:
-        threshold = _map((src.report or {}).get("threshold")).get("sentence")
+        report = EvaluationReport.from_json(src.report or {})
+        threshold = None if report.threshold is None else report.threshold.sentence
         lines = [_sentence(part.get("summary", "")), ""]
         lines += [f"**Decision policy:** {_sentence(threshold)}", ""] if threshold else []
-        decision = _map(part.get("decision"))
-        if decision.get("degenerate"):
-            lines += [f"**Degenerate policy:** {_sentence(decision['degenerate'])}", ""]
+        if report.degenerate_policy:
+            lines += [f"**Degenerate policy:** {_sentence(report.degenerate_policy)}", ""]
         lines += ["Assumptions:", "", *_bullets(_list(part.get("assumptions"))), ""]
         returns = _map(part.get("returns")).get("sentence")
         return [*lines, f"**Returns:** {_sentence(returns or 'not computed')}"]
