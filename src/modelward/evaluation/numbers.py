@@ -23,5 +23,5 @@ def json_sig(value: float | None, figures: int = 4) -> float | None:
 
 
 def money(value: float) -> str:
-    """An amount as a sentence says it: 1,234 or 5.50, and fractions of a cent kept visible."""
+    """An amount as a sentence says it: 1,234 or 5.50, and "<0.01" for a fraction of a cent."""
     return amount(value)

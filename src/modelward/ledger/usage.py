@@ -260,9 +260,9 @@ def _references(ws: Workspace, refs: set[str]) -> dict[str, str]:
     found = {}
     for ref in sorted(refs):
         evaluated = policy_evaluation(ws, get_model(ws, ref))
-        value = None if evaluated is None else evaluated.typed_report.value
-        if value is not None:
-            found[ref] = value.reference
+        key = None if evaluated is None else evaluated.typed_report.value_reference
+        if key is not None:
+            found[ref] = key
     return found
 
 

@@ -147,6 +147,9 @@ class EvaluationReport:
     beats_baselines_in_value: Verdict = Verdict()  # in money, where a value model measured it
     memorization: MemorizationRisk = MemorizationRisk()
     degenerate_policy: str | None = None  # why the chosen policy acts on all or none, if so
+    # The policy without a model the value was measured against; None in reports from before
+    # it was stored (those were measured against the better of everyone and nobody).
+    value_reference: str | None = None
     facts: Mapping[str, float] = field(default_factory=dict)
     document: Mapping[str, Any] = field(repr=False, default_factory=dict)
 
@@ -160,7 +163,7 @@ class EvaluationReport:
             model=None if model is None else str(model),
             task=None if task is None else str(task),
             summary=tuple(str(line) for line in data.get("summary") or ()),
-            primary=PrimaryScore.from_json(primary) if _has(primary, "value") else None,
+            primary=PrimaryScore.from_json(primary) if _number_at(primary, "value") else None,
             threshold=note,
             policy=policy if _has(policy, "threshold") else None,
             value=ValueExpected.from_json(value) if isinstance(value, Mapping) else None,
@@ -173,8 +176,8 @@ class EvaluationReport:
                 _section(data, "value"), "beats_baseline", "baseline_verdict"
             ),
             memorization=MemorizationRisk.from_json(_section(data, "privacy")),
-            degenerate_policy=_text(_section(_section(data, "value"), "decision").get("degenerate"))
-            or None,
+            degenerate_policy=_text(_decision(data).get("degenerate")) or None,
+            value_reference=_str(_decision(data).get("reference_key")),
             facts={
                 k: float(v) for k, v in _section(data, "facts").items() if _number(v) is not None
             },
@@ -206,12 +209,24 @@ def _section(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
     return found if isinstance(found, Mapping) else {}
 
 
+def _decision(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    return _section(_section(data, "value"), "decision")
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 def _text(value: object) -> str | None:
     return None if value is None else str(value)
 
 
 def _integer(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _number_at(data: object, key: str) -> TypeGuard[Mapping[str, Any]]:
+    return isinstance(data, Mapping) and _number(data.get(key)) is not None
 
 
 def _has(data: object, key: str) -> TypeGuard[Mapping[str, Any]]:

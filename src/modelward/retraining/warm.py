@@ -53,7 +53,7 @@ from modelward.workspace import Workspace
 ROUNDS = 200  # the most rounds a warm start adds; early stopping on each fold picks fewer
 NOTES = (
     "the champion's encoders and feature plan are reused unchanged",
-    "continued members are scored natively (no ONNX copy exported)",
+    "continued LightGBM boosters are scored natively (no ONNX copy exported)",
     "out-of-fold predictions of rows the champion trained on (rehearsal) flatter the "
     "challenger; the forgetting guard's held-out rows are the fair comparison",
 )

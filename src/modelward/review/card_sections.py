@@ -15,7 +15,7 @@ from modelward.evaluation import metric_label
 from modelward.model import EvaluationReport
 from modelward.review.card_html import md_text, num, table
 from modelward.spec import ProjectSpec
-from modelward.training import SearchSetup
+from modelward.training import ForecastSetup, SearchSetup, SegmentSetup
 
 if TYPE_CHECKING:
     from modelward.review.card import Sources
@@ -293,18 +293,24 @@ def _search(src: Sources) -> str:
     if src.run is None:
         return "no training run on record"
     p, m = src.run.params, src.run.metrics
+
+    def field(value: object) -> str:
+        return "?" if value is None else num(value)
+
     if src.model.task == "forecast":
+        f = ForecastSetup.from_params(p)
         return (
-            f"no search: one global LightGBM forecaster over {md_text(p.get('series', '?'))} "
-            f"series ({md_text(p.get('frequency', '?'))}), {md_text(p.get('horizon', '?'))} "
-            f"periods ahead, backtested from {md_text(p.get('origins', '?'))} rolling origins; "
-            f"seed {md_text(p.get('seed', '?'))}; {md_text(p.get('rows', '?'))} rows"
+            f"no search: one global LightGBM forecaster over {field(f.series)} series "
+            f"({field(f.frequency)}), {field(f.horizon)} periods ahead, backtested from "
+            f"{field(f.origins)} rolling origins; seed {field(f.seed)}; {field(f.rows)} rows"
         )
     if src.model.task == "segment":
+        s = SegmentSetup.from_params(p)
+        methods = ", ".join(md_text(name) for name in s.methods) or "?"
         return (
-            f"{md_text(p.get('methods', '?'))} with {md_text(p.get('min_segments', '?'))} to "
-            f"{md_text(p.get('max_segments', '?'))} segments, chosen by silhouette among the "
-            f"stable ones; seed {md_text(p.get('seed', '?'))}; {md_text(p.get('rows', '?'))} rows"
+            f"{methods} with {field(s.min_segments)} to {field(s.max_segments)} segments, "
+            f"chosen by silhouette among the stable ones; seed {field(s.seed)}; "
+            f"{field(s.rows)} rows"
         )
     states = [
         f"{int(m['trials_' + s])} {s}"
@@ -316,10 +322,6 @@ def _search(src: Sources) -> str:
     limit = "no time budget" if setup.budget is None else f"a budget of {setup.budget:,g} s"
     asked = "" if setup.trials is None else f", {num(setup.trials)} trials asked"
     families = ", ".join(md_text(f) for f in setup.families) or "?"
-
-    def field(value: object) -> str:
-        return "?" if value is None else num(value)
-
     return (
         f"{total} trial(s) ({', '.join(states) or 'states unknown'}) over {families}; "
         f"{limit}{asked}; seed {field(setup.seed)}; executor {field(setup.executor)} with "

@@ -116,7 +116,9 @@ if TYPE_CHECKING:
         training_problem as training_problem,
     )
     from modelward.training.setup import (
+        ForecastSetup as ForecastSetup,
         SearchSetup as SearchSetup,
+        SegmentSetup as SegmentSetup,
     )
     from modelward.training.target import (
         POSITIVE_NAMES as POSITIVE_NAMES,

@@ -21,6 +21,7 @@ from modelward.training.forecast.series import Series, SeriesSpec, check_series
 from modelward.training.job import Step, finish_job, start_job
 from modelward.training.options import TrainOptions
 from modelward.training.result import TrainResult
+from modelward.training.setup import ForecastSetup
 from modelward.training.source import Source
 from modelward.training.target import Target
 from modelward.training.version import Built
@@ -70,22 +71,22 @@ class ForecastJob:
 
     def _params(self) -> dict[str, object]:
         spec = self.series.spec
-        return {
-            "task": Task.FORECAST.value,
-            "target": spec.target,
-            "time_column": spec.time,
-            "groups": ",".join(spec.groups),
-            "covariates": ",".join(spec.covariates),
-            "horizon": spec.horizon,
-            "country": spec.country,
-            "frequency": self.series.frequency.value,
-            "series": len(self.series.keys),
-            "rows": self.series.frame.height,
-            "metric": self.spec.primary_metric,
-            "origins": self._section.origins,
-            "interval": self._section.interval,
-            "seed": self.options.seed,
-        }
+        return ForecastSetup(
+            task=Task.FORECAST.value,
+            target=spec.target,
+            time_column=spec.time,
+            groups=tuple(spec.groups),
+            covariates=tuple(spec.covariates),
+            horizon=spec.horizon,
+            country=spec.country,
+            frequency=self.series.frequency.value,
+            series=len(self.series.keys),
+            rows=self.series.frame.height,
+            metric=self.spec.primary_metric,
+            origins=self._section.origins,
+            interval=self._section.interval,
+            seed=self.options.seed,
+        ).to_params()
 
     def _fitted(self, model: ForecastModel, tested: Backtest) -> Built:
         metric = self.spec.primary_metric

@@ -27,6 +27,7 @@ from modelward.training.segment.encode import TARGET, fit_encoder
 from modelward.training.segment.fit import SegmentFit, fit_segments
 from modelward.training.segment.model import Method
 from modelward.training.segment.predictor import segment_manifest, segment_target
+from modelward.training.setup import SegmentSetup
 from modelward.training.source import Source
 from modelward.training.version import Built
 from modelward.workspace import Workspace
@@ -63,17 +64,17 @@ class SegmentJob:
             return finish_job(ws, source, self.spec, started, self._fitted(fit), budget)
 
     def _params(self) -> dict[str, object]:
-        return {
-            "task": Task.SEGMENT.value,
-            "outcome": self.outcome,
-            "metric": self.spec.primary_metric,
-            "seed": self.options.seed,
-            "rows": self.frame.height,
-            "min_segments": self.search.min_segments,
-            "max_segments": self.search.max_segments,
-            "methods": ",".join(m.value for m in self.search.methods),
-            "excluded": ",".join(self.exclude),
-        }
+        return SegmentSetup(
+            task=Task.SEGMENT.value,
+            outcome=self.outcome,
+            metric=self.spec.primary_metric,
+            seed=self.options.seed,
+            rows=self.frame.height,
+            min_segments=self.search.min_segments,
+            max_segments=self.search.max_segments,
+            methods=tuple(m.value for m in self.search.methods),
+            excluded=tuple(self.exclude),
+        ).to_params()
 
     def _fitted(self, fit: SegmentFit) -> Built:
         metric = self.spec.primary_metric

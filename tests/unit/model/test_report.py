@@ -78,3 +78,18 @@ def test_a_failed_section_is_named() -> None:
     report = EvaluationReport.from_json({"privacy": {"error": "out of memory"}, "slices": {}})
     assert report.failed_sections() == ["privacy"]
     assert report.memorization.level is None
+
+
+def test_the_reference_policy_is_absent_from_reports_that_did_not_store_it() -> None:
+    assert EvaluationReport.from_json(_stored()).value_reference == "everyone"
+    older = {"value": {"decision": {"degenerate": None}, "gain_per_1000": 1.0}}
+    assert EvaluationReport.from_json(older).value_reference is None
+    unpriced = {"value": {"decision": {"reference_key": "nobody"}, "gain_per_1000": None}}
+    assert EvaluationReport.from_json(unpriced).value_reference == "nobody"
+
+
+def test_a_primary_score_without_a_number_is_absent() -> None:
+    assert EvaluationReport.from_json({"primary": {"value": "n/a"}}).primary is None
+    found = EvaluationReport.from_json({"primary": {"value": 0.5}}).primary
+    assert found is not None
+    assert found.metric is None

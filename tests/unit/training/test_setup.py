@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from modelward.training.setup import SearchSetup
+from modelward.training.setup import ForecastSetup, SearchSetup, SegmentSetup
 
 # The params of a training run stored by the release of 2026-12-08 (`make demo`: churn/v1).
 STORED = Path(__file__).parents[2] / "fixtures" / "stored" / "search-run-params.json"
@@ -41,3 +41,29 @@ def test_params_a_run_did_not_log_or_cannot_be_read_are_unknown() -> None:
     setup = SearchSetup.from_params({"budget": "soon", "interpretable": "maybe", "seed": ""})
     assert setup == SearchSetup()
     assert setup.families == ()
+
+
+def _fixture(name: str) -> dict[str, str]:
+    found: dict[str, str] = json.loads((STORED.parent / name).read_text())
+    return found
+
+
+def test_a_stored_forecast_s_params_read_and_write_back() -> None:
+    stored = _fixture("forecast-run-params.json")
+    setup = ForecastSetup.from_params(stored)
+    assert (setup.series, setup.horizon, setup.origins, setup.rows) == (1, 14, 6, 5698)
+    assert (setup.frequency, setup.country, setup.interval) == ("daily", "US", 0.8)
+    assert setup.groups == ()
+    assert setup.covariates[:2] == ("temp_min", "temp")
+    written = {k: str(v) for k, v in setup.to_params().items()}
+    assert written == {k: v for k, v in stored.items() if k != "model"}
+
+
+def test_a_stored_segmentation_s_params_read_and_write_back() -> None:
+    stored = _fixture("segment-run-params.json")
+    setup = SegmentSetup.from_params(stored)
+    assert setup.methods == ("kmeans", "gmm")
+    assert (setup.min_segments, setup.max_segments, setup.rows) == (2, 8, 7043)
+    assert setup.excluded == ("female", "senior_citizen")
+    written = {k: str(v) for k, v in setup.to_params().items()}
+    assert written == {k: v for k, v in stored.items() if k != "model"}
