@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass
 
+from modelward.cpus import usable_cpus
 from modelward.errors import InputError
 from modelward.spec import Task
 
@@ -80,4 +80,4 @@ class TrainOptions:
 
     @property
     def effective_workers(self) -> int:
-        return self.workers or max(1, os.cpu_count() or 1)
+        return self.workers or usable_cpus()  # the affinity mask and cgroup quota, not the host's

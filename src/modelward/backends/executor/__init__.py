@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
-
 from modelward.backends.executor.base import Executor, Session
 from modelward.backends.executor.local import LocalExecutor
+from modelward.cpus import usable_cpus
 from modelward.errors import InputError
 
 KINDS = ("local", "ray")
@@ -14,7 +13,8 @@ KINDS = ("local", "ray")
 def open_executor(
     kind: str = "local", *, workers: int | None = None, address: str | None = None
 ) -> Executor:
-    """The executor for `kind`; `workers` defaults to the CPU count (of the cluster, on Ray).
+    """The executor for `kind`; `workers` defaults to the CPUs this process may use (the
+    cluster's, on Ray).
 
     "local" is a pool of spawned processes, started lazily. "ray" starts a local Ray instance,
     or with `address` ("auto" or "HOST:PORT") connects to a running cluster; it needs the
@@ -25,7 +25,7 @@ def open_executor(
     if kind == "local":
         if address is not None:
             raise InputError.field("--ray-address", address, "no address with --executor local")
-        return LocalExecutor(workers=workers or os.cpu_count() or 1)
+        return LocalExecutor(workers=workers or usable_cpus())
     if kind == "ray":
         # Imported here: the module itself is light, but keeps Ray out of every other path.
         from modelward.backends.executor.raycluster import RayExecutor

@@ -22,6 +22,7 @@ from modelward.backends.executor.base import (
     limit_threads,
     seconds_left,
 )
+from modelward.cpus import usable_cpus
 from modelward.errors import BackendError, InputError
 
 T = TypeVar("T")
@@ -213,7 +214,7 @@ def _init(ray: Any, *, workers: int | None, address: str | None) -> None:
     if address is None:
         # Read by the Ray processes started here; there is no ray.init argument for it.
         os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
-        ray.init(num_cpus=workers or os.cpu_count() or 1, **options)
+        ray.init(num_cpus=workers or usable_cpus(), **options)
         return
     _use_token_if_any()
     try:
