@@ -59,7 +59,11 @@ def train_command(
     ray_address: str | None = typer.Option(
         None, "--ray-address", help="Ray cluster: auto or HOST:PORT [default: a local instance]."
     ),
-    workers: int | None = typer.Option(None, "--workers", help="Parallel trials [the CPUs this process may use: affinity and cgroup quota]."),
+    workers: int | None = typer.Option(
+        None,
+        "--workers",
+        help="Parallel trials [the CPUs this process may use: affinity and cgroup quota].",
+    ),
     name: str | None = typer.Option(None, "--name", help="Run name."),
     no_evaluate: bool = typer.Option(
         False, "--no-evaluate", help="Skip the evaluation report (run `modelward evaluate` later)."
