@@ -47,6 +47,11 @@ def train_command(
         None, "--sensitive", help="Sensitive columns A,B: kept out of the features."
     ),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
+    group_col: str | None = typer.Option(
+        None,
+        "--group-col",
+        help="Keep all rows of one group (a customer, a store) in the same fold.",
+    ),
     interpretable: bool = typer.Option(
         False, "--interpretable", help="Only glass-box models (and baselines)."
     ),
@@ -100,6 +105,7 @@ def train_command(
         ray_address=ray_address,
         workers=workers,
         name=name,
+        group_column=group_col,
         time_column=time_col,
         group_columns=_list(group_cols),
         horizon=horizon,

@@ -237,13 +237,23 @@ def _robustness(inputs: Inputs, cut: float | None) -> Section:
     )
 
 
+def _fold_policy(spec: ProjectSpec) -> str:
+    """How the folds were cut, where it was not at random: by group, or in time order."""
+    if spec.time_column is not None:
+        return f", time-ordered by `{spec.time_column}`: trained on the past, checked on the future"
+    if spec.group_column is not None:
+        return f", all rows of one `{spec.group_column}` in the same fold"
+    return ""
+
+
 def _header(inputs: Inputs, threshold: Threshold) -> dict[str, Any]:
     evidence = inputs.evidence
     folds = int(evidence.folds.max()) + 1 if len(evidence.folds) else 0
     scored = len(evidence.scored)
     sentence = (
         f"measured on {scored:,} training rows, each predicted by a model fitted without it "
-        f"({folds}-fold cross-validation of the same search and settings)"
+        f"({folds}-fold cross-validation of the same search and settings"
+        f"{_fold_policy(inputs.spec)})"
     )
     return {
         "model": inputs.model.ref,

@@ -33,6 +33,7 @@ class TrainOptions:
     ray_address: str | None = None  # None: the `ray_address` setting (or RAY_ADDRESS)
     workers: int | None = None
     name: str | None = None
+    group_column: str | None = None  # tabular: rows of one group stay in one fold
     time_column: str | None = None  # forecast: the period of each row
     group_columns: tuple[str, ...] | None = None  # forecast: one series per combination
     horizon: int | None = None  # forecast: periods ahead

@@ -86,6 +86,9 @@ def project_spec(source: Source, options: TrainOptions) -> ProjectSpec:
         "sensitive": options.sensitive if options.sensitive is not None else _sensitive(base),
     }
     fields.update(_forecast_fields(base, options, task))
+    if options.group_column is not None:
+        _check_group_column(source, options.group_column, task)
+        fields["group_column"] = options.group_column
     try:
         # Validated like a spec file: the metric must fit the task, the target may not be
         # sensitive, and so on.
@@ -97,6 +100,29 @@ def project_spec(source: Source, options: TrainOptions) -> ProjectSpec:
         raise InputError(f"train options{': ' + where if where else ''}: {first['msg']}") from None
     require_columns(source.frame.columns, spec.columns_named(), "the data")
     return spec
+
+
+def _check_group_column(source: Source, column: str, task: Task) -> None:
+    """A tabular job's group column: one of the data's columns, with a group on every row."""
+    flag = "--group-col"
+    if task in (Task.FORECAST, Task.SEGMENT):
+        raise InputError.field(
+            flag, column, "a tabular task (a forecast's series are named by --group-cols)"
+        )
+    if column not in source.frame.columns:
+        raise InputError.field(
+            flag, column, f"a column of the data ({_some(source.frame.columns)})"
+        )
+    missing = source.frame[column].null_count()
+    if missing:
+        raise InputError.field(
+            flag, f"{column} with {missing:,} empty value(s)", "a column with a group on every row"
+        )
+
+
+def _some(columns: list[str], shown: int = 8) -> str:
+    more = f", … {len(columns) - shown} more" if len(columns) > shown else ""
+    return ", ".join(columns[:shown]) + more
 
 
 def _forecast_fields(base: ProjectSpec | None, options: TrainOptions, task: Task) -> dict[str, Any]:

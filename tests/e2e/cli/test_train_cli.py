@@ -158,3 +158,23 @@ def test_bad_sensitive_columns_exit_2(cli: Cli, churn: pl.DataFrame, tmp_path: P
     assert itself.code == 2
     assert "cannot also be a sensitive attribute" in itself.err
     _nothing_registered(cli)
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (("--group-col", "nope"), "--group-col: got 'nope'; expected a column of the data ("),
+        (
+            ("--group-col", "total_charges"),
+            "--group-col: got 'total_charges with 11 empty value(s)'; expected a column with a "
+            "group on every row",
+        ),
+    ],
+)
+def test_bad_group_column_exits_2(
+    cli: Cli, churn: pl.DataFrame, tmp_path: Path, flags: tuple[str, ...], message: str
+) -> None:
+    result = cli("train", _csv(churn, tmp_path), "--target", "churn", *flags)
+    assert result.code == 2
+    assert message in " ".join(result.err.split())
+    _nothing_registered(cli)
