@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from modelward.evaluation import evaluate_model
@@ -18,6 +19,33 @@ if TYPE_CHECKING:
 Step = Callable[[str], None]
 
 
+class PhaseClock:
+    """Seconds spent in each phase of the job, a phase ending where the next one's step is
+    announced; each step is passed on to `then` (the CLI's progress line)."""
+
+    def __init__(self, then: Step | None = None) -> None:
+        self._then = then
+        self._phase: str | None = None
+        self._started = time.perf_counter()
+        self.seconds: dict[str, float] = {}
+
+    def step(self, name: str) -> None:
+        self._close()
+        self._phase, self._started = name, time.perf_counter()
+        if self._then is not None:
+            self._then(name)
+
+    def finish(self) -> dict[str, float]:
+        self._close()
+        self._phase = None
+        return dict(self.seconds)
+
+    def _close(self) -> None:
+        if self._phase is not None:
+            spent = time.perf_counter() - self._started
+            self.seconds[self._phase] = round(self.seconds.get(self._phase, 0.0) + spent, 3)
+
+
 @dataclass(frozen=True)
 class Trained:
     """A trained candidate, its evaluation (unless skipped) and where it stands on the gates."""
@@ -25,9 +53,11 @@ class Trained:
     result: TrainResult
     evaluation: StoredEvaluation | None
     gates: GateReport | None
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per phase, in order
 
     def to_json(self) -> dict[str, Any]:
         body = self.result.to_json()
+        body["phases"] = dict(self.phases)
         if self.evaluation is not None:
             body["evaluation"] = {
                 "summary": list(self.evaluation.typed_report.summary),
@@ -51,8 +81,12 @@ def train_and_review(
     """Train a candidate on `data`; evaluate it and check the spec's gates unless told not to."""
     from modelward.training import train
 
-    result = train(ws, data, options, on_trial=on_trial, on_step=on_step)
+    clock = PhaseClock(on_step)
+    result = train(ws, data, options, on_trial=on_trial, on_step=clock.step)
     if not evaluate:
-        return Trained(result, None, None)
+        return Trained(result, None, None, clock.finish())
+    clock.step("evaluating")
     evaluation = evaluate_model(ws, result.model.ref, on_step=on_step)
-    return Trained(result, evaluation, gate_report(ws, result.model))
+    clock.step("checking the gates")
+    gates = gate_report(ws, result.model)
+    return Trained(result, evaluation, gates, clock.finish())

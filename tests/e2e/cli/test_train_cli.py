@@ -43,6 +43,13 @@ def test_train_json_contract_and_run_record(cli: Cli, churn: pl.DataFrame, tmp_p
     assert body["model"] == "churn/v1"
     assert body["metric"] == "roc_auc"
     assert 0.80 < body["score"] < 0.95
+    phases = body["phases"]  # seconds per phase, in the order they ran
+    assert next(iter(phases)) == "reading data"
+    assert list(phases)[-2:] == ["evaluating", "checking the gates"]
+    assert "searching" in phases
+    assert all(seconds >= 0 for seconds in phases.values())
+    training = [s for name, s in phases.items() if name not in ("evaluating", "checking the gates")]
+    assert sum(training) <= body["seconds"] + 1.0  # the job's own clock, plus rounding
     run = cli("runs", "show", body["run"], "--json").json()
     assert run["status"] == "finished"
     assert run["params"]["model"] == "churn/v1"
