@@ -34,30 +34,36 @@ def _affinity() -> int:
 
 
 def cgroup_quota(root: Path = CGROUP_ROOT) -> float | None:
-    """The CPU quota of this process's cgroup in CPUs; None when there is none (or no cgroup)."""
-    for folder in _own_cgroups(root):
-        found = _v2_quota(folder / "cpu.max")
-        if found is None:
-            found = _v1_quota(folder / "cpu.cfs_quota_us", folder / "cpu.cfs_period_us")
-        if found is not None:
-            return found
-    return None
+    """The CPU quota of this process's cgroup in CPUs, the smallest along its path to the root
+    (a parent's limit binds its children); None when there is none (or no cgroup)."""
+    found = [q for folder in _own_cgroups(root) if (q := _quota(folder)) is not None]
+    return min(found) if found else None
+
+
+def _quota(folder: Path) -> float | None:
+    found = _v2_quota(folder / "cpu.max")
+    if found is None:
+        found = _v1_quota(folder / "cpu.cfs_quota_us", folder / "cpu.cfs_period_us")
+    return found
 
 
 def _own_cgroups(root: Path) -> list[Path]:
-    """This process's cgroup folders (v2's unified one and v1's cpu one), then the root's."""
-    folders: list[Path] = []
+    """This process's cgroup folders and each of their ancestors up to the mount points (v2's
+    unified hierarchy and v1's cpu one, however it is mounted)."""
+    bases = [root, root / "cpu", root / "cpu,cpuacct", root / "cpuacct,cpu"]
+    folders: list[Path] = list(bases)
     try:
         lines = Path("/proc/self/cgroup").read_text().splitlines()
     except OSError:
         lines = []
     for line in lines:
         _, controllers, path = [*line.split(":", 2), "", ""][:3]
-        if controllers == "" or "cpu" in controllers.split(","):
-            relative = path.lstrip("/")
-            for base in (root, root / "cpu", root / "cpu,cpuacct"):
-                folders.append(base / relative if relative else base)
-    return [*folders, root, root / "cpu", root / "cpu,cpuacct"]
+        if controllers and "cpu" not in controllers.split(","):
+            continue
+        parts = [p for p in path.split("/") if p]
+        for base in bases:
+            folders += [base.joinpath(*parts[:depth]) for depth in range(1, len(parts) + 1)]
+    return folders
 
 
 def _v2_quota(path: Path) -> float | None:

@@ -53,6 +53,7 @@ class Inputs:
     evidence: Evidence
     bundle: Bundle
     training_cost: float | None
+    folds_by: tuple[str | None, str | None] = (None, None)  # the group and time columns used
 
 
 @dataclass(frozen=True)
@@ -237,12 +238,12 @@ def _robustness(inputs: Inputs, cut: float | None) -> Section:
     )
 
 
-def _fold_policy(spec: ProjectSpec) -> str:
-    """How the folds were cut, where it was not at random: by group, or in time order."""
-    if spec.time_column is not None:
-        return f", time-ordered by `{spec.time_column}`: trained on the past, checked on the future"
-    if spec.group_column is not None:
-        return f", all rows of one `{spec.group_column}` in the same fold"
+def _fold_policy(group_column: str | None, time_column: str | None) -> str:
+    """How the folds were cut, where it was not at random: in time order, or by group."""
+    if time_column is not None:
+        return f", time-ordered by `{time_column}`: trained on the past, checked on the future"
+    if group_column is not None:
+        return f", all rows of one `{group_column}` in the same fold"
     return ""
 
 
@@ -253,7 +254,7 @@ def _header(inputs: Inputs, threshold: Threshold) -> dict[str, Any]:
     sentence = (
         f"measured on {scored:,} training rows, each predicted by a model fitted without it "
         f"({folds}-fold cross-validation of the same search and settings"
-        f"{_fold_policy(inputs.spec)})"
+        f"{_fold_policy(*inputs.folds_by)})"
     )
     return {
         "model": inputs.model.ref,

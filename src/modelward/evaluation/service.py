@@ -32,9 +32,9 @@ from modelward.model import (
     save_evaluation,
 )
 from modelward.registry import ModelVersion, get_model, load_bundle
-from modelward.spec import Task, get_project
+from modelward.spec import ProjectSpec, Task, get_project
 from modelward.tracking import get_run
-from modelward.training import Predictor, load_evidence
+from modelward.training import Predictor, SearchSetup, load_evidence
 from modelward.workspace import Workspace
 
 Step = Callable[[str], None]
@@ -48,12 +48,14 @@ def evaluate_model(ws: Workspace, ref: str, *, on_step: Step | None = None) -> S
         body, facts = _problem_report(ws, model)
         html = render_evaluation_html(body, title=f"Evaluation of {model.ref}")
         return save_evaluation(ws, model, body, facts, html)
+    spec = get_project(ws, model.project).spec
     inputs = Inputs(
         model=model,
-        spec=get_project(ws, model.project).spec,
+        spec=spec,
         evidence=load_evidence(ws, model),
         bundle=load_bundle(ws, model),
         training_cost=_training_cost(ws, model),
+        folds_by=_folds_by(ws, model, spec),
     )
     report = build_report(inputs, on_step=on_step)
     body, facts = _carried(latest_evaluation(ws, model), report.body, report.facts)
@@ -150,6 +152,17 @@ def _background(ws: Workspace, model: ModelVersion) -> pl.DataFrame | None:
     except NotFound:
         return None
     return frame if frame.height <= BACKGROUND_ROWS else frame.sample(BACKGROUND_ROWS, seed=0)
+
+
+def _folds_by(
+    ws: Workspace, model: ModelVersion, spec: ProjectSpec
+) -> tuple[str | None, str | None]:
+    """The group and time columns the training run cut its folds by, as it logged them; for
+    a run from before they were logged, the project spec's (the only place they came from)."""
+    setup = None if model.run is None else SearchSetup.from_params(get_run(ws, model.run).params)
+    if setup is None or not setup.folds_logged:
+        return spec.group_column, spec.time_column
+    return setup.group_column, setup.time_column
 
 
 def _training_cost(ws: Workspace, model: ModelVersion) -> float | None:

@@ -27,6 +27,7 @@ def log_setup(
     metric: Metric,
     families: Sequence[Family],
     dataset_sha256: str,
+    folds_by: tuple[str | None, str | None] = (None, None),  # group column, time column
 ) -> None:
     setup = SearchSetup(
         task=prepared.target.task.value,
@@ -43,6 +44,8 @@ def log_setup(
         features=len(prepared.plan.columns),
         folds=len(prepared.data.folds),
         dataset_sha256=dataset_sha256,
+        group_column=folds_by[0],
+        time_column=folds_by[1],
     )
     run.log_params(setup.to_params())
 

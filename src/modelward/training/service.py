@@ -87,7 +87,8 @@ def train(
     version, run = started.version, started.run
     with run:
         job = _Job(ws, run, source.project, spec, prepared, metric, options, budget, version)
-        log_setup(run, prepared, options, metric, families, version.content_hash)
+        folds_by = (spec.group_column, spec.time_column)
+        log_setup(run, prepared, options, metric, families, version.content_hash, folds_by)
         plan = SearchPlan(
             families=families,
             context=search_context(prepared),

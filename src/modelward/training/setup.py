@@ -35,9 +35,15 @@ class SearchSetup:
     features: int | None = None
     folds: int | None = None
     dataset_sha256: str | None = None
+    # How the folds were cut: rows of one group together, or in time order. Logged since
+    # 2026-12-08; `folds_logged` is False for a run from before, which did not say.
+    group_column: str | None = None
+    time_column: str | None = None
+    folds_logged: bool = True
 
     def to_params(self) -> dict[str, object]:
         """The params as training logs them (each stored as `str(value)`)."""
+        folds_by = {"group_column": self.group_column, "time_column": self.time_column}
         return {
             "task": self.task,
             "target": self.target,
@@ -53,6 +59,7 @@ class SearchSetup:
             "features": self.features,
             "folds": self.folds,
             "dataset_sha256": self.dataset_sha256,
+            **(folds_by if self.folds_logged else {}),
         }
 
     @classmethod
@@ -74,6 +81,9 @@ class SearchSetup:
             features=read("features", int),
             folds=read("folds", int),
             dataset_sha256=read("dataset_sha256", str),
+            group_column=read("group_column", str),
+            time_column=read("time_column", str),
+            folds_logged="group_column" in params,
         )
 
 

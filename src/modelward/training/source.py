@@ -87,7 +87,7 @@ def project_spec(source: Source, options: TrainOptions) -> ProjectSpec:
     }
     fields.update(_forecast_fields(base, options, task))
     if options.group_column is not None:
-        _check_group_column(source, options.group_column, task)
+        _check_group_column(source, options.group_column, task, target)
         fields["group_column"] = options.group_column
     try:
         # Validated like a spec file: the metric must fit the task, the target may not be
@@ -102,18 +102,21 @@ def project_spec(source: Source, options: TrainOptions) -> ProjectSpec:
     return spec
 
 
-def _check_group_column(source: Source, column: str, task: Task) -> None:
+def _check_group_column(source: Source, column: str, task: Task, target: str | None) -> None:
     """A tabular job's group column: one of the data's columns, with a group on every row."""
     flag = "--group-col"
     if task in (Task.FORECAST, Task.SEGMENT):
         raise InputError.field(
             flag, column, "a tabular task (a forecast's series are named by --group-cols)"
         )
+    if column == target:
+        raise InputError.field(flag, column, "a column other than the target")
     if column not in source.frame.columns:
         raise InputError.field(
             flag, column, f"a column of the data ({_some(source.frame.columns)})"
         )
-    missing = source.frame[column].null_count()
+    values = source.frame[column]
+    missing = values.null_count() + (int(values.is_nan().sum()) if values.dtype.is_float() else 0)
     if missing:
         raise InputError.field(
             flag, f"{column} with {missing:,} empty value(s)", "a column with a group on every row"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import polars as pl
@@ -171,6 +172,7 @@ def test_bad_sensitive_columns_exit_2(cli: Cli, churn: pl.DataFrame, tmp_path: P
     ("flags", "message"),
     [
         (("--group-col", "nope"), "--group-col: got 'nope'; expected a column of the data ("),
+        (("--group-col", "churn"), "--group-col: got 'churn'; expected a column other than the"),
         (
             ("--group-col", "total_charges"),
             "--group-col: got 'total_charges with 11 empty value(s)'; expected a column with a "
@@ -185,3 +187,15 @@ def test_bad_group_column_exits_2(
     assert result.code == 2
     assert message in " ".join(result.err.split())
     _nothing_registered(cli)
+
+
+def test_group_folds_are_stated_from_the_run_not_the_project_spec(
+    cli: Cli, churn: pl.DataFrame, tmp_path: Path
+) -> None:
+    """--group-col applies to one job: the evidence sentence comes from the run's own params."""
+    result = cli(
+        "train", _csv(churn, tmp_path), "--target", "churn", *FAST, "--group-col", "tenure"
+    )
+    assert result.code == 0, result.err
+    shown = cli("evaluate", "churn/v1", "--json").json()
+    assert "all rows of one `tenure` in the same fold" in json.dumps(shown)

@@ -61,3 +61,21 @@ def test_a_job_pinned_to_one_core_uses_one_worker() -> None:
         check=True,
     )
     assert done.stdout.strip() == "1"
+
+
+def test_a_parent_cgroup_s_quota_binds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The smallest quota on the way from the process's cgroup to the root is the limit."""
+    own = Path("/proc/self/cgroup")
+    real_read = Path.read_text
+
+    def read_text(path: Path, *args: object, **kwargs: object) -> str:
+        return "0::/a/b\n" if path == own else real_read(path)
+
+    monkeypatch.setattr(Path, "read_text", read_text)
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "cpu.max").write_text("100000 100000\n")
+    (tmp_path / "a" / "b" / "cpu.max").write_text("max 100000\n")
+    assert cgroup_quota(tmp_path) == 1.0
+    (tmp_path / "a" / "b" / "cpu.max").write_text("400000 100000\n")
+    assert cgroup_quota(tmp_path) == 1.0
+    assert usable_cpus(tmp_path) == 1
