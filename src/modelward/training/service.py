@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -187,8 +188,10 @@ def _search(job: _Job, plan: SearchPlan, on_trial: OnTrial | None) -> SearchStat
 
     options = job.options
     executor = open_executor(
-        options.executor or "local", workers=options.effective_workers, address=options.ray_address
+        options.executor or "local", workers=_slots(options), address=options.ray_address
     )
+    # As many trials at once as the executor has slots: on a cluster, the cluster's CPUs.
+    plan = replace(plan, batch=plan_batch(executor.workers))
     try:
         with executor.session(job.prepared.data) as session:
             return run_search(
@@ -196,6 +199,13 @@ def _search(job: _Job, plan: SearchPlan, on_trial: OnTrial | None) -> SearchStat
             )
     finally:
         executor.close()
+
+
+def _slots(options: TrainOptions) -> int | None:
+    """Trials at once: --workers, else the CPUs this process may use; on a Ray cluster this
+    machine's CPUs say nothing of the cluster's, so only --workers caps it there."""
+    joining = options.executor == "ray" and (options.ray_address or os.environ.get("RAY_ADDRESS"))
+    return options.workers if joining else options.effective_workers
 
 
 def _fit_baselines_if_nothing_finished(
