@@ -199,10 +199,6 @@ class TabularManifest:
         return replace(self, files=None)
 
 
-def is_tabular(data: Mapping[str, Any]) -> bool:
-    return data.get("format") == BUNDLE_FORMAT
-
-
 def _extra(data: Mapping[str, Any], known: frozenset[str]) -> Mapping[str, Any]:
     unknown = {k: v for k, v in data.items() if k not in known}
     return MappingProxyType(unknown) if unknown else EMPTY
